@@ -1,0 +1,245 @@
+"""``loaders.toml``: reading, ``${VAR}`` interpolation and validation.
+
+Every problem is a ConfigError naming the file and the key (CLI exit status 2), found
+before anything is loaded. Unknown keys are errors too: a typo such as ``stratgy`` must
+not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from manifests import FORMATS, ConfigError, KeyLayout
+from manifests.urls import as_prefix, file_url
+from sinks.base import Strategy, Target
+
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_DURATION = re.compile(r"^(\d+)\s*([dh])$")
+_DATASET = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+
+DATASET_KEYS = {
+    "table", "format", "manifests", "partition", "strategy", "keys", "order_by", "lookback", "sinks", "allow_empty",
+}
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    root: str
+    endpoint_url: str | None
+    allowed_prefixes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    name: str
+    table: str
+    format: str
+    manifests: str
+    partition: tuple[str, ...]
+    strategy: Strategy
+    keys: tuple[str, ...]
+    order_by: str | None
+    lookback: timedelta
+    sinks: tuple[str, ...]
+    allow_empty: bool
+    layout: KeyLayout = field(compare=False)
+
+    @property
+    def target(self) -> Target:
+        return Target(
+            dataset=self.name, table=self.table, format=self.format, strategy=self.strategy,
+            partition_columns=self.partition, keys=self.keys, order_by=self.order_by, allow_empty=self.allow_empty,
+        )
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str
+    base_dir: str
+    store: StoreConfig
+    sinks: Mapping[str, Mapping[str, Any]]
+    datasets: Mapping[str, DatasetConfig]
+    aws: Mapping[str, Any]
+
+
+def find_config(path: str | None = None) -> str:
+    """``--config``, then LOADERS_CONFIG, then ./loaders.toml."""
+    chosen = path or os.environ.get("LOADERS_CONFIG") or "loaders.toml"
+    if not chosen.startswith("s3://") and not os.path.exists(chosen):
+        raise ConfigError(f"{chosen}: configuration file not found (use --config PATH or LOADERS_CONFIG)")
+    return chosen
+
+
+def load_config(path: str | None = None) -> Config:
+    source = find_config(path)
+    if source.startswith("s3://"):
+        from manifests.store import S3Store
+
+        raw, _version = S3Store(source.rsplit("/", 1)[0]).read(source)
+        base_dir = os.getcwd()
+    else:
+        with open(source, "rb") as fh:
+            raw = fh.read()
+        base_dir = os.path.dirname(os.path.abspath(source))
+    try:
+        doc = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    return parse_config(doc, source, base_dir, os.environ)
+
+
+def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mapping[str, str]) -> Config:
+    doc = _interpolate(doc, source, "", env)
+    _only(doc, {"store", "sinks", "datasets", "aws"}, source, "")
+    store = _store(_table(doc, "store", source, ""), source, base_dir)
+    sinks = {}
+    for name, raw in _table(doc, "sinks", source, "").items():
+        where = f"sinks.{name}"
+        sink = _as_table(raw, source, where)
+        for key in ("type", "url"):
+            if not isinstance(sink.get(key), str) or not sink[key]:
+                raise ConfigError(f"{source}: {where}.{key}: required string")
+        sinks[name] = sink
+    if not sinks:
+        raise ConfigError(f"{source}: [sinks]: configure at least one sink")
+    datasets = {
+        name: _dataset(name, _as_table(raw, source, f'datasets."{name}"'), source, tuple(sinks))
+        for name, raw in _table(doc, "datasets", source, "").items()
+    }
+    return Config(
+        source=source, base_dir=base_dir, store=store, sinks=sinks, datasets=datasets,
+        aws=_table(doc, "aws", source, ""),
+    )
+
+
+def parse_duration(text: str) -> timedelta:
+    found = _DURATION.match(text.strip())
+    if not found:
+        raise ValueError(f"{text!r}: expected a duration such as 3d or 12h")
+    n = int(found.group(1))
+    return timedelta(days=n) if found.group(2) == "d" else timedelta(hours=n)
+
+
+def _store(raw: dict[str, Any], source: str, base_dir: str) -> StoreConfig:
+    _only(raw, {"root", "endpoint_url", "allowed_prefixes"}, source, "store")
+    root = raw.get("root")
+    if not isinstance(root, str) or not root:
+        raise ConfigError(f"{source}: store.root: required (s3://bucket/prefix or a local folder)")
+    endpoint = raw.get("endpoint_url")
+    if endpoint is not None and not isinstance(endpoint, str):
+        raise ConfigError(f"{source}: store.endpoint_url: must be a string")
+
+    def absolute(url: str) -> str:
+        if url.startswith(("s3://", "file://")):
+            return url
+        if "://" in url:
+            raise ConfigError(f"{source}: store: {url!r} must be an s3:// URL or a local folder")
+        return file_url(os.path.join(base_dir, url))
+
+    prefixes = raw.get("allowed_prefixes", [root])
+    if not isinstance(prefixes, list) or not prefixes or not all(isinstance(p, str) and p for p in prefixes):
+        raise ConfigError(f"{source}: store.allowed_prefixes: must be a non-empty list of URLs")
+    try:
+        allowed = tuple(as_prefix(absolute(p)) for p in prefixes)
+    except Exception as exc:
+        raise ConfigError(f"{source}: store.allowed_prefixes: {exc}") from None
+    return StoreConfig(root=root, endpoint_url=endpoint, allowed_prefixes=allowed)
+
+
+def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str, ...]) -> DatasetConfig:
+    where = f'datasets."{name}"'
+
+    def fail(key: str, message: str) -> ConfigError:
+        return ConfigError(f"{source}: {where}.{key}: {message}")
+
+    if not _DATASET.match(name):
+        raise ConfigError(f"{source}: {where}: dataset names are <data_source>.<data_type>")
+    _only(raw, DATASET_KEYS, source, where)
+    table = raw.get("table")
+    if not isinstance(table, str) or not table or any(not p for p in table.split(".")) or table.count(".") > 2:
+        raise fail("table", "required, as [schema.]table")
+    fmt = raw.get("format", "parquet")
+    if fmt not in FORMATS:
+        raise fail("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+    pattern = raw.get("manifests")
+    if not isinstance(pattern, str) or not pattern:
+        raise fail("manifests", "required key pattern, e.g. manifests/src/type/dt={dt}/{batch}.json")
+    partition = _strings(raw.get("partition", ["dt"]), fail, "partition")
+    if not partition:
+        raise fail("partition", "name at least one partition field")
+    try:
+        layout = KeyLayout(pattern.lstrip("/"), partition)
+    except ValueError as exc:
+        raise fail("manifests", str(exc)) from None
+    try:
+        strategy = Strategy(raw.get("strategy", "append"))
+    except ValueError:
+        raise fail("strategy", f"must be append, merge or replace, got {raw.get('strategy')!r}") from None
+    keys = _strings(raw.get("keys", []), fail, "keys")
+    order_by = raw.get("order_by")
+    if order_by is not None and (not isinstance(order_by, str) or not order_by):
+        raise fail("order_by", "must be a column name")
+    if strategy is Strategy.MERGE and (not keys or not order_by):
+        raise fail("strategy", "merge needs keys = [...] and order_by = \"column\"")
+    try:
+        lookback = parse_duration(str(raw.get("lookback", "1d")))
+    except ValueError as exc:
+        raise fail("lookback", str(exc)) from None
+    sinks = _strings(raw.get("sinks", list(sink_names)), fail, "sinks")
+    unknown = [s for s in sinks if s not in sink_names]
+    if unknown:
+        raise fail("sinks", f"no sink named {', '.join(unknown)} in [sinks]")
+    allow_empty = raw.get("allow_empty", True)
+    if not isinstance(allow_empty, bool):
+        raise fail("allow_empty", "must be true or false")
+    return DatasetConfig(
+        name=name, table=table, format=fmt, manifests=pattern.lstrip("/"), partition=partition, strategy=strategy,
+        keys=keys, order_by=order_by, lookback=lookback, sinks=sinks, allow_empty=allow_empty, layout=layout,
+    )
+
+
+def _strings(value: Any, fail: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+        raise fail(key, "must be a list of names")
+    return tuple(value)
+
+
+def _table(doc: Mapping[str, Any], key: str, source: str, where: str) -> dict[str, Any]:
+    return _as_table(doc.get(key, {}), source, f"{where}.{key}" if where else key)
+
+
+def _as_table(value: Any, source: str, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{source}: {where}: must be a table")
+    return value
+
+
+def _only(doc: Mapping[str, Any], allowed: set[str], source: str, where: str) -> None:
+    unknown = sorted(set(doc) - allowed)
+    if unknown:
+        prefix = f"{where}." if where else ""
+        raise ConfigError(f"{source}: {prefix}{unknown[0]}: unknown key (expected one of {', '.join(sorted(allowed))})")
+
+
+def _interpolate(value: Any, source: str, where: str, env: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        def swap(found: re.Match[str]) -> str:
+            name = found.group(1)
+            if name not in env:
+                raise ConfigError(f"{source}: {where or '(top level)'}: environment variable {name} is not set")
+            return env[name]
+
+        return _VAR.sub(swap, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, source, f"{where}.{k}" if where else k, env) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, source, f"{where}[{i}]", env) for i, v in enumerate(value)]
+    return value

@@ -1,0 +1,243 @@
+"""The runner: manifests in, one load unit per (sink, dataset, partition), outcomes out.
+
+It reads and validates each manifest once, works out its dataset and partition (from
+the manifest's key through the dataset's pattern, or from the manifest's own keys),
+gathers the partition's other manifests when the strategy replaces whole partitions,
+and hands each sink one unit. A failure is recorded in the sink's state and reported as
+an outcome; it never stops the other units.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from manifests import (
+    ConfigError,
+    EmptyManifestError,
+    LoaderError,
+    Manifest,
+    ManifestError,
+    Partition,
+    TerminalError,
+    parse_manifest,
+)
+from manifests.check import check_files
+from manifests.store import ObjectStore, open_store
+from manifests.urls import check_allowed
+from sinks import Sink, Strategy, open_sink
+from sinks.base import LoadUnit, PartitionState
+
+from loaders.config import Config, DatasetConfig
+
+log = logging.getLogger("loaders")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One unit's result, as the CLI and the Lambda report it."""
+
+    sink: str
+    dataset: str | None
+    partition: str | None
+    action: str
+    rows: int = 0
+    manifests: int = 0
+    reason: str = ""
+    error: str | None = None
+    error_class: str | None = None
+    transient: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "sink": self.sink, "dataset": self.dataset, "partition": self.partition, "action": self.action,
+            "rows": self.rows, "manifests": self.manifests, "reason": self.reason,
+        }
+        if self.action == "failed":
+            doc.update(error=self.error, error_class=self.error_class, transient=self.transient)
+        return doc
+
+
+def new_load_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
+
+
+class Runner:
+    """Loads manifests into the configured sinks. Sinks are opened on first use."""
+
+    def __init__(self, config: Config, only_sink: str | None = None, store: ObjectStore | None = None) -> None:
+        if only_sink is not None and only_sink not in config.sinks:
+            raise ConfigError(f"--sink {only_sink}: no such sink in {config.source} (have: {', '.join(config.sinks)})")
+        self.config = config
+        self.only_sink = only_sink
+        self.store = store or open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
+        self._sinks: dict[str, Sink] = {}
+
+    def sink(self, name: str) -> Sink:
+        if name not in self._sinks:
+            self._sinks[name] = open_sink(name, self.config.sinks[name], self.store, self.config.base_dir)
+        return self._sinks[name]
+
+    def sink_names(self, dataset: DatasetConfig) -> list[str]:
+        return [s for s in dataset.sinks if self.only_sink in (None, s)]
+
+    def close(self) -> None:
+        for sink in self._sinks.values():
+            sink.close()
+        self._sinks.clear()
+
+    # -- reading manifests ------------------------------------------------------------
+
+    def read_manifest(self, ref: str) -> Manifest:
+        """GET and parse one manifest; its URL must be in an allowed prefix."""
+        url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
+        raw, version = self.store.read(url)
+        return parse_manifest(raw, url, version)
+
+    def locate(self, url: str, manifest: Manifest | None = None) -> tuple[DatasetConfig, Partition]:
+        """The dataset and partition of a manifest: from its key, or from its own keys."""
+        key = url[len(self.store.root) :] if url.startswith(self.store.root) else None
+        for dataset in self.config.datasets.values():
+            partition = dataset.layout.match(key) if key is not None else None
+            if partition is None:
+                continue
+            if manifest is not None:
+                if manifest.dataset not in (None, dataset.name):
+                    raise ManifestError(f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url)
+                if manifest.partition not in (None, partition):
+                    raise ManifestError(f'"partition" says {manifest.partition} but the key says {partition}', manifest=url)
+            return dataset, partition
+        if manifest is not None and manifest.dataset is not None and manifest.partition is not None:
+            dataset = self.config.datasets.get(manifest.dataset)
+            if dataset is None:
+                raise ManifestError(f"dataset {manifest.dataset!r} is not configured", manifest=url)
+            if tuple(k for k, _v in manifest.partition.items) != dataset.partition:
+                raise ManifestError(
+                    f"partition {manifest.partition} does not have the fields {'/'.join(dataset.partition)}", manifest=url
+                )
+            return dataset, manifest.partition
+        raise ManifestError("matches no dataset's manifests pattern and names no dataset and partition", manifest=url)
+
+    def validated(self, manifest: Manifest, dataset: DatasetConfig) -> Manifest:
+        if not manifest.entries and not dataset.allow_empty:
+            raise EmptyManifestError(f"lists no files, and {dataset.name} has allow_empty = false", manifest=manifest.url)
+        if manifest.format not in (None, dataset.format):
+            raise ManifestError(f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url)
+        return check_files(manifest, self.store, self.config.store.allowed_prefixes)
+
+    def partition_manifests(self, dataset: DatasetConfig, partition: Partition) -> list[Manifest]:
+        """Every manifest of a partition, from one LIST of its prefix."""
+        prefix = self.store.root + dataset.layout.prefix(partition)
+        found = []
+        for obj in self.store.list(prefix):
+            key = obj.url[len(self.store.root) :]
+            if dataset.layout.match(key) == partition:
+                manifest = self.read_manifest(obj.url)
+                self.locate(manifest.url, manifest)
+                found.append(self.validated(manifest, dataset))
+        return found
+
+    # -- loading ------------------------------------------------------------------------
+
+    def load(self, refs: Sequence[str]) -> list[Outcome]:
+        """Load the given manifests (S3 URLs, file URLs or paths relative to the root)."""
+        outcomes: list[Outcome] = []
+        groups: dict[tuple[str, Partition], list[Manifest]] = {}
+        for ref in refs:
+            dataset: DatasetConfig | None = None
+            partition: Partition | None = None
+            try:
+                url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
+                try:
+                    dataset, partition = self.locate(url)
+                except ManifestError:
+                    pass  # the manifest's own keys may still say; decided after reading it
+                manifest = self.read_manifest(url)
+                dataset, partition = self.locate(url, manifest)
+                manifest = self.validated(manifest, dataset)
+            except LoaderError as exc:
+                outcomes.extend(self._failed(dataset, partition, exc))
+                continue
+            groups.setdefault((dataset.name, partition), []).append(manifest)
+        for (name, partition), manifests in groups.items():
+            dataset = self.config.datasets[name]
+            outcomes.extend(self.load_partition(dataset, partition, manifests))
+        return outcomes
+
+    def load_partition(
+        self, dataset: DatasetConfig, partition: Partition, manifests: Iterable[Manifest] | None = None
+    ) -> list[Outcome]:
+        """Load one partition into each of the dataset's sinks."""
+        try:
+            if manifests is None or dataset.strategy is Strategy.REPLACE:
+                manifests = self.partition_manifests(dataset, partition)
+        except LoaderError as exc:
+            return self._failed(dataset, partition, exc)
+        unique = {m.identity: m for m in manifests}
+        unit = LoadUnit(
+            target=dataset.target, partition=partition,
+            manifests=tuple(sorted(unique.values(), key=lambda m: m.identity)), load_id=new_load_id(),
+        )
+        return [self.run_unit(name, unit) for name in self.sink_names(dataset)]
+
+    def run_unit(self, sink_name: str, unit: LoadUnit) -> Outcome:
+        dataset = unit.target.dataset
+        try:
+            result = self.sink(sink_name).load(unit)
+        except ConfigError:
+            raise
+        except LoaderError as exc:
+            self._record_failure(sink_name, dataset, unit.partition, unit.load_id, exc)
+            return _failure(sink_name, dataset, unit.partition, exc)
+        except Exception as exc:  # a bug or an unexpected driver error: still one unit only
+            log.exception("sink=%s dataset=%s partition=%s: unexpected error", sink_name, dataset, unit.partition)
+            wrapped = TerminalError(f"unexpected {type(exc).__name__}: {exc}")
+            self._record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
+            return _failure(sink_name, dataset, unit.partition, wrapped)
+        log.info(
+            "sink=%s dataset=%s partition=%s action=%s rows=%d load_id=%s",
+            sink_name, dataset, unit.partition, result.action, result.rows, unit.load_id,
+        )
+        return Outcome(
+            sink=sink_name, dataset=dataset, partition=unit.partition.key, action=result.action,
+            rows=result.rows, manifests=result.manifests, reason=result.reason,
+        )
+
+    def states(self, dataset: str | None = None) -> list[tuple[str, PartitionState]]:
+        names = [self.only_sink] if self.only_sink else list(self.config.sinks)
+        out = []
+        for name in names:
+            out.extend((name, s) for s in self.sink(name).states(dataset))
+        return out
+
+    # -- failures -----------------------------------------------------------------------
+
+    def _failed(self, dataset: DatasetConfig | None, partition: Partition | None, exc: LoaderError) -> list[Outcome]:
+        if dataset is None or partition is None:
+            return [_failure("-", None, None, exc)]
+        load_id = new_load_id()
+        out = []
+        for name in self.sink_names(dataset):
+            self._record_failure(name, dataset.name, partition, load_id, exc)
+            out.append(_failure(name, dataset.name, partition, exc))
+        return out
+
+    def _record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
+        try:
+            self.sink(sink).fail(dataset, partition, load_id, exc)
+        except LoaderError as second:
+            log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
+
+
+def _failure(sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError) -> Outcome:
+    return Outcome(
+        sink=sink, dataset=dataset, partition=partition.key if partition else None, action="failed",
+        reason=exc.reason, error=str(exc), error_class=type(exc).__name__, transient=exc.transient,
+    )
+
+
+__all__ = ["Outcome", "Runner", "new_load_id"]

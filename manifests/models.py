@@ -1,0 +1,86 @@
+"""The data description: partitions, manifest entries and manifests.
+
+These are plain frozen values so that every layer can pass them around, compare them
+and put them in sets without asking where they came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+FORMATS = ("parquet", "csv", "jsonl", "avro", "avro-wrapped")
+
+
+@dataclass(frozen=True, order=True)
+class Partition:
+    """A dataset's time slice, e.g. ``dt=2026-11-29/hour=08``; order of keys matters."""
+
+    items: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def of(cls, values: Mapping[str, str] | Iterable[tuple[str, str]]) -> Partition:
+        pairs = values.items() if isinstance(values, Mapping) else values
+        return cls(tuple((str(k), str(v)) for k, v in pairs))
+
+    @classmethod
+    def parse(cls, text: str) -> Partition:
+        """Parse ``k=v/k=v``; the inverse of :attr:`key`."""
+        pairs = []
+        for part in text.strip("/").split("/"):
+            name, sep, value = part.partition("=")
+            if not sep or not name:
+                raise ValueError(f"partition {text!r}: expected k=v/k=v")
+            pairs.append((name, value))
+        return cls(tuple(pairs))
+
+    @property
+    def key(self) -> str:
+        return "/".join(f"{k}={v}" for k, v in self.items)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.items)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One data file of a manifest (Redshift COPY manifest entry)."""
+
+    url: str
+    mandatory: bool = False
+    content_length: int | None = None
+    record_count: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A batch of data files; identified by its URL plus its version (ETag or hash)."""
+
+    url: str
+    version: str
+    entries: tuple[Entry, ...]
+    dataset: str | None = None
+    partition: Partition | None = None
+    format: str | None = None
+    schema_fingerprint: str | None = None
+    extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.url, self.version)
+
+    @property
+    def bytes(self) -> int:
+        return sum(e.content_length or 0 for e in self.entries)
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What one LIST of the store says about an object; no GET or HEAD needed."""
+
+    url: str
+    size: int
+    version: str

@@ -1,0 +1,129 @@
+"""Parsing of Redshift COPY manifests, with loaders' optional extra keys.
+
+A manifest is ``{"entries": [{"url", "mandatory", "meta": {"content_length",
+"record_count"}}]}``; UNLOAD ... MANIFEST VERBOSE writes exactly that, so every producer
+that already writes one works unchanged. Unknown keys are accepted and kept in
+``Manifest.extra``. Every error names the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from manifests.errors import ManifestError
+from manifests.models import FORMATS, Entry, Manifest, Partition
+
+
+def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
+    """Turn the bytes of a manifest into a :class:`Manifest`, or raise ManifestError."""
+    try:
+        doc = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ManifestError(f"not valid JSON ({exc})", manifest=url) from None
+    if not isinstance(doc, dict):
+        raise ManifestError(f"expected a JSON object, got {_kind(doc)}", manifest=url)
+    if "entries" not in doc:
+        raise ManifestError('missing the "entries" list', manifest=url)
+    entries = doc["entries"]
+    if not isinstance(entries, list):
+        raise ManifestError(f'"entries" must be a list, got {_kind(entries)}', manifest=url)
+    parsed = tuple(_entry(e, i, url) for i, e in enumerate(entries))
+    seen: set[str] = set()
+    for entry in parsed:
+        if entry.url in seen:
+            raise ManifestError("the same file is listed twice", manifest=url, file=entry.url)
+        seen.add(entry.url)
+    known = {"entries", "dataset", "partition", "format", "schema_fingerprint"}
+    return Manifest(
+        url=url,
+        version=version,
+        entries=parsed,
+        dataset=_optional_str(doc, "dataset", url),
+        partition=_partition(doc.get("partition"), url),
+        format=_format(doc.get("format"), url),
+        schema_fingerprint=_fingerprint(doc.get("schema_fingerprint"), url),
+        extra={k: v for k, v in doc.items() if k not in known},
+    )
+
+
+def _entry(raw: Any, index: int, url: str) -> Entry:
+    where = f"entries[{index}]"
+    if not isinstance(raw, dict):
+        raise ManifestError(f"{where} must be an object, got {_kind(raw)}", manifest=url)
+    file_url = raw.get("url")
+    if not isinstance(file_url, str) or not file_url.strip():
+        raise ManifestError(f'{where} needs a non-empty string "url"', manifest=url)
+    if "\x00" in file_url:
+        raise ManifestError(f"{where}.url contains a NUL character", manifest=url)
+    mandatory = raw.get("mandatory", False)
+    if not isinstance(mandatory, bool):
+        raise ManifestError(f'{where}.mandatory must be true or false, got {mandatory!r}', manifest=url, file=file_url)
+    meta = raw.get("meta", {})
+    if not isinstance(meta, dict):
+        raise ManifestError(f"{where}.meta must be an object, got {_kind(meta)}", manifest=url, file=file_url)
+    return Entry(
+        url=file_url,
+        mandatory=mandatory,
+        content_length=_count(meta, "content_length", where, url, file_url),
+        record_count=_count(meta, "record_count", where, url, file_url),
+    )
+
+
+def _count(meta: dict[str, Any], key: str, where: str, url: str, file_url: str) -> int | None:
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ManifestError(
+            f"{where}.meta.{key} must be a non-negative integer, got {value!r}", manifest=url, file=file_url
+        )
+    return value
+
+
+def _optional_str(doc: dict[str, Any], key: str, url: str) -> str | None:
+    value = doc.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ManifestError(f'"{key}" must be a non-empty string, got {value!r}', manifest=url)
+    return value
+
+
+def _partition(value: Any, url: str) -> Partition | None:
+    if value is None:
+        return None
+    if isinstance(value, dict) and value and all(
+        isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool) for k, v in value.items()
+    ):
+        if any("/" in str(v) or "/" in k or "=" in k for k, v in value.items()):
+            raise ManifestError('"partition" names and values may not contain "/" or "="', manifest=url)
+        return Partition.of({k: str(v) for k, v in value.items()})
+    if isinstance(value, str):
+        try:
+            return Partition.parse(value)
+        except ValueError as exc:
+            raise ManifestError(str(exc), manifest=url) from None
+    raise ManifestError(f'"partition" must be an object of names to values, got {value!r}', manifest=url)
+
+
+def _format(value: Any, url: str) -> str | None:
+    if value is None:
+        return None
+    if value not in FORMATS:
+        raise ManifestError(f'"format" must be one of {", ".join(FORMATS)}, got {value!r}', manifest=url)
+    return str(value)
+
+
+def _fingerprint(value: Any, url: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ManifestError(f'"schema_fingerprint" must be a string or integer, got {value!r}', manifest=url)
+    return str(value)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), type(value).__name__
+    )

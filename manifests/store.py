@@ -1,0 +1,214 @@
+"""The object store: a local folder or an S3 bucket (any S3-compatible endpoint).
+
+One ``list`` call is one LIST of a prefix and brings every object's size (and, on S3, its
+ETag) with it, so validating a manifest's files never needs a GET or HEAD per file.
+boto3 and pyarrow are imported only when an S3 store is actually used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
+
+from manifests.errors import ConfigError, ForeignURLError, MissingFileError, TransientError
+from manifests.models import ObjectInfo
+from manifests.urls import file_url, local_path, normalise
+
+if TYPE_CHECKING:
+    import fsspec
+
+
+class ObjectStore(Protocol):
+    """Where manifests and data files live. URLs in and out are canonical."""
+
+    root: str
+
+    def resolve(self, ref: str) -> str:
+        """A user's reference (URL, absolute path, or path relative to the root) → URL."""
+        ...
+
+    def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
+        """Every object whose URL starts with ``prefix``, in one LIST."""
+        ...
+
+    def read(self, url: str) -> tuple[bytes, str]:
+        """The object's bytes and its version (ETag on S3, content hash locally)."""
+        ...
+
+    def write(self, url: str, data: bytes) -> None: ...
+
+    def engine_path(self, url: str) -> str:
+        """The path a query engine opens for ``url`` (local path, or the s3:// URL)."""
+        ...
+
+    def filesystem(self) -> fsspec.AbstractFileSystem | None:
+        """An fsspec filesystem for engines that cannot reach the store by themselves."""
+        ...
+
+
+def open_store(root: str, endpoint_url: str | None = None, *, base_dir: str = ".") -> ObjectStore:
+    """The store for a ``[store] root``: ``s3://bucket[/prefix]`` or a local folder."""
+    if root.startswith("s3://"):
+        return S3Store(root, endpoint_url)
+    if "://" in root and not root.startswith("file://"):
+        raise ConfigError(f"store.root {root!r}: use s3://bucket/prefix or a local folder")
+    path = local_path(root) if root.startswith("file://") else os.path.join(base_dir, root)
+    return LocalStore(path)
+
+
+def sha256_version(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+class LocalStore:
+    """A folder on disk standing in for a bucket; versions are content hashes."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path)
+        self.root = file_url(self.path) + "/"
+
+    def resolve(self, ref: str) -> str:
+        if ref.startswith("s3://"):
+            raise ForeignURLError(f"an s3:// URL, but the store is the local folder {self.path}", file=ref)
+        if ref.startswith("file://"):
+            return normalise(ref)
+        return normalise(file_url(ref if os.path.isabs(ref) else os.path.join(self.path, ref)))
+
+    def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
+        base = local_path(prefix)
+        folder = base if base.endswith("/") else os.path.dirname(base)
+        found = []
+        for dirpath, _dirs, files in os.walk(folder):
+            for name in files:
+                full = os.path.join(dirpath, name)
+                if not full.startswith(base):
+                    continue
+                size = os.path.getsize(full)
+                version = self._hash(full) if versions else ""
+                found.append(ObjectInfo(url=file_url(full), size=size, version=version))
+        return sorted(found, key=lambda o: o.url)
+
+    def read(self, url: str) -> tuple[bytes, str]:
+        path = local_path(url)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            raise MissingFileError("no such object in the store", file=url) from None
+        except IsADirectoryError:
+            raise MissingFileError("is a folder, not an object", file=url) from None
+        return data, sha256_version(data)
+
+    def write(self, url: str, data: bytes) -> None:
+        path = local_path(url)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.tmp-{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+
+    def engine_path(self, url: str) -> str:
+        return local_path(url)
+
+    def filesystem(self) -> None:
+        return None
+
+    @staticmethod
+    def _hash(path: str) -> str:
+        with open(path, "rb") as fh:
+            return sha256_version(fh.read())
+
+
+class S3Store:
+    """An S3 bucket (or prefix of one); honours ``endpoint_url`` and AWS_ENDPOINT_URL."""
+
+    def __init__(self, root: str, endpoint_url: str | None = None) -> None:
+        parts = urlsplit(root)
+        self.bucket = parts.netloc
+        self.root = f"s3://{self.bucket}/{parts.path.strip('/')}".rstrip("/") + "/"
+        self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+        self._client: Any = None
+        self._fs: Any = None
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url)
+        return self._client
+
+    def resolve(self, ref: str) -> str:
+        if ref.startswith("s3://"):
+            return normalise(ref)
+        if "://" in ref or ref.startswith("/"):
+            raise ForeignURLError(f"not in the store {self.root}", file=ref)
+        return normalise(self.root + ref)
+
+    def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
+        bucket, key = _split(prefix)
+        found = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    found.append(
+                        ObjectInfo(url=f"s3://{bucket}/{obj['Key']}", size=obj["Size"], version=obj["ETag"].strip('"'))
+                    )
+        except Exception as exc:
+            raise _s3_error(exc, prefix) from exc
+        return found
+
+    def read(self, url: str) -> tuple[bytes, str]:
+        bucket, key = _split(url)
+        try:
+            obj = self.client.get_object(Bucket=bucket, Key=key)
+            return obj["Body"].read(), obj["ETag"].strip('"')
+        except Exception as exc:
+            raise _s3_error(exc, url) from exc
+
+    def write(self, url: str, data: bytes) -> None:
+        bucket, key = _split(url)
+        try:
+            self.client.put_object(Bucket=bucket, Key=key, Body=data)
+        except Exception as exc:
+            raise _s3_error(exc, url) from exc
+
+    def engine_path(self, url: str) -> str:
+        return url
+
+    def filesystem(self) -> fsspec.AbstractFileSystem:
+        """pyarrow's S3 client behind fsspec, because DuckDB's httpfs cannot be
+        downloaded offline and s3fs pins a botocore that conflicts with boto3."""
+        if self._fs is None:
+            from fsspec.implementations.arrow import ArrowFSWrapper
+            from pyarrow import fs as pafs
+
+            options: dict[str, Any] = {}
+            if self.endpoint_url:
+                parts = urlsplit(self.endpoint_url)
+                options["endpoint_override"] = parts.netloc
+                options["scheme"] = parts.scheme or "https"
+            region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+            if region:
+                options["region"] = region
+            wrapper = ArrowFSWrapper(pafs.S3FileSystem(**options))
+            wrapper.protocol = ("s3",)
+            self._fs = wrapper
+        return self._fs
+
+
+def _split(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.netloc, parts.path.lstrip("/")
+
+
+def _s3_error(exc: Exception, url: str) -> Exception:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    if code in ("NoSuchKey", "404", "NotFound"):
+        return MissingFileError("no such object in the store", file=url)
+    if code in ("NoSuchBucket", "AccessDenied", "403", "InvalidBucketName"):
+        return ForeignURLError(f"the store refused access ({code})", file=url)
+    return TransientError(f"object store error ({type(exc).__name__}: {exc})", file=url)

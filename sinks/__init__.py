@@ -1,0 +1,45 @@
+"""Warehouse sinks behind one small protocol; drivers are imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from manifests import ConfigError
+from manifests.store import ObjectStore
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Sink, Strategy, Target
+
+#: sink type → "module:Class"; a module is imported only when a sink of its type is opened.
+REGISTRY: dict[str, str] = {
+    "duckdb": "sinks.duckdb:DuckDBSink",
+}
+#: types that INTERFACE.md names and that later versions implement.
+PLANNED = ("snowflake", "redshift", "athena", "postgres")
+
+
+def open_sink(
+    name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+) -> Sink:
+    kind = str(options.get("type", ""))
+    if kind not in REGISTRY:
+        if kind in PLANNED:
+            raise ConfigError(f"sinks.{name}: sink type {kind!r} is not implemented in this version yet")
+        raise ConfigError(f"sinks.{name}.type: unknown sink type {kind!r} (known: {', '.join(REGISTRY)})")
+    module, _, cls = REGISTRY[kind].partition(":")
+    sink: Sink = getattr(importlib.import_module(module), cls)(name, options, store, project_dir)
+    return sink
+
+
+__all__ = [
+    "PLANNED",
+    "REGISTRY",
+    "Capabilities",
+    "LoadResult",
+    "LoadUnit",
+    "PartitionState",
+    "Sink",
+    "Strategy",
+    "Target",
+    "open_sink",
+]

@@ -1,0 +1,130 @@
+"""The sink boundary: one small protocol, capabilities declared as data.
+
+Callers choose behaviour from a sink's :class:`Capabilities`, never from its name. A
+sink receives a :class:`LoadUnit` (what to load where) and returns a
+:class:`LoadResult`; it owns the load state of the partitions it holds, so that the data
+and the record of having loaded it commit together.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from manifests import Manifest, Partition
+
+
+class Strategy(enum.StrEnum):
+    """How a partition's manifests become rows in the target table.
+
+    append   each manifest version is applied once; re-deliveries are no-ops.
+    merge    upsert on ``keys``; the newest ``order_by`` wins, an older version arriving
+             late never overwrites a newer one; the source is de-duplicated first.
+    replace  the partition's rows become the union of all its manifests, re-read each
+             time; naturally idempotent and the friendliest to lookback.
+    """
+
+    APPEND = "append"
+    MERGE = "merge"
+    REPLACE = "replace"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a sink can do; the runner and planner read these, not the sink's name."""
+
+    dialect: str
+    transactions: bool = True
+    merge: bool = True
+    concurrent_loads: bool = True
+    formats: tuple[str, ...] = ("parquet", "csv", "jsonl")
+    max_files_per_copy: int | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """The dataset as a sink needs to see it (a sink never imports the config)."""
+
+    dataset: str
+    table: str
+    format: str
+    strategy: Strategy
+    partition_columns: tuple[str, ...]
+    keys: tuple[str, ...] = ()
+    order_by: str | None = None
+    allow_empty: bool = True
+
+
+@dataclass(frozen=True)
+class LoadUnit:
+    """One (sink, dataset, partition) and the manifests to apply to it."""
+
+    target: Target
+    partition: Partition
+    manifests: tuple[Manifest, ...]
+    load_id: str
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return tuple(e.url for m in self.manifests for e in m.entries)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What happened to a unit; ``action`` is loaded, skipped or failed."""
+
+    dataset: str
+    partition: Partition
+    action: str
+    rows: int = 0
+    manifests: int = 0
+    reason: str = ""
+    error: str | None = None
+    error_class: str | None = None
+
+
+@dataclass(frozen=True)
+class PartitionState:
+    """The recorded state of one partition in one sink."""
+
+    dataset: str
+    partition: str
+    status: str
+    rows: int
+    manifests: int
+    attempts: int
+    last_error: str | None
+    load_id: str | None
+    loaded_at: datetime | None
+    applied: tuple[tuple[str, str], ...] = field(default=())
+
+
+class Sink(Protocol):
+    """A warehouse loaders can load into."""
+
+    name: str
+    capabilities: Capabilities
+
+    def load(self, unit: LoadUnit) -> LoadResult:
+        """Apply the unit exactly once: data and state commit together or not at all."""
+        ...
+
+    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
+        """The (manifest URL, version) pairs already applied to a partition."""
+        ...
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        """Record a failed attempt without touching data or applied manifests."""
+        ...
+
+    def states(self, dataset: str | None = None) -> list[PartitionState]:
+        """The recorded state of every partition (of one dataset)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+SinkOptions = Mapping[str, Any]

@@ -1,0 +1,110 @@
+"""DuckDB, the embedded default sink.
+
+One file, one writer: loads of the same file in one process queue on a lock, and a file
+held by another process is a transient error (the next delivery or sweep retries).
+Object storage reaches DuckDB through an fsspec filesystem registered on the
+connection, because extensions cannot be downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from manifests import ConfigError, Entry, LoaderError, SinkBusyError, TerminalError, TransientError
+from manifests.store import ObjectStore
+from sinks.base import Capabilities, LoadUnit
+from sinks.sqlbase import SqlSink, Staged
+
+_LOCKS: dict[str, threading.RLock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _lock_for(path: str) -> threading.RLock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(path, threading.RLock())
+
+
+def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
+    """``duckdb:///warehouse.duckdb`` (relative to the config's folder), ``duckdb:////abs``
+    or ``duckdb:///:memory:``; query parameters become DuckDB settings."""
+    parts = urlsplit(url)
+    if parts.scheme != "duckdb":
+        raise ConfigError(f"sink url {url!r}: expected duckdb:///path/to/file.duckdb")
+    path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+    if not path:
+        raise ConfigError(f"sink url {url!r}: no database file (duckdb:///warehouse.duckdb)")
+    if path != ":memory:" and not os.path.isabs(path):
+        path = os.path.normpath(os.path.join(base_dir, path))
+    return path, dict(parse_qsl(parts.query))
+
+
+class DuckDBSink(SqlSink):
+    capabilities = Capabilities(dialect="duckdb", concurrent_loads=False, formats=("parquet", "csv", "jsonl"))
+    default_schema = "main"
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        super().__init__(name, options, store, project_dir)
+        self.path, self.settings = database_path(str(options["url"]), project_dir or ".")
+        self._conn: Any = None
+        self._lock = _lock_for(self.path) if self.path != ":memory:" else threading.RLock()
+
+    @property
+    def connection(self) -> Any:
+        if self._conn is None:
+            import duckdb
+
+            if self.path != ":memory:":
+                os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
+            try:
+                conn = duckdb.connect(self.path, config=self.settings)
+            except duckdb.IOException as exc:
+                if "lock" in str(exc).lower():
+                    raise SinkBusyError(f"{self.path} is open in another process ({exc})") from None
+                raise TransientError(f"cannot open {self.path}: {exc}") from None
+            fs = self.store.filesystem()
+            if fs is not None:
+                conn.register_filesystem(fs)
+            self._conn = conn
+        return self._conn
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+            self._state_ready = False
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        cursor = self.connection.execute(sql)
+        return cursor.fetchall() if cursor.description else []
+
+    def _translate(self, exc: Exception, step: str) -> LoaderError:
+        import duckdb
+
+        text = f"{self.name}: step {step} failed: {exc}"
+        if isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower():
+            return TransientError(text)
+        if isinstance(exc, duckdb.IOException) and step in ("stage", "describe"):
+            return TerminalError(f"{self.name}: cannot read the unit's files: {exc}")
+        return TerminalError(text)
+
+    def stage(self, unit: LoadUnit, entries: Sequence[Entry], context: dict[str, Any]) -> Staged:
+        files = [self.store.engine_path(e.url) for e in entries]
+        described = self.execute("describe", files=files, **context)
+        names = {str(r[0]).lower() for r in described}
+        fill = [(k, v) for k, v in unit.partition.items if k.lower() not in names]
+        self.execute("stage", files=files, partition_fill=fill, **context)
+        columns = tuple((str(r[0]), str(r[1])) for r in self.execute("describe_stage", **context))
+        counts = {str(path): int(n) for path, n in self.execute("staged_counts", **context)}
+        return Staged(columns=columns, rows_by_path=counts)

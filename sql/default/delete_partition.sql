@@ -1,0 +1,3 @@
+DELETE FROM {{ target|ident }}
+WHERE {% for name, value in partition %}{% if not loop.first %} AND {% endif %}{{ name|ident }} = {{ value|lit }}{% endfor %}
+

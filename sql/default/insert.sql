@@ -1,0 +1,3 @@
+INSERT INTO {{ target|ident }} ({{ columns|idents }})
+SELECT {{ columns|idents }}
+FROM {{ stage|ident }}

@@ -1,0 +1,26 @@
+-- Upsert on the keys. The source is de-duplicated first (latest order_by per key),
+-- because MERGE with duplicate source keys is an error (Snowflake, PostgreSQL) or
+-- silently non-deterministic (DuckDB). A target row is replaced only by a row at least
+-- as new, so an older version delivered late never overwrites a newer one.
+MERGE INTO {{ target|ident }} AS t
+USING (
+    SELECT {{ columns|idents }}
+    FROM (
+        SELECT
+            {{ columns|idents }},
+            ROW_NUMBER() OVER (
+                PARTITION BY {{ keys|idents }}
+                ORDER BY {{ order_by|ident }} DESC NULLS LAST
+            ) AS _loaders_rank
+        FROM {{ stage|ident }}
+    ) AS ranked
+    WHERE _loaders_rank = 1
+) AS s
+ON {% for key in keys %}{% if not loop.first %} AND {% endif %}t.{{ key|ident }} IS NOT DISTINCT FROM s.{{ key|ident }}{% endfor %}
+
+WHEN MATCHED AND (t.{{ order_by|ident }} IS NULL OR s.{{ order_by|ident }} >= t.{{ order_by|ident }}) THEN UPDATE SET
+{% for column in columns %}
+    {{ column|ident }} = s.{{ column|ident }}{{ "," if not loop.last }}
+{% endfor %}
+WHEN NOT MATCHED THEN INSERT ({{ columns|idents }})
+VALUES ({{ columns|idents("s") }})

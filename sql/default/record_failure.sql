@@ -1,0 +1,14 @@
+-- Runs in its own transaction after the load rolled back: the data and the applied
+-- manifests are untouched; only the status, the attempt count and the error change.
+INSERT INTO {{ partitions_table|ident }} AS p (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
+VALUES (
+    {{ dataset|lit }}, {{ partition_key|lit }}, 'failed', 1, {{ error|lit }}, {{ load_id|lit }},
+    CAST({{ now|lit }} AS TIMESTAMP)
+)
+ON CONFLICT (dataset, partition_key) DO UPDATE
+SET
+    status = 'failed',
+    attempts = p.attempts + 1,
+    last_error = EXCLUDED.last_error,
+    load_id = EXCLUDED.load_id,
+    updated_at = EXCLUDED.updated_at

@@ -1,0 +1,3 @@
+SELECT {{ file_column|ident }}, COUNT(*)
+FROM {{ stage|ident }}
+GROUP BY {{ file_column|ident }}
