@@ -100,7 +100,7 @@ class Runner:
 
     def locate(self, url: str, manifest: Manifest | None = None) -> tuple[DatasetConfig, Partition]:
         """The dataset and partition of a manifest: from its key, or from its own keys."""
-        key = url[len(self.store.root) :] if url.startswith(self.store.root) else None
+        key = self.store.key_of(url)
         for dataset in self.config.datasets.values():
             partition = dataset.layout.match(key) if key is not None else None
             if partition is None:
@@ -134,8 +134,8 @@ class Runner:
         prefix = self.store.root + dataset.layout.prefix(partition)
         found = []
         for obj in self.store.list(prefix):
-            key = obj.url[len(self.store.root) :]
-            if dataset.layout.match(key) == partition:
+            key = self.store.key_of(obj.url)
+            if key is not None and dataset.layout.match(key) == partition:
                 manifest = self.read_manifest(obj.url)
                 self.locate(manifest.url, manifest)
                 found.append(self.validated(manifest, dataset))

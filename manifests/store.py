@@ -29,6 +29,10 @@ class ObjectStore(Protocol):
         """A user's reference (URL, absolute path, or path relative to the root) → URL."""
         ...
 
+    def key_of(self, url: str) -> str | None:
+        """The key of ``url`` relative to the root (decoded), or None outside the root."""
+        ...
+
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         """Every object whose URL starts with ``prefix``, in one LIST."""
         ...
@@ -75,6 +79,10 @@ class LocalStore:
         if ref.startswith("file://"):
             return normalise(ref)
         return normalise(file_url(ref if os.path.isabs(ref) else os.path.join(self.path, ref)))
+
+    def key_of(self, url: str) -> str | None:
+        path = local_path(url)
+        return path[len(self.path) + 1 :] if path.startswith(self.path + "/") else None
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         base = local_path(prefix)
@@ -146,6 +154,9 @@ class S3Store:
         if "://" in ref or ref.startswith("/"):
             raise ForeignURLError(f"not in the store {self.root}", file=ref)
         return normalise(self.root + ref)
+
+    def key_of(self, url: str) -> str | None:
+        return url[len(self.root) :] if url.startswith(self.root) else None
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         bucket, key = _split(prefix)

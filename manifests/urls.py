@@ -14,9 +14,12 @@ from urllib.parse import quote, unquote, urlsplit
 from manifests.errors import ForeignURLError
 
 
+_SAFE = "/=+,@:"
+
+
 def file_url(path: str) -> str:
     """The canonical ``file://`` URL of a local path (absolute, percent-encoded)."""
-    return "file://" + quote(os.path.abspath(path))
+    return "file://" + quote(os.path.abspath(path), safe=_SAFE)
 
 
 def local_path(url: str) -> str:
@@ -46,7 +49,7 @@ def normalise(url: str, *, manifest: str | None = None) -> str:
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise ForeignURLError("file URL with a host", manifest=manifest, file=url)
-        return "file://" + quote(unquote(path))
+        return "file://" + quote(unquote(path), safe=_SAFE)
     if not parts.netloc or not path.strip("/"):
         raise ForeignURLError("s3 URL needs a bucket and a key", manifest=manifest, file=url)
     return f"s3://{parts.netloc.lower()}{path}"
