@@ -23,7 +23,10 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 def config_option(func: F) -> F:
     return click.option(
-        "--config", "config_path", metavar="PATH", envvar="LOADERS_CONFIG",
+        "--config",
+        "config_path",
+        metavar="PATH",
+        envvar="LOADERS_CONFIG",
         help="loaders.toml to use (default: ./loaders.toml, or LOADERS_CONFIG).",
     )(func)
 
@@ -81,7 +84,9 @@ def load(manifest_uris: tuple[str, ...], sink_name: str | None, as_json: bool, c
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @config_option
 @handle_errors
-def status(sink_name: str | None, dataset: str | None, days: int | None, as_json: bool, config_path: str | None) -> None:
+def status(
+    sink_name: str | None, dataset: str | None, days: int | None, as_json: bool, config_path: str | None
+) -> None:
     """Show the load state of each partition in each sink."""
     from loaders.report import print_states
     from loaders.runner import Runner

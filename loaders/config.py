@@ -24,7 +24,16 @@ _DURATION = re.compile(r"^(\d+)\s*([dh])$")
 _DATASET = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 
 DATASET_KEYS = {
-    "table", "format", "manifests", "partition", "strategy", "keys", "order_by", "lookback", "sinks", "allow_empty",
+    "table",
+    "format",
+    "manifests",
+    "partition",
+    "strategy",
+    "keys",
+    "order_by",
+    "lookback",
+    "sinks",
+    "allow_empty",
 }
 
 
@@ -53,8 +62,14 @@ class DatasetConfig:
     @property
     def target(self) -> Target:
         return Target(
-            dataset=self.name, table=self.table, format=self.format, strategy=self.strategy,
-            partition_columns=self.partition, keys=self.keys, order_by=self.order_by, allow_empty=self.allow_empty,
+            dataset=self.name,
+            table=self.table,
+            format=self.format,
+            strategy=self.strategy,
+            partition_columns=self.partition,
+            keys=self.keys,
+            order_by=self.order_by,
+            allow_empty=self.allow_empty,
         )
 
 
@@ -113,7 +128,11 @@ def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mappin
         for name, raw in _table(doc, "datasets", source, "").items()
     }
     return Config(
-        source=source, base_dir=base_dir, store=store, sinks=sinks, datasets=datasets,
+        source=source,
+        base_dir=base_dir,
+        store=store,
+        sinks=sinks,
+        datasets=datasets,
         aws=_table(doc, "aws", source, ""),
     )
 
@@ -186,7 +205,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     if order_by is not None and (not isinstance(order_by, str) or not order_by):
         raise fail("order_by", "must be a column name")
     if strategy is Strategy.MERGE and (not keys or not order_by):
-        raise fail("strategy", "merge needs keys = [...] and order_by = \"column\"")
+        raise fail("strategy", 'merge needs keys = [...] and order_by = "column"')
     try:
         lookback = parse_duration(str(raw.get("lookback", "1d")))
     except ValueError as exc:
@@ -199,8 +218,18 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     if not isinstance(allow_empty, bool):
         raise fail("allow_empty", "must be true or false")
     return DatasetConfig(
-        name=name, table=table, format=fmt, manifests=pattern.lstrip("/"), partition=partition, strategy=strategy,
-        keys=keys, order_by=order_by, lookback=lookback, sinks=sinks, allow_empty=allow_empty, layout=layout,
+        name=name,
+        table=table,
+        format=fmt,
+        manifests=pattern.lstrip("/"),
+        partition=partition,
+        strategy=strategy,
+        keys=keys,
+        order_by=order_by,
+        lookback=lookback,
+        sinks=sinks,
+        allow_empty=allow_empty,
+        layout=layout,
     )
 
 
@@ -231,6 +260,7 @@ def _only(doc: Mapping[str, Any], allowed: set[str], source: str, where: str) ->
 
 def _interpolate(value: Any, source: str, where: str, env: Mapping[str, str]) -> Any:
     if isinstance(value, str):
+
         def swap(found: re.Match[str]) -> str:
             name = found.group(1)
             if name not in env:

@@ -9,6 +9,7 @@ an outcome; it never stops the other units.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from loaders.config import Config, DatasetConfig
 from manifests import (
     ConfigError,
     EmptyManifestError,
@@ -31,8 +33,6 @@ from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
 from sinks.base import LoadUnit, PartitionState
-
-from loaders.config import Config, DatasetConfig
 
 log = logging.getLogger("loaders")
 
@@ -54,8 +54,13 @@ class Outcome:
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
-            "sink": self.sink, "dataset": self.dataset, "partition": self.partition, "action": self.action,
-            "rows": self.rows, "manifests": self.manifests, "reason": self.reason,
+            "sink": self.sink,
+            "dataset": self.dataset,
+            "partition": self.partition,
+            "action": self.action,
+            "rows": self.rows,
+            "manifests": self.manifests,
+            "reason": self.reason,
         }
         if self.action == "failed":
             doc.update(error=self.error, error_class=self.error_class, transient=self.transient)
@@ -107,9 +112,13 @@ class Runner:
                 continue
             if manifest is not None:
                 if manifest.dataset not in (None, dataset.name):
-                    raise ManifestError(f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url)
+                    raise ManifestError(
+                        f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url
+                    )
                 if manifest.partition not in (None, partition):
-                    raise ManifestError(f'"partition" says {manifest.partition} but the key says {partition}', manifest=url)
+                    raise ManifestError(
+                        f'"partition" says {manifest.partition} but the key says {partition}', manifest=url
+                    )
             return dataset, partition
         if manifest is not None and manifest.dataset is not None and manifest.partition is not None:
             dataset = self.config.datasets.get(manifest.dataset)
@@ -117,16 +126,21 @@ class Runner:
                 raise ManifestError(f"dataset {manifest.dataset!r} is not configured", manifest=url)
             if tuple(k for k, _v in manifest.partition.items) != dataset.partition:
                 raise ManifestError(
-                    f"partition {manifest.partition} does not have the fields {'/'.join(dataset.partition)}", manifest=url
+                    f"partition {manifest.partition} does not have the fields {'/'.join(dataset.partition)}",
+                    manifest=url,
                 )
             return dataset, manifest.partition
         raise ManifestError("matches no dataset's manifests pattern and names no dataset and partition", manifest=url)
 
     def validated(self, manifest: Manifest, dataset: DatasetConfig) -> Manifest:
         if not manifest.entries and not dataset.allow_empty:
-            raise EmptyManifestError(f"lists no files, and {dataset.name} has allow_empty = false", manifest=manifest.url)
+            raise EmptyManifestError(
+                f"lists no files, and {dataset.name} has allow_empty = false", manifest=manifest.url
+            )
         if manifest.format not in (None, dataset.format):
-            raise ManifestError(f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url)
+            raise ManifestError(
+                f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url
+            )
         return check_files(manifest, self.store, self.config.store.allowed_prefixes)
 
     def partition_manifests(self, dataset: DatasetConfig, partition: Partition) -> list[Manifest]:
@@ -152,10 +166,8 @@ class Runner:
             partition: Partition | None = None
             try:
                 url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
-                try:
+                with contextlib.suppress(ManifestError):  # its own keys may still say, once read
                     dataset, partition = self.locate(url)
-                except ManifestError:
-                    pass  # the manifest's own keys may still say; decided after reading it
                 manifest = self.read_manifest(url)
                 dataset, partition = self.locate(url, manifest)
                 manifest = self.validated(manifest, dataset)
@@ -179,8 +191,10 @@ class Runner:
             return self._failed(dataset, partition, exc)
         unique = {m.identity: m for m in manifests}
         unit = LoadUnit(
-            target=dataset.target, partition=partition,
-            manifests=tuple(sorted(unique.values(), key=lambda m: m.identity)), load_id=new_load_id(),
+            target=dataset.target,
+            partition=partition,
+            manifests=tuple(sorted(unique.values(), key=lambda m: m.identity)),
+            load_id=new_load_id(),
         )
         return [self.run_unit(name, unit) for name in self.sink_names(dataset)]
 
@@ -200,11 +214,21 @@ class Runner:
             return _failure(sink_name, dataset, unit.partition, wrapped)
         log.info(
             "sink=%s dataset=%s partition=%s action=%s rows=%d load_id=%s",
-            sink_name, dataset, unit.partition, result.action, result.rows, unit.load_id,
+            sink_name,
+            dataset,
+            unit.partition,
+            result.action,
+            result.rows,
+            unit.load_id,
         )
         return Outcome(
-            sink=sink_name, dataset=dataset, partition=unit.partition.key, action=result.action,
-            rows=result.rows, manifests=result.manifests, reason=result.reason,
+            sink=sink_name,
+            dataset=dataset,
+            partition=unit.partition.key,
+            action=result.action,
+            rows=result.rows,
+            manifests=result.manifests,
+            reason=result.reason,
         )
 
     def states(self, dataset: str | None = None) -> list[tuple[str, PartitionState]]:
@@ -235,8 +259,14 @@ class Runner:
 
 def _failure(sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError) -> Outcome:
     return Outcome(
-        sink=sink, dataset=dataset, partition=partition.key if partition else None, action="failed",
-        reason=exc.reason, error=str(exc), error_class=type(exc).__name__, transient=exc.transient,
+        sink=sink,
+        dataset=dataset,
+        partition=partition.key if partition else None,
+        action="failed",
+        reason=exc.reason,
+        error=str(exc),
+        error_class=type(exc).__name__,
+        transient=exc.transient,
     )
 
 

@@ -21,8 +21,7 @@ log = logging.getLogger(__name__)
 def check_files(manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...]) -> Manifest:
     """The manifest with canonical entry URLs and only the files that exist, or an error."""
     entries = [
-        replace(e, url=check_allowed(_absolute(e.url, store), allowed, manifest=manifest.url))
-        for e in manifest.entries
+        replace(e, url=check_allowed(_absolute(e.url, store), allowed, manifest=manifest.url)) for e in manifest.entries
     ]
     listing: dict[str, ObjectInfo] = {}
     for folder in sorted({e.url.rsplit("/", 1)[0] + "/" for e in entries}):
@@ -32,7 +31,9 @@ def check_files(manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...]
         found = listing.get(entry.url)
         if found is None:
             if entry.mandatory:
-                raise MissingFileError("mandatory file is missing from the store", manifest=manifest.url, file=entry.url)
+                raise MissingFileError(
+                    "mandatory file is missing from the store", manifest=manifest.url, file=entry.url
+                )
             log.warning("manifest %s: optional file %s is missing; skipped", manifest.url, entry.url)
             continue
         if entry.content_length is not None and entry.content_length != found.size:

@@ -58,7 +58,7 @@ def _entry(raw: Any, index: int, url: str) -> Entry:
         raise ManifestError(f"{where}.url contains a NUL character", manifest=url)
     mandatory = raw.get("mandatory", False)
     if not isinstance(mandatory, bool):
-        raise ManifestError(f'{where}.mandatory must be true or false, got {mandatory!r}', manifest=url, file=file_url)
+        raise ManifestError(f"{where}.mandatory must be true or false, got {mandatory!r}", manifest=url, file=file_url)
     meta = raw.get("meta", {})
     if not isinstance(meta, dict):
         raise ManifestError(f"{where}.meta must be an object, got {_kind(meta)}", manifest=url, file=file_url)
@@ -93,8 +93,12 @@ def _optional_str(doc: dict[str, Any], key: str, url: str) -> str | None:
 def _partition(value: Any, url: str) -> Partition | None:
     if value is None:
         return None
-    if isinstance(value, dict) and value and all(
-        isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool) for k, v in value.items()
+    if (
+        isinstance(value, dict)
+        and value
+        and all(
+            isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool) for k, v in value.items()
+        )
     ):
         if any("/" in str(v) or "/" in k or "=" in k for k, v in value.items()):
             raise ManifestError('"partition" names and values may not contain "/" or "="', manifest=url)

@@ -13,7 +13,6 @@ from urllib.parse import quote, unquote, urlsplit
 
 from manifests.errors import ForeignURLError
 
-
 _SAFE = "/=+,@:"
 
 
@@ -66,7 +65,5 @@ def check_allowed(url: str, prefixes: tuple[str, ...], *, manifest: str | None =
     """Normalise ``url`` and refuse it unless it lies under one of ``prefixes``."""
     normal = normalise(url, manifest=manifest)
     if not any(normal.startswith(p) for p in prefixes):
-        raise ForeignURLError(
-            f"outside the allowed prefixes ({', '.join(prefixes)})", manifest=manifest, file=url
-        )
+        raise ForeignURLError(f"outside the allowed prefixes ({', '.join(prefixes)})", manifest=manifest, file=url)
     return normal

@@ -18,9 +18,7 @@ REGISTRY: dict[str, str] = {
 PLANNED = ("snowflake", "redshift", "athena", "postgres")
 
 
-def open_sink(
-    name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
-) -> Sink:
+def open_sink(name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Sink:
     kind = str(options.get("type", ""))
     if kind not in REGISTRY:
         if kind in PLANNED:

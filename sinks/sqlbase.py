@@ -63,7 +63,9 @@ class SqlSink:
     capabilities: ClassVar[Capabilities]
     default_schema: ClassVar[str] = "public"
 
-    def __init__(self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> None:
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
         self.name = name
         self.options = options
         self.store = store
@@ -130,8 +132,15 @@ class SqlSink:
             rows = self.execute("states", dataset=dataset)
         return [
             PartitionState(
-                dataset=r[0], partition=r[1], status=r[2], rows=int(r[3]), manifests=int(r[4]),
-                attempts=int(r[5]), last_error=r[6], load_id=r[7], loaded_at=r[8],
+                dataset=r[0],
+                partition=r[1],
+                status=r[2],
+                rows=int(r[3]),
+                manifests=int(r[4]),
+                attempts=int(r[5]),
+                last_error=r[6],
+                load_id=r[7],
+                loaded_at=r[8],
             )
             for r in rows
         ]
@@ -194,8 +203,12 @@ class SqlSink:
                 self._drop_stage(context)
         total = sum(rows.values())
         return LoadResult(
-            dataset=unit.target.dataset, partition=unit.partition, action="loaded", rows=total,
-            manifests=len(pending), reason=f"{len(pending)} manifest(s), {len(entries)} file(s)",
+            dataset=unit.target.dataset,
+            partition=unit.partition,
+            action="loaded",
+            rows=total,
+            manifests=len(pending),
+            reason=f"{len(pending)} manifest(s), {len(entries)} file(s)",
         )
 
     def _context(self, unit: LoadUnit) -> dict[str, Any]:
@@ -238,7 +251,8 @@ class SqlSink:
                 if entry.record_count is not None and entry.record_count != got:
                     raise RecordCountError(
                         f"record_count is {entry.record_count} but {got} rows were staged",
-                        manifest=manifest.url, file=entry.url,
+                        manifest=manifest.url,
+                        file=entry.url,
                     )
                 total += got
             rows[manifest.identity] = total
@@ -273,7 +287,9 @@ class SqlSink:
         needed = [*target.keys, *([target.order_by] if target.order_by else [])]
         absent = [c for c in needed if c.lower() not in lower]
         if absent:
-            raise SchemaMismatchError(f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where)
+            raise SchemaMismatchError(
+                f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where
+            )
         if existing:
             known = {c.lower() for c in existing}
             extra = [c for c in staged if c.lower() not in known]
@@ -282,7 +298,9 @@ class SqlSink:
                     f"column(s) {', '.join(extra)} are not in table {target.table}", manifest=where
                 )
 
-    def _record(self, unit: LoadUnit, pending: tuple[Manifest, ...], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
+    def _record(
+        self, unit: LoadUnit, pending: tuple[Manifest, ...], rows: dict[tuple[str, str], int], context: dict[str, Any]
+    ) -> None:
         if unit.target.strategy is Strategy.REPLACE:
             self.execute("forget_manifests", **context)
         manifests = [{"url": m.url, "version": m.version, "rows": rows[m.identity]} for m in pending]

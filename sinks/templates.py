@@ -80,9 +80,9 @@ class Templates:
         if isinstance(value, int | float | Decimal):
             return exp.Literal.number(value).sql(dialect=self.dialect)
         if isinstance(value, datetime | date):
-            return exp.Literal.string(value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()).sql(
-                dialect=self.dialect
-            )
+            return exp.Literal.string(
+                value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+            ).sql(dialect=self.dialect)
         if isinstance(value, str):
             if "\x00" in value:
                 raise ValueError("NUL character in a SQL literal")
