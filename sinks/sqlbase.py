@@ -202,6 +202,8 @@ class SqlSink:
             if staged is not None:
                 self._drop_stage(context)
         total = sum(rows.values())
+        if not entries and unit.target.strategy is not Strategy.REPLACE:
+            return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
         return LoadResult(
             dataset=unit.target.dataset,
             partition=unit.partition,

@@ -1,0 +1,284 @@
+"""The sink conformance suite: every sink subclasses :class:`SinkContract`.
+
+A subclass provides one fixture, ``harness``, giving a lake (a local store the sink can
+read), a factory for fresh sink objects on one warehouse, and a reader of committed
+rows through a connection of its own. The checks are the same for every sink: loading
+twice is identical, lookback re-runs are no-ops, a crash at any step converges on the
+next run with nothing partial ever visible, empty and bad inputs change nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from manifests import (
+    LoaderError,
+    Manifest,
+    Partition,
+    RecordCountError,
+    SchemaMismatchError,
+)
+from sinks import LoadUnit, Sink, Strategy, Target
+from tests.lake import Lake
+
+TABLE = "raw.conversions"
+COLUMNS = "conversion_id, event_ts, revenue, dt, hour"
+P8 = {"dt": "2026-11-28", "hour": "08"}
+P9 = {"dt": "2026-11-28", "hour": "09"}
+
+
+@dataclass
+class Harness:
+    lake: Lake
+    open_sink: Callable[[], Sink]
+    read: Callable[[str], list[tuple[Any, ...]]]
+
+
+class Crash(Exception):
+    """Stands in for a process dying at a step boundary."""
+
+
+def rows(*triples: tuple[int, int, float]) -> list[dict[str, Any]]:
+    return [{"conversion_id": c, "event_ts": t, "revenue": r} for c, t, r in triples]
+
+
+def target(strategy: Strategy, table: str = TABLE) -> Target:
+    merge = strategy is Strategy.MERGE
+    return Target(
+        dataset="ad_server.conversion",
+        table=table,
+        format="parquet",
+        strategy=strategy,
+        partition_columns=("dt", "hour"),
+        keys=("conversion_id",) if merge else (),
+        order_by="event_ts" if merge else None,
+    )
+
+
+def unit(tgt: Target, partition: dict[str, str], manifests: Sequence[Manifest]) -> LoadUnit:
+    return LoadUnit(
+        target=tgt, partition=Partition.of(partition), manifests=tuple(manifests), load_id="t" + secrets.token_hex(6)
+    )
+
+
+class SinkContract:
+    """Subclass with a ``harness`` fixture; every test here then runs on that sink."""
+
+    def table(self, h: Harness, table: str = TABLE) -> list[tuple[Any, ...]]:
+        try:
+            return h.read(f"SELECT {COLUMNS} FROM {table} ORDER BY conversion_id, event_ts, dt, hour")
+        except Exception:  # the table does not exist yet
+            return []
+
+    def load(self, h: Harness, tgt: Target, partition: dict[str, str], keys: Sequence[str]) -> Any:
+        sink = h.open_sink()
+        try:
+            return sink.load(unit(tgt, partition, [h.lake.manifest(k) for k in keys]))
+        finally:
+            sink.close()
+
+    # -- each strategy loaded twice is identical -----------------------------------------
+
+    @pytest.mark.parametrize("strategy", list(Strategy))
+    def test_loading_twice_is_identical(self, harness: Harness, strategy: Strategy) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
+        k2 = harness.lake.write(P8, "b2", rows((3, 10, 3.0)))
+        first = self.load(harness, target(strategy), P8, [k1, k2])
+        after_first = self.table(harness)
+        second = self.load(harness, target(strategy), P8, [k1, k2])
+        assert first.action == "loaded" and first.rows == 3
+        assert second.action == "skipped"
+        assert self.table(harness) == after_first
+        assert [r[0] for r in after_first] == [1, 2, 3]
+        assert {(r[3], r[4]) for r in after_first} == {("2026-11-28", "08")}
+
+    def test_append_applies_only_new_manifests(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        k2 = harness.lake.write(P8, "b2", rows((2, 10, 2.0)))
+        result = self.load(harness, target(Strategy.APPEND), P8, [k1, k2])
+        assert (result.action, result.rows, result.manifests) == ("loaded", 1, 1)
+        assert [r[0] for r in self.table(harness)] == [1, 2]
+
+    # -- merge: latest order_by wins, whenever it arrives ---------------------------------
+
+    def test_merge_late_older_version_does_not_win(self, harness: Harness) -> None:
+        new = harness.lake.write(P8, "b1", rows((1, 20, 20.0), (2, 20, 2.0)))
+        old = harness.lake.write(P9, "b1", rows((1, 10, -1.0), (3, 10, 3.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [new])
+        self.load(harness, target(Strategy.MERGE), P9, [old])
+        got = {r[0]: (r[1], r[2]) for r in self.table(harness)}
+        assert got == {1: (20, 20.0), 2: (20, 2.0), 3: (10, 3.0)}
+
+    def test_merge_newer_version_replaces_and_source_is_deduplicated(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [k1])
+        k2 = harness.lake.write(P8, "b2", rows((1, 30, 30.0), (1, 25, 25.0), (4, 5, 4.0), (4, 6, 6.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [k1, k2])
+        assert [(r[0], r[1], r[2]) for r in self.table(harness)] == [(1, 30, 30.0), (4, 6, 6.0)]
+
+    # -- replace: the union of the partition's manifests ----------------------------------
+
+    def test_replace_after_a_late_manifest(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        other = harness.lake.write(P9, "b1", rows((9, 10, 9.0)))
+        self.load(harness, target(Strategy.REPLACE), P8, [k1])
+        self.load(harness, target(Strategy.REPLACE), P9, [other])
+        late = harness.lake.write(P8, "late", rows((2, 10, 2.0)))
+        result = self.load(harness, target(Strategy.REPLACE), P8, [k1, late])
+        assert (result.action, result.rows) == ("loaded", 2)
+        assert [r[0] for r in self.table(harness)] == [1, 2, 9]
+        assert self.load(harness, target(Strategy.REPLACE), P8, [k1, late]).action == "skipped"
+
+    def test_replace_with_a_rewritten_manifest_drops_the_old_rows(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
+        self.load(harness, target(Strategy.REPLACE), P8, [k1])
+        harness.lake.write(P8, "b1", rows((3, 10, 3.0)))
+        assert self.load(harness, target(Strategy.REPLACE), P8, [k1]).action == "loaded"
+        assert [r[0] for r in self.table(harness)] == [3]
+
+    # -- empty and bad inputs -----------------------------------------------------------
+
+    @pytest.mark.parametrize("strategy", list(Strategy))
+    def test_empty_manifest_is_a_recorded_no_op(self, harness: Harness, strategy: Strategy) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(strategy), P8, [k1])
+        empty = harness.lake.write_manifest(
+            f"{harness.lake.pattern().split('dt=')[0]}dt=2026-11-28/hour=08/e.json", {"entries": []}
+        )
+        first = self.load(harness, target(strategy), P8, [k1, empty])
+        if strategy is Strategy.REPLACE:  # the partition's set of manifests changed: reloaded whole
+            assert (first.action, first.rows) == ("loaded", 1)
+        else:
+            assert (first.action, first.rows) == ("skipped", 0)
+            assert "empty" in first.reason
+        assert [r[0] for r in self.table(harness)] == [1]
+        assert self.load(harness, target(strategy), P8, [k1, empty]).action == "skipped"
+
+    def test_record_count_mismatch_changes_nothing(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        before = self.table(harness)
+        bad = harness.lake.write(P8, "b2", rows((2, 10, 2.0)))
+        doc = harness.lake.store.read(harness.lake.store.resolve(bad))[0]
+        harness.lake.write_manifest(bad, doc.decode().replace('"record_count": 1', '"record_count": 7'))
+        with pytest.raises(RecordCountError) as caught:
+            self.load(harness, target(Strategy.APPEND), P8, [k1, bad])
+        assert "b2-0.parquet" in str(caught.value) and "b2.json" in str(caught.value)
+        assert self.table(harness) == before
+        sink = harness.open_sink()
+        try:
+            applied = sink.applied("ad_server.conversion", Partition.of(P8))
+        finally:
+            sink.close()
+        assert {u.rsplit("/", 1)[1] for u, _v in applied} == {"b1.json"}
+
+    def test_schema_mismatch_changes_nothing(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        before = self.table(harness)
+        k2 = harness.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": 1, "revenue": 1.0, "surprise": "x"}])
+        with pytest.raises(SchemaMismatchError, match="surprise"):
+            self.load(harness, target(Strategy.APPEND), P8, [k1, k2])
+        assert self.table(harness) == before
+
+    def test_merge_without_key_column_is_a_schema_error(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", [{"id": 1, "event_ts": 1}])
+        with pytest.raises(SchemaMismatchError, match="conversion_id"):
+            self.load(harness, target(Strategy.MERGE), P8, [k1])
+        assert self.table(harness) == []
+
+    # -- state ----------------------------------------------------------------------------
+
+    def test_state_records_manifests_rows_and_failures(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        sink = harness.open_sink()
+        try:
+            [state] = sink.states("ad_server.conversion")
+            assert (state.partition, state.status, state.manifests, state.rows) == (
+                "dt=2026-11-28/hour=08",
+                "loaded",
+                1,
+                2,
+            )
+            assert state.loaded_at is not None
+            sink.fail("ad_server.conversion", Partition.of(P8), "x1", RecordCountError("boom"))
+            [failed] = sink.states("ad_server.conversion")
+        finally:
+            sink.close()
+        assert (failed.status, failed.manifests, failed.rows) == ("failed", 1, 2)
+        assert failed.last_error is not None and "boom" in failed.last_error
+        assert failed.attempts == state.attempts + 1
+
+    def test_unchanged_reload_issues_no_data_statements(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [k1])
+        sink = harness.open_sink()
+        steps: list[str] = []
+        original = sink.execute  # type: ignore[attr-defined]
+
+        def spy(step: str, **context: Any) -> Any:
+            steps.append(step)
+            return original(step, **context)
+
+        sink.execute = spy  # type: ignore[attr-defined]
+        try:
+            assert sink.load(unit(target(Strategy.MERGE), P8, [harness.lake.manifest(k1)])).action == "skipped"
+        finally:
+            sink.close()
+        assert set(steps) <= {"state_schema", "state_partitions", "state_manifests", "applied"}
+
+    # -- crashes at every step boundary converge ----------------------------------------
+
+    @pytest.mark.parametrize("strategy", list(Strategy))
+    @pytest.mark.parametrize("step", ["staged", "locked", "applied", "recorded"])
+    def test_crash_at_each_step_then_rerun_converges(self, harness: Harness, strategy: Strategy, step: str) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
+        self.load(harness, target(strategy), P8, [k1])
+        k2 = harness.lake.write(P8, "b2", rows((2, 20, 20.0), (3, 10, 3.0)))
+        before = self.table(harness)
+        seen: list[list[tuple[Any, ...]]] = []
+
+        def crash(at: str) -> None:
+            if at == step:
+                seen.append(self.table(harness))  # what any other reader sees right now
+                raise Crash(at)
+
+        sink = harness.open_sink()
+        sink.checkpoint = crash  # type: ignore[attr-defined]
+        try:
+            with pytest.raises(Crash):
+                sink.load(unit(target(strategy), P8, [harness.lake.manifest(k1), harness.lake.manifest(k2)]))
+        finally:
+            sink.close()
+        assert seen == [before], "a reader saw a partial load"
+        assert self.table(harness) == before
+        result = self.load(harness, target(strategy), P8, [k1, k2])
+        assert result.action == "loaded"
+        expected = {
+            Strategy.APPEND: [1, 2, 2, 3],
+            Strategy.MERGE: [1, 2, 3],
+            Strategy.REPLACE: [1, 2, 2, 3],
+        }[strategy]
+        assert [r[0] for r in self.table(harness)] == expected
+        assert self.load(harness, target(strategy), P8, [k1, k2]).action == "skipped"
+
+    def test_a_file_vanishing_after_validation_fails_cleanly(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        k2 = harness.lake.write(P8, "b2", rows((2, 10, 2.0)))
+        manifest = harness.lake.manifest(k2)
+        (harness.lake.root / manifest.entries[0].url.split("/lake/", 1)[1]).unlink()
+        sink = harness.open_sink()
+        try:
+            with pytest.raises(LoaderError):
+                sink.load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k1), manifest]))
+        finally:
+            sink.close()
+        assert [r[0] for r in self.table(harness)] == [1]
