@@ -13,7 +13,7 @@ from dataclasses import replace
 from manifests.errors import MissingFileError, SizeMismatchError
 from manifests.models import Entry, Manifest, ObjectInfo
 from manifests.store import ObjectStore
-from manifests.urls import check_allowed
+from manifests.urls import check_allowed, check_segments
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 def check_files(manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...]) -> Manifest:
     """The manifest with canonical entry URLs and only the files that exist, or an error."""
     entries = [
-        replace(e, url=check_allowed(_absolute(e.url, store), allowed, manifest=manifest.url)) for e in manifest.entries
+        replace(e, url=check_allowed(_absolute(e.url, store, manifest.url), allowed, manifest=manifest.url))
+        for e in manifest.entries
     ]
     listing: dict[str, ObjectInfo] = {}
     for folder in sorted({e.url.rsplit("/", 1)[0] + "/" for e in entries}):
@@ -46,6 +47,9 @@ def check_files(manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...]
     return replace(manifest, entries=tuple(kept))
 
 
-def _absolute(url: str, store: ObjectStore) -> str:
+def _absolute(url: str, store: ObjectStore, manifest: str) -> str:
     """Entry URLs may be relative to the store root (local stores, mostly)."""
-    return url if "://" in url else store.resolve(url)
+    if "://" in url:
+        return url
+    check_segments(url, manifest=manifest)
+    return store.resolve(url)

@@ -37,12 +37,7 @@ def normalise(url: str, *, manifest: str | None = None) -> str:
     if scheme not in ("s3", "file"):
         raise ForeignURLError(f"unsupported URL scheme {parts.scheme or '(none)'!r}", manifest=manifest, file=url)
     path = parts.path
-    for form in (path, unquote(path)):
-        if any(ord(c) < 32 for c in form) or "\\" in form:
-            raise ForeignURLError("control character or backslash in URL", manifest=manifest, file=url)
-        segments = form.split("/")
-        if any(s in (".", "..") for s in segments):
-            raise ForeignURLError('"." or ".." segment in URL', manifest=manifest, file=url)
+    check_segments(path, manifest=manifest, file=url)
     if parts.query or parts.fragment:
         raise ForeignURLError("query or fragment in URL", manifest=manifest, file=url)
     if scheme == "file":
@@ -52,6 +47,15 @@ def normalise(url: str, *, manifest: str | None = None) -> str:
     if not parts.netloc or not path.strip("/"):
         raise ForeignURLError("s3 URL needs a bucket and a key", manifest=manifest, file=url)
     return f"s3://{parts.netloc.lower()}{path}"
+
+
+def check_segments(path: str, *, manifest: str | None = None, file: str | None = None) -> None:
+    """Refuse ``.``/``..`` segments, backslashes and control characters, raw or encoded."""
+    for form in (path, unquote(path)):
+        if any(ord(c) < 32 for c in form) or "\\" in form:
+            raise ForeignURLError("control character or backslash in URL", manifest=manifest, file=file or path)
+        if any(s in (".", "..") for s in form.split("/")):
+            raise ForeignURLError('"." or ".." segment in URL', manifest=manifest, file=file or path)
 
 
 def as_prefix(url: str) -> str:

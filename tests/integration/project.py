@@ -1,0 +1,51 @@
+"""A loaders project on disk for runner and CLI tests: a lake, a loaders.toml, DuckDB."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from loaders.config import Config, load_config
+from tests.lake import Lake
+
+CONFIG = """
+[store]
+root = "./lake"
+
+[sinks.local]
+type = "duckdb"
+url = "duckdb:///warehouse.duckdb"
+
+[datasets."ad_server.conversion"]
+table = "raw.conversions"
+format = "parquet"
+manifests = "manifests/ad_server/conversion/dt={{dt}}/hour={{hour}}/{{batch}}.json"
+partition = ["dt", "hour"]
+strategy = "{strategy}"
+{merge}
+allow_empty = {allow_empty}
+"""
+
+
+class Project:
+    def __init__(self, root: Path, strategy: str = "merge", allow_empty: bool = True) -> None:
+        self.root = root
+        self.lake = Lake(root / "lake")
+        merge = 'keys = ["conversion_id"]\norder_by = "event_ts"' if strategy == "merge" else ""
+        self.config_path = root / "loaders.toml"
+        self.config_path.write_text(CONFIG.format(strategy=strategy, merge=merge, allow_empty=str(allow_empty).lower()))
+
+    def config(self) -> Config:
+        return load_config(str(self.config_path))
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        path = self.root / "warehouse.duckdb"
+        if not path.exists():
+            return []
+        with duckdb.connect(str(path)) as conn:
+            try:
+                return conn.execute(sql).fetchall()
+            except duckdb.CatalogException:
+                return []
