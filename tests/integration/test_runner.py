@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from loaders.runner import Runner
+from loaders.runner import Outcome, Runner
 from manifests import ConfigError
 from tests.conformance_rows import conversions
 from tests.integration.project import Project
@@ -20,7 +21,7 @@ def project(tmp_path: Path) -> Project:
     return Project(tmp_path)
 
 
-def run(project: Project, *refs: str, sink: str | None = None):  # noqa: ANN201 - list[Outcome]
+def run(project: Project, *refs: str, sink: str | None = None) -> list[Outcome]:
     runner = Runner(project.config(), only_sink=sink)
     try:
         return runner.load(list(refs))
@@ -100,7 +101,9 @@ def test_a_key_matching_no_dataset_fails_with_a_clear_error(project: Project) ->
         (lambda doc: doc.replace('"url": "data/', '"url": "s3://other-bucket/'), "ForeignURLError", "other-bucket"),
     ],
 )
-def test_bad_manifests_fail_and_change_nothing(project: Project, mutate, error_class: str, needle: str) -> None:  # noqa: ANN001
+def test_bad_manifests_fail_and_change_nothing(
+    project: Project, mutate: Callable[[str], str], error_class: str, needle: str
+) -> None:
     good = project.lake.write(P8, "b0", conversions((1, 10)))
     run(project, good)
     before = project.query("SELECT * FROM raw.conversions ORDER BY 1")
