@@ -100,6 +100,8 @@ def _partition(value: Any, url: str) -> Partition | None:
             isinstance(k, str) and k and isinstance(v, str | int) and not isinstance(v, bool) for k, v in value.items()
         )
     ):
+        if any(str(v) == "" for v in value.values()):
+            raise ManifestError('"partition" values may not be empty', manifest=url)
         if any("/" in str(v) or "/" in k or "=" in k for k, v in value.items()):
             raise ManifestError('"partition" names and values may not contain "/" or "="', manifest=url)
         return Partition.of({k: str(v) for k, v in value.items()})

@@ -205,9 +205,9 @@ class S3Store:
             region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
             if region:
                 options["region"] = region
-            wrapper = ArrowFSWrapper(pafs.S3FileSystem(**options))
-            wrapper.protocol = ("s3",)
-            self._fs = wrapper
+            # The wrapper's protocol is read-only and is the arrow type name, "s3", which
+            # is what DuckDB's register_filesystem routes s3:// URLs by.
+            self._fs = ArrowFSWrapper(pafs.S3FileSystem(**options))
         return self._fs
 
 

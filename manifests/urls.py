@@ -32,6 +32,8 @@ def normalise(url: str, *, manifest: str | None = None) -> str:
     ``file://`` URLs are percent-decoded and re-encoded; ``s3://`` keys are kept as they
     are (S3 keys are literal) but checked in decoded form too.
     """
+    if any(ord(c) < 32 or ord(c) == 127 for c in url):  # urlsplit would silently drop some
+        raise ForeignURLError("control character in URL", manifest=manifest, file=url)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("s3", "file"):
@@ -52,7 +54,7 @@ def normalise(url: str, *, manifest: str | None = None) -> str:
 def check_segments(path: str, *, manifest: str | None = None, file: str | None = None) -> None:
     """Refuse ``.``/``..`` segments, backslashes and control characters, raw or encoded."""
     for form in (path, unquote(path)):
-        if any(ord(c) < 32 for c in form) or "\\" in form:
+        if any(ord(c) < 32 or ord(c) == 127 for c in form) or "\\" in form:
             raise ForeignURLError("control character or backslash in URL", manifest=manifest, file=file or path)
         if any(s in (".", "..") for s in form.split("/")):
             raise ForeignURLError('"." or ".." segment in URL', manifest=manifest, file=file or path)

@@ -95,7 +95,7 @@ class DuckDBSink(SqlSink):
         text = f"{self.name}: step {step} failed: {exc}"
         if isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower():
             return TransientError(text)
-        if isinstance(exc, duckdb.IOException) and step in ("stage", "describe"):
+        if step in ("stage", "describe"):
             return TerminalError(f"{self.name}: cannot read the unit's files: {exc}")
         return TerminalError(text)
 

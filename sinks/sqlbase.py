@@ -175,7 +175,10 @@ class SqlSink:
 
     def _load(self, unit: LoadUnit, pending: tuple[Manifest, ...], context: dict[str, Any]) -> LoadResult:
         entries = [e for m in pending for e in m.entries]
-        staged = self.stage(unit, entries, context) if entries else None
+        try:
+            staged = self.stage(unit, entries, context) if entries else None
+        except LoaderError as exc:
+            raise self._blame(exc, pending) from exc
         try:
             rows = self._rows_per_manifest(pending, staged)
             self.checkpoint("staged")
@@ -212,6 +215,19 @@ class SqlSink:
             manifests=len(pending),
             reason=f"{len(pending)} manifest(s), {len(entries)} file(s)",
         )
+
+    def _blame(self, exc: LoaderError, pending: tuple[Manifest, ...]) -> LoaderError:
+        """Name the manifest and file an engine error is about (engines name only paths)."""
+        if exc.manifest:
+            return exc
+        text = str(exc)
+        for manifest in pending:
+            for entry in manifest.entries:
+                if self.store.engine_path(entry.url) in text:
+                    return type(exc)(exc.reason, manifest=manifest.url, file=entry.url)
+        if len(pending) == 1:
+            return type(exc)(exc.reason, manifest=pending[0].url)
+        return exc
 
     def _context(self, unit: LoadUnit) -> dict[str, Any]:
         target = unit.target

@@ -73,6 +73,8 @@ class Templates:
         return [f"{self.ident(alias)}.{self.ident(n)}" for n in names]
 
     def lit(self, value: Any) -> str:
+        if isinstance(value, jinja2.Undefined):
+            str(value)  # StrictUndefined raises UndefinedError naming the variable
         if value is None:
             return "NULL"
         if isinstance(value, bool):

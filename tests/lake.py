@@ -13,7 +13,6 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.json as pajson  # noqa: F401 - kept for symmetry with the readers
 import pyarrow.parquet as pq
 
 from manifests import Manifest, Partition, parse_manifest
@@ -48,8 +47,13 @@ class Lake:
         record_count: bool = True,
         extra_entries: Sequence[Mapping[str, Any]] = (),
         files: int = 1,
+        version: str = "",
     ) -> str:
-        """Write a batch's data file(s) and manifest; returns the manifest's key."""
+        """Write a batch's data file(s) and manifest; returns the manifest's key.
+
+        ``version`` goes into the data file names, as a producer rewriting a batch writes
+        new files and then rewrites the manifest in place.
+        """
         table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(list(rows))
         part = "/".join(f"{k}={v}" for k, v in partition.items())
         entries: list[dict[str, Any]] = []
@@ -57,7 +61,7 @@ class Lake:
         chunks = [table.slice(i * size, size) for i in range(files)] if size else [table]
         for i, chunk in enumerate(chunks):
             ext = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}[fmt]
-            key = f"data/{self.source}/{self.kind}/{part}/{batch}-{i}.{ext}"
+            key = f"data/{self.source}/{self.kind}/{part}/{batch}{version}-{i}.{ext}"
             path = self.root / key
             path.parent.mkdir(parents=True, exist_ok=True)
             if fmt == "parquet":

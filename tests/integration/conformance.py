@@ -282,3 +282,19 @@ class SinkContract:
         finally:
             sink.close()
         assert [r[0] for r in self.table(harness)] == [1]
+
+    def test_an_unreadable_file_is_blamed_on_its_manifest(self, harness: Harness) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        manifest = harness.lake.manifest(k1)
+        path = harness.lake.root / manifest.entries[0].url.split("/lake/", 1)[1]
+        path.write_bytes(path.read_bytes()[:-12] + b"not parquet!")  # same size, broken footer
+        sink = harness.open_sink()
+        try:
+            with pytest.raises(LoaderError) as caught:
+                sink.load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k1)]))
+        finally:
+            sink.close()
+        assert caught.value.manifest is not None and caught.value.manifest.endswith("b1.json")
+        assert caught.value.file is not None and caught.value.file.endswith("b1-0.parquet")
+        assert not caught.value.transient
+        assert self.table(harness) == []

@@ -85,12 +85,14 @@ def test_a_file_held_by_another_process_is_a_transient_error(tmp_path: Path) -> 
     k1 = h.lake.write(P8, "b1", rows((1, 10, 1.0)))
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(tmp_path / "warehouse.duckdb")],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
         sink = h.open_sink()
-        with pytest.raises(SinkBusyError, match="warehouse.duckdb") as caught:
+        with pytest.raises(SinkBusyError, match=r"warehouse\.duckdb") as caught:
             sink.load(unit(target(Strategy.APPEND), P8, [h.lake.manifest(k1)]))
         assert caught.value.transient
     finally:
