@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,7 +32,7 @@ from manifests.check import check_files
 from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
-from sinks.base import LoadUnit, PartitionState
+from sinks.base import LoadResult, LoadUnit, PartitionState
 
 log = logging.getLogger("loaders")
 
@@ -175,28 +175,57 @@ class Runner:
                 outcomes.extend(self._failed(dataset, partition, exc))
                 continue
             groups.setdefault((dataset.name, partition), []).append(manifest)
+        by_dataset: dict[str, dict[Partition, list[Manifest]]] = {}
         for (name, partition), manifests in groups.items():
-            dataset = self.config.datasets[name]
-            outcomes.extend(self.load_partition(dataset, partition, manifests))
+            by_dataset.setdefault(name, {})[partition] = manifests
+        for name, partitions in by_dataset.items():
+            outcomes.extend(self.load_partitions(self.config.datasets[name], partitions))
         return outcomes
 
-    def load_partition(
-        self, dataset: DatasetConfig, partition: Partition, manifests: Iterable[Manifest] | None = None
+    def load_partitions(
+        self, dataset: DatasetConfig, partitions: Mapping[Partition, Iterable[Manifest] | None]
     ) -> list[Outcome]:
-        """Load one partition into each of the dataset's sinks."""
-        try:
-            if manifests is None or dataset.strategy is Strategy.REPLACE:
-                manifests = self.partition_manifests(dataset, partition)
-        except LoaderError as exc:
-            return self._failed(dataset, partition, exc)
-        unique = {m.identity: m for m in manifests}
-        unit = LoadUnit(
-            target=dataset.target,
-            partition=partition,
-            manifests=tuple(sorted(unique.values(), key=lambda m: m.identity)),
-            load_id=new_load_id(),
-        )
-        return [self.run_unit(name, unit) for name in self.sink_names(dataset)]
+        """Load partitions of one dataset into each of its sinks.
+
+        ``None`` (and any partition of a ``replace`` dataset) means "every manifest the
+        partition has", found with one LIST of its prefix.
+        """
+        outcomes: list[Outcome] = []
+        units: list[LoadUnit] = []
+        load_id = new_load_id()
+        for partition, given in partitions.items():
+            try:
+                manifests = given
+                if manifests is None or dataset.strategy is Strategy.REPLACE:
+                    manifests = self.partition_manifests(dataset, partition)
+            except LoaderError as exc:
+                outcomes.extend(self._failed(dataset, partition, exc))
+                continue
+            unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
+            units.append(LoadUnit(target=dataset.target, partition=partition, manifests=tuple(unique), load_id=load_id))
+        for name in self.sink_names(dataset):
+            outcomes.extend(self.run_units(name, units))
+        return outcomes
+
+    def run_units(self, sink_name: str, units: Sequence[LoadUnit]) -> list[Outcome]:
+        """Hand units to a sink: all in one transaction where it can, else one by one.
+
+        If a batch fails, it has rolled back whole; the units are then retried one by one
+        so that one bad partition fails alone and the error names it.
+        """
+        sink = self.sink(sink_name)
+        if len(units) > 1 and sink.capabilities.batch_partitions:
+            try:
+                results = sink.load_many(units)
+            except ConfigError:
+                raise
+            except LoaderError as exc:
+                log.warning(
+                    "sink=%s: batch of %d partitions failed (%s); loading one by one", sink_name, len(units), exc
+                )
+            else:
+                return [self._outcome(sink_name, u, r) for u, r in zip(units, results, strict=True)]
+        return [self.run_unit(sink_name, unit) for unit in units]
 
     def run_unit(self, sink_name: str, unit: LoadUnit) -> Outcome:
         dataset = unit.target.dataset
@@ -212,18 +241,17 @@ class Runner:
             wrapped = TerminalError(f"unexpected {type(exc).__name__}: {exc}")
             self._record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
             return _failure(sink_name, dataset, unit.partition, wrapped)
+        return self._outcome(sink_name, unit, result)
+
+    @staticmethod
+    def _outcome(sink_name: str, unit: LoadUnit, result: LoadResult) -> Outcome:
         log.info(
             "sink=%s dataset=%s partition=%s action=%s rows=%d load_id=%s",
-            sink_name,
-            dataset,
-            unit.partition,
-            result.action,
-            result.rows,
-            unit.load_id,
-        )
+            sink_name, unit.target.dataset, unit.partition, result.action, result.rows, unit.load_id,
+        )  # fmt: skip
         return Outcome(
             sink=sink_name,
-            dataset=dataset,
+            dataset=unit.target.dataset,
             partition=unit.partition.key,
             action=result.action,
             rows=result.rows,

@@ -9,7 +9,7 @@ and the record of having loaded it commit together.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -40,6 +40,8 @@ class Capabilities:
     transactions: bool = True
     merge: bool = True
     concurrent_loads: bool = True
+    #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
+    batch_partitions: bool = False
     formats: tuple[str, ...] = ("parquet", "csv", "jsonl")
     max_files_per_copy: int | None = None
 
@@ -114,6 +116,10 @@ class Sink(Protocol):
 
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
         """The (manifest URL, version) pairs already applied to a partition."""
+        ...
+
+    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
+        """Several partitions of one dataset, all or nothing; same results as ``load`` each."""
         ...
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:

@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from manifests import ConfigError, Entry, LoaderError, SinkBusyError, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, TransientError
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadUnit
-from sinks.sqlbase import SqlSink, Staged
+from sinks.base import Capabilities
+from sinks.sqlbase import Part, SqlSink, Staged
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -44,7 +44,9 @@ def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
 
 
 class DuckDBSink(SqlSink):
-    capabilities = Capabilities(dialect="duckdb", concurrent_loads=False, formats=("parquet", "csv", "jsonl"))
+    capabilities = Capabilities(
+        dialect="duckdb", concurrent_loads=False, batch_partitions=True, formats=("parquet", "csv", "jsonl")
+    )
     default_schema = "main"
 
     def __init__(
@@ -99,12 +101,20 @@ class DuckDBSink(SqlSink):
             return TerminalError(f"{self.name}: cannot read the unit's files: {exc}")
         return TerminalError(text)
 
-    def stage(self, unit: LoadUnit, entries: Sequence[Entry], context: dict[str, Any]) -> Staged:
-        files = [self.store.engine_path(e.url) for e in entries]
-        described = self.execute("describe", files=files, **context)
-        names = {str(r[0]).lower() for r in described}
-        fill = [(k, v) for k, v in unit.partition.items if k.lower() not in names]
-        self.execute("stage", files=files, partition_fill=fill, **context)
-        columns = tuple((str(r[0]), str(r[1])) for r in self.execute("describe_stage", **context))
-        counts = {str(path): int(n) for path, n in self.execute("staged_counts", **context)}
+    def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        files = [self.store.engine_path(e.url) for p in parts for e in p.entries]
+        described = [(str(r[0]), str(r[1])) for r in self.execute("describe", files=files, **context)]
+        names = {name.lower() for name, _type in described}
+        fills = [[(k, v) for k, v in p.unit.partition.items if k.lower() not in names] for p in parts if p.entries]
+        staged = [
+            {"files": [self.store.engine_path(e.url) for e in p.entries], "fill": fill}
+            for p, fill in zip([p for p in parts if p.entries], fills, strict=True)
+        ]
+        self.execute("stage", parts=staged, files=files, **context)
+        columns = (*described, *((name, "VARCHAR") for name, _value in fills[0]))
+        counts = {str(path): int(n) for path, n in self.execute("staged_counts", files=files, **context)}
         return Staged(columns=columns, rows_by_path=counts)
+
+    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
+        [(duplicates,)] = self.execute("duplicate_keys", **context)
+        return bool(duplicates)

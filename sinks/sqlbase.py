@@ -42,6 +42,7 @@ from sinks.templates import Templates, split_table
 log = logging.getLogger("loaders.sql")
 
 FILE_COLUMN = "_loaders_file"
+ALREADY = "already loaded: every manifest version is applied"
 _SECRET = re.compile(r"(?i)(password|secret|token|credentials?|aws_secret_access_key)(\s*[=:]\s*)'[^']*'")
 
 
@@ -51,6 +52,18 @@ class Staged:
 
     columns: tuple[tuple[str, str], ...]
     rows_by_path: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One unit's share of a load: the manifests its partition still needs."""
+
+    unit: LoadUnit
+    pending: tuple[Manifest, ...]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return tuple(e for m in self.pending for e in m.entries)
 
 
 class _ChangedUnderUs(Exception):
@@ -83,7 +96,8 @@ class SqlSink:
     def _translate(self, exc: Exception, step: str) -> LoaderError:
         return TerminalError(f"{self.name}: step {step} failed: {exc}")
 
-    def stage(self, unit: LoadUnit, entries: Sequence[Entry], context: dict[str, Any]) -> Staged:
+    def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        """Make the parts' files readable as one relation named ``context["stage"]``."""
         raise NotImplementedError
 
     @contextlib.contextmanager
@@ -123,8 +137,8 @@ class SqlSink:
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
         with self.exclusive():
             self.ensure_state()
-            rows = self.execute("applied", dataset=dataset, partition_key=partition.key)
-        return {(str(u), str(v)) for u, v in rows}
+            found = self._applied_now({"dataset": dataset, "partition_keys": [partition.key]})
+        return found.get(partition.key, set())
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         with self.exclusive():
@@ -148,21 +162,35 @@ class SqlSink:
     # -- the load transaction -----------------------------------------------------------
 
     def load(self, unit: LoadUnit) -> LoadResult:
-        target = unit.target
+        return self.load_many([unit])[0]
+
+    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
+        """Load several partitions of one dataset in one transaction (see Capabilities)."""
+        if not units:
+            return []
+        target = units[0].target
+        if any(u.target != target for u in units) or len({u.partition for u in units}) != len(units):
+            raise ValueError("load_many takes one unit per partition of a single dataset")
         if target.format not in self.capabilities.formats:
             raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
-        context = self._context(unit)
+        context = self._context(units)
         with self.exclusive():
             self.ensure_state()
             for _attempt in range(3):
-                pending = self._pending(unit, self._applied_now(context))
-                if not pending:
-                    return self._skipped(unit, "already loaded: every manifest version is applied")
+                seen = self._applied_now(context)
+                parts = [Part(u, p) for u in units if (p := self._pending(u, seen.get(u.partition.key, set())))]
+                if not parts:
+                    break
                 try:
-                    return self._load(unit, pending, context)
+                    loaded = {r.partition: r for r in self._load(parts, seen, context)}
                 except _ChangedUnderUs:
                     continue
-            return self._skipped(unit, "another load kept changing this partition; left for the next run")
+                return [loaded.get(u.partition) or self._skipped(u, ALREADY) for u in units]
+            else:
+                return [
+                    self._skipped(u, "another load kept changing this partition; left for the next run") for u in units
+                ]
+        return [self._skipped(u, ALREADY) for u in units]
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt: status, attempts and error only; data and the applied
@@ -173,29 +201,31 @@ class SqlSink:
             self.ensure_state()
             self.execute("record_failure", error=message, **context)
 
-    def _load(self, unit: LoadUnit, pending: tuple[Manifest, ...], context: dict[str, Any]) -> LoadResult:
-        entries = [e for m in pending for e in m.entries]
+    def _load(
+        self, parts: list[Part], seen: dict[str, set[tuple[str, str]]], context: dict[str, Any]
+    ) -> list[LoadResult]:
+        context = {
+            **context,
+            "partition_keys": [p.unit.partition.key for p in parts],
+            "partitions": [list(p.unit.partition.items) for p in parts],
+        }
         try:
-            staged = self.stage(unit, entries, context) if entries else None
+            staged = self.stage(parts, context) if any(p.entries for p in parts) else None
         except LoaderError as exc:
-            raise self._blame(exc, pending) from exc
+            raise self._blame(exc, parts) from exc
         try:
-            rows = self._rows_per_manifest(pending, staged)
+            rows = self._rows_per_manifest(parts, staged)
             self.checkpoint("staged")
             self.execute("begin", **context)
             try:
                 self.execute("lock", **context)
                 self.checkpoint("locked")
-                applied = self._applied_now(context)
-                if unit.target.strategy is Strategy.REPLACE:
-                    if applied == {m.identity for m in unit.manifests}:
-                        self.execute("rollback", **context)
-                        return self._skipped(unit, "already loaded: every manifest version is applied")
-                elif applied & {m.identity for m in pending}:
+                now = self._applied_now(context)
+                if any(now.get(k, set()) != seen.get(k, set()) for k in context["partition_keys"]):
                     raise _ChangedUnderUs
-                self._apply(unit, staged, context)
+                self._apply(parts, staged, context)
                 self.checkpoint("applied")
-                self._record(unit, pending, rows, context)
+                self._record(parts, rows, context)
                 self.checkpoint("recorded")
                 self.execute("commit", **context)
             except BaseException:
@@ -204,23 +234,27 @@ class SqlSink:
         finally:
             if staged is not None:
                 self._drop_stage(context)
-        total = sum(rows.values())
-        if not entries and unit.target.strategy is not Strategy.REPLACE:
+        return [self._result(p, rows) for p in parts]
+
+    def _result(self, part: Part, rows: dict[tuple[str, str], int]) -> LoadResult:
+        unit = part.unit
+        if not part.entries and unit.target.strategy is not Strategy.REPLACE:
             return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
         return LoadResult(
             dataset=unit.target.dataset,
             partition=unit.partition,
             action="loaded",
-            rows=total,
-            manifests=len(pending),
-            reason=f"{len(pending)} manifest(s), {len(entries)} file(s)",
+            rows=sum(rows[m.identity] for m in part.pending),
+            manifests=len(part.pending),
+            reason=f"{len(part.pending)} manifest(s), {len(part.entries)} file(s)",
         )
 
-    def _blame(self, exc: LoaderError, pending: tuple[Manifest, ...]) -> LoaderError:
+    def _blame(self, exc: LoaderError, parts: list[Part]) -> LoaderError:
         """Name the manifest and file an engine error is about (engines name only paths)."""
         if exc.manifest:
             return exc
         text = str(exc)
+        pending = [m for p in parts for m in p.pending]
         for manifest in pending:
             for entry in manifest.entries:
                 if self.store.engine_path(entry.url) in text:
@@ -229,29 +263,32 @@ class SqlSink:
             return type(exc)(exc.reason, manifest=pending[0].url)
         return exc
 
-    def _context(self, unit: LoadUnit) -> dict[str, Any]:
-        target = unit.target
-        parts = split_table(target.table)
-        schema = parts[-2] if len(parts) > 1 else self.default_schema
+    def _context(self, units: Sequence[LoadUnit]) -> dict[str, Any]:
+        target = units[0].target
+        table = split_table(target.table)
+        load_id = units[0].load_id
         return {
             "dataset": target.dataset,
-            "partition_key": unit.partition.key,
-            "partition": list(unit.partition.items),
-            "load_id": unit.load_id,
+            "partition_keys": [u.partition.key for u in units],
+            "load_id": load_id,
             "now": _now(),
-            "target": parts,
-            "target_schema": schema,
-            "target_schema_path": parts[:-1],
-            "target_name": parts[-1],
-            "stage": f"_loaders_stage_{re.sub(r'[^0-9a-zA-Z]', '', unit.load_id)}",
+            "target": table,
+            "target_schema": table[-2] if len(table) > 1 else self.default_schema,
+            "target_schema_path": table[:-1],
+            "target_name": table[-1],
+            "stage": f"_loaders_stage_{re.sub(r'[^0-9a-zA-Z]', '', load_id)}",
             "keys": list(target.keys),
             "order_by": target.order_by,
             "format": target.format,
             "file_column": FILE_COLUMN,
         }
 
-    def _applied_now(self, context: dict[str, Any]) -> set[tuple[str, str]]:
-        return {(str(u), str(v)) for u, v in self.execute("applied", **context)}
+    def _applied_now(self, context: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
+        """Applied (url, version) pairs per partition key, in one query for all partitions."""
+        applied: dict[str, set[tuple[str, str]]] = {}
+        for key, url, version in self.execute("applied", **context):
+            applied.setdefault(str(key), set()).add((str(url), str(version)))
+        return applied
 
     @staticmethod
     def _pending(unit: LoadUnit, applied: set[tuple[str, str]]) -> tuple[Manifest, ...]:
@@ -259,10 +296,10 @@ class SqlSink:
             return () if {m.identity for m in unit.manifests} == applied else unit.manifests
         return tuple(m for m in unit.manifests if m.identity not in applied)
 
-    def _rows_per_manifest(self, pending: tuple[Manifest, ...], staged: Staged | None) -> dict[tuple[str, str], int]:
+    def _rows_per_manifest(self, parts: list[Part], staged: Staged | None) -> dict[tuple[str, str], int]:
         counts = staged.rows_by_path if staged else {}
         rows: dict[tuple[str, str], int] = {}
-        for manifest in pending:
+        for manifest in (m for p in parts for m in p.pending):
             total = 0
             for entry in manifest.entries:
                 got = counts.get(self.store.engine_path(entry.url), 0)
@@ -276,15 +313,15 @@ class SqlSink:
             rows[manifest.identity] = total
         return rows
 
-    def _apply(self, unit: LoadUnit, staged: Staged | None, context: dict[str, Any]) -> None:
-        strategy = unit.target.strategy
+    def _apply(self, parts: list[Part], staged: Staged | None, context: dict[str, Any]) -> None:
+        strategy = parts[0].unit.target.strategy
         existing = self.execute("target_columns", **context)
         if staged is None:
             if strategy is Strategy.REPLACE and existing:
                 self.execute("delete_partition", **context)
             return
         columns = [name for name, _type in staged.columns if name != FILE_COLUMN]
-        self._check_columns(unit, columns, [str(r[0]) for r in existing])
+        self._check_columns(parts, columns, [str(r[0]) for r in existing])
         context = {**context, "columns": columns}
         if not existing:
             if context["target_schema_path"]:
@@ -294,13 +331,18 @@ class SqlSink:
             self.execute("delete_partition", **context)
             self.execute("insert", **context)
         elif strategy is Strategy.MERGE:
-            self.execute("merge", **context)
+            self.execute("merge", dedupe=self.has_duplicate_keys(context), **context)
         else:
             self.execute("insert", **context)
 
-    def _check_columns(self, unit: LoadUnit, staged: list[str], existing: list[str]) -> None:
-        target = unit.target
-        where = unit.manifests[0].url if len(unit.manifests) == 1 else None
+    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
+        """Whether staging holds a key twice; a sink that can tell cheaply skips de-duplication."""
+        return True
+
+    def _check_columns(self, parts: list[Part], staged: list[str], existing: list[str]) -> None:
+        target = parts[0].unit.target
+        pending = [m for p in parts for m in p.pending]
+        where = pending[0].url if len(pending) == 1 else None
         lower = {c.lower() for c in staged}
         needed = [*target.keys, *([target.order_by] if target.order_by else [])]
         absent = [c for c in needed if c.lower() not in lower]
@@ -316,12 +358,14 @@ class SqlSink:
                     f"column(s) {', '.join(extra)} are not in table {target.table}", manifest=where
                 )
 
-    def _record(
-        self, unit: LoadUnit, pending: tuple[Manifest, ...], rows: dict[tuple[str, str], int], context: dict[str, Any]
-    ) -> None:
-        if unit.target.strategy is Strategy.REPLACE:
+    def _record(self, parts: list[Part], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
+        if parts[0].unit.target.strategy is Strategy.REPLACE:
             self.execute("forget_manifests", **context)
-        manifests = [{"url": m.url, "version": m.version, "rows": rows[m.identity]} for m in pending]
+        manifests = [
+            {"partition_key": p.unit.partition.key, "url": m.url, "version": m.version, "rows": rows[m.identity]}
+            for p in parts
+            for m in p.pending
+        ]
         self.execute("record_manifests", manifests=manifests, **context)
         self.execute("record_partition", **context)
 
@@ -335,7 +379,7 @@ class SqlSink:
         try:
             self.execute("drop_stage", **context)
         except Exception:
-            log.warning("sink=%s could not drop staging table %s", self.name, context["stage"], exc_info=True)
+            log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
 
     def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
         return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)

@@ -1,3 +1,3 @@
-SELECT url, version
+SELECT partition_key, url, version
 FROM {{ manifests_table|ident }}
-WHERE dataset = {{ dataset|lit }} AND partition_key = {{ partition_key|lit }}
+WHERE dataset = {{ dataset|lit }} AND partition_key IN ({{ partition_keys|lits }})

@@ -1,3 +1,5 @@
 DELETE FROM {{ target|ident }}
-WHERE {% for name, value in partition %}{% if not loop.first %} AND {% endif %}{{ name|ident }} = {{ value|lit }}{% endfor %}
-
+WHERE
+{% for partition in partitions %}
+    {{ "OR " if not loop.first }}({% for name, value in partition %}{{ " AND " if not loop.first }}{{ name|ident }} = {{ value|lit }}{% endfor %})
+{% endfor %}

@@ -1,2 +1,2 @@
 DELETE FROM {{ manifests_table|ident }}
-WHERE dataset = {{ dataset|lit }} AND partition_key = {{ partition_key|lit }}
+WHERE dataset = {{ dataset|lit }} AND partition_key IN ({{ partition_keys|lits }})

@@ -1,9 +1,11 @@
 -- Upsert on the keys. The source is de-duplicated first (latest order_by per key),
 -- because MERGE with duplicate source keys is an error (Snowflake, PostgreSQL) or
--- silently non-deterministic (DuckDB). A target row is replaced only by a row at least
+-- silently non-deterministic (DuckDB); dedupe is false only when the sink has checked
+-- that no key repeats. A target row is replaced only by a row at least
 -- as new, so an older version delivered late never overwrites a newer one.
 MERGE INTO {{ target|ident }} AS t
 USING (
+{% if dedupe %}
     SELECT {{ columns|idents }}
     FROM (
         SELECT
@@ -15,6 +17,9 @@ USING (
         FROM {{ stage|ident }}
     ) AS ranked
     WHERE _loaders_rank = 1
+{% else %}
+    SELECT {{ columns|idents }} FROM {{ stage|ident }}
+{% endif %}
 ) AS s
 ON {% for key in keys %}{% if not loop.first %} AND {% endif %}t.{{ key|ident }} IS NOT DISTINCT FROM s.{{ key|ident }}{% endfor %}
 

@@ -1,16 +1,16 @@
-UPDATE {{ partitions_table|ident }}
+UPDATE {{ partitions_table|ident }} AS p
 SET
     status = 'loaded',
     rows_loaded = (
         SELECT COALESCE(SUM(m.rows_loaded), 0) FROM {{ manifests_table|ident }} AS m
-        WHERE m.dataset = {{ dataset|lit }} AND m.partition_key = {{ partition_key|lit }}
+        WHERE m.dataset = p.dataset AND m.partition_key = p.partition_key
     ),
     manifests = (
         SELECT COUNT(*) FROM {{ manifests_table|ident }} AS m
-        WHERE m.dataset = {{ dataset|lit }} AND m.partition_key = {{ partition_key|lit }}
+        WHERE m.dataset = p.dataset AND m.partition_key = p.partition_key
     ),
     last_error = NULL,
     load_id = {{ load_id|lit }},
     loaded_at = CAST({{ now|lit }} AS TIMESTAMP),
     updated_at = CAST({{ now|lit }} AS TIMESTAMP)
-WHERE dataset = {{ dataset|lit }} AND partition_key = {{ partition_key|lit }}
+WHERE p.dataset = {{ dataset|lit }} AND p.partition_key IN ({{ partition_keys|lits }})

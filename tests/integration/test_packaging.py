@@ -44,7 +44,7 @@ def test_an_installed_package_finds_its_templates(wheel: Path, tmp_path: Path) -
     probe = (
         "import sinks, sinks.templates as t; "
         "print(sinks.__file__); print(t.SHIPPED); "
-        "print(t.Templates('duckdb').render('describe_stage', stage='s'))"
+        "print(t.Templates('duckdb').render('drop_stage', stage='s', format='csv'))"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -56,4 +56,4 @@ def test_an_installed_package_finds_its_templates(wheel: Path, tmp_path: Path) -
     )
     module, shipped, sql = done.stdout.splitlines()
     assert module.startswith(str(site)) and shipped == str(site / "sql")
-    assert sql == 'DESCRIBE "s"'
+    assert sql == 'DROP TABLE IF EXISTS "s"'

@@ -149,3 +149,26 @@ def test_replace_reloads_the_whole_partition_from_one_listing(tmp_path: Path) ->
 def test_an_unknown_sink_is_a_configuration_error(project: Project) -> None:
     with pytest.raises(ConfigError, match="--sink nope"):
         Runner(project.config(), only_sink="nope")
+
+
+def test_partitions_of_one_call_load_in_one_transaction(project: Project) -> None:
+    keys = [project.lake.write({"dt": "2026-11-28", "hour": f"{h:02d}"}, "b1", conversions((h, 10))) for h in range(5)]
+    out = run(project, *keys)
+    assert [o.action for o in out] == ["loaded"] * 5
+    assert project.query("SELECT count(DISTINCT load_id), count(*) FROM _loaders.partitions") == [(1, 5)]
+
+
+def test_one_bad_partition_in_a_batch_fails_alone(project: Project) -> None:
+    good = [project.lake.write({"dt": "2026-11-28", "hour": f"{h:02d}"}, "b1", conversions((h, 10))) for h in (1, 2)]
+    bad = project.lake.write(P8, "b1", conversions((8, 10)))
+    doc = project.lake.store.read(project.lake.store.resolve(bad))[0].decode()
+    project.lake.write_manifest(bad, doc.replace('"record_count": 1', '"record_count": 5'))
+    out = {o.partition: o for o in run(project, *good, bad)}
+    assert out["dt=2026-11-28/hour=08"].error_class == "RecordCountError"
+    assert [out[f"dt=2026-11-28/hour=0{h}"].action for h in (1, 2)] == ["loaded", "loaded"]
+    assert project.query("SELECT conversion_id FROM raw.conversions ORDER BY 1") == [(1,), (2,)]
+    assert project.query("SELECT partition_key, status FROM _loaders.partitions ORDER BY 1") == [
+        ("dt=2026-11-28/hour=01", "loaded"),
+        ("dt=2026-11-28/hour=02", "loaded"),
+        ("dt=2026-11-28/hour=08", "failed"),
+    ]

@@ -179,7 +179,7 @@ def test_strict_undefined_in_a_project_template(project: Path) -> None:
 
 def test_strict_undefined_through_lit_names_the_variable() -> None:
     with pytest.raises(jinja2.UndefinedError, match="dataset"):
-        Templates("duckdb").render("applied", manifests_table=("s", "m"), partition_key="k")
+        Templates("duckdb").render("applied", manifests_table=("s", "m"), partition_keys=["k"])
 
 
 def test_dialect_is_in_the_context(project: Path) -> None:
@@ -203,13 +203,20 @@ def test_insert_with_hostile_identifiers(dialect: str, name: str) -> None:
     assert "raw" in names and names.count("plain") == 2
 
 
+@pytest.mark.parametrize("dedupe", [True, False])
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize(
     "name", ['a"; drop table x; --', "Robert'); DROP TABLE students;--", "ünïcödé.cölumn", "tail\\"]
 )
-def test_merge_with_hostile_identifiers(dialect: str, name: str) -> None:
+def test_merge_with_hostile_identifiers(dialect: str, name: str, dedupe: bool) -> None:
     sql = Templates(dialect).render(
-        "merge", target=(name, name), columns=[name, "event_ts"], keys=[name], order_by="event_ts", stage=name
+        "merge",
+        target=(name, name),
+        columns=[name, "event_ts"],
+        keys=[name],
+        order_by="event_ts",
+        stage=name,
+        dedupe=dedupe,
     )
     tree = one_statement(sql, dialect, exp.Merge)
     names = set(identifiers(tree))
@@ -224,7 +231,7 @@ def test_merge_with_hostile_identifiers(dialect: str, name: str) -> None:
 @pytest.mark.parametrize("value", HOSTILE_LITERALS)
 def test_hostile_literals_round_trip(dialect: str, value: str) -> None:
     sql = Templates(dialect).render(
-        "applied", manifests_table=("loaders", "manifests"), dataset=value, partition_key=value
+        "applied", manifests_table=("loaders", "manifests"), dataset=value, partition_keys=[value, "dt=x"]
     )
     tree = one_statement(sql, dialect, exp.Select)
     assert string_literals(tree).count(value) == 2
@@ -234,10 +241,13 @@ def test_hostile_literals_round_trip(dialect: str, value: str) -> None:
 def test_partition_values_in_delete(dialect: str) -> None:
     hostile = "x' OR '1'='1"
     sql = Templates(dialect).render(
-        "delete_partition", target=("raw", "t"), partition=[("dt", hostile), ('h"our', "08")]
+        "delete_partition",
+        target=("raw", "t"),
+        partitions=[[("dt", hostile), ('h"our', "08")], [("dt", "2026-11-29"), ('h"our', "09")]],
     )
     tree = one_statement(sql, dialect, exp.Delete)
-    assert string_literals(tree) == [hostile, "08"]
+    assert string_literals(tree) == [hostile, "08", "2026-11-29", "09"]
+    assert isinstance(tree.args["where"].this, exp.Or)
     assert {"dt", 'h"our'} <= set(identifiers(tree))
 
 

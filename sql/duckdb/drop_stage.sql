@@ -1,0 +1,1 @@
+DROP {{ "VIEW" if format == "parquet" else "TABLE" }} IF EXISTS {{ stage|ident }}

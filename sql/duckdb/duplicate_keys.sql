@@ -1,0 +1,2 @@
+SELECT COUNT(*) - COUNT(DISTINCT ({{ keys|idents }}))
+FROM {{ stage|ident }}
