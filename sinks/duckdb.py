@@ -105,13 +105,14 @@ class DuckDBSink(SqlSink):
         files = [self.store.engine_path(e.url) for p in parts for e in p.entries]
         described = [(str(r[0]), str(r[1])) for r in self.execute("describe", files=files, **context)]
         names = {name.lower() for name, _type in described}
-        fills = [[(k, v) for k, v in p.unit.partition.items if k.lower() not in names] for p in parts if p.entries]
-        staged = [
-            {"files": [self.store.engine_path(e.url) for e in p.entries], "fill": fill}
-            for p, fill in zip([p for p in parts if p.entries], fills, strict=True)
+        fill = [k for k, _v in parts[0].unit.partition.items if k.lower() not in names]
+        rows = [
+            [self.store.engine_path(e.url), *(p.unit.partition.as_dict()[k] for k in fill)]
+            for p in parts
+            for e in p.entries
         ]
-        self.execute("stage", parts=staged, files=files, **context)
-        columns = (*described, *((name, "VARCHAR") for name, _value in fills[0]))
+        self.execute("stage", files=files, fill_columns=fill, fill_rows=rows, **context)
+        columns = (*described, *((name, "VARCHAR") for name in fill))
         counts = {str(path): int(n) for path, n in self.execute("staged_counts", files=files, **context)}
         return Staged(columns=columns, rows_by_path=counts)
 
