@@ -232,7 +232,7 @@ class SinkContract:
             assert sink.load(unit(target(Strategy.MERGE), P8, [harness.lake.manifest(k1)])).action == "skipped"
         finally:
             sink.close()
-        assert set(steps) <= {"state_schema", "state_partitions", "state_manifests", "applied"}
+        assert set(steps) <= {"state_tables", "state_schema", "state_partitions", "state_manifests", "applied"}
 
     # -- crashes at every step boundary converge ----------------------------------------
 
