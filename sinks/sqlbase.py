@@ -43,7 +43,12 @@ log = logging.getLogger("loaders.sql")
 
 FILE_COLUMN = "_loaders_file"
 ALREADY = "already loaded: every manifest version is applied"
-_SECRET = re.compile(r"(?i)(password|secret|token|credentials?|aws_secret_access_key)(\s*[=:]\s*)'[^']*'")
+_SECRET_WORDS = (
+    r"password|secret|token|credentials?|aws_secret_(?:access_)?key|aws_key_id|aws_token|master_key|private_key"
+)
+#: ``PASSWORD = '...'``, ``CREDENTIALS '...'`` and ``aws_secret_access_key=...`` inside a string
+_SECRET = re.compile(rf"(?i)\b({_SECRET_WORDS})(\s*[=:]?\s*)'[^']*'")
+_SECRET_IN_STRING = re.compile(rf"(?i)\b({_SECRET_WORDS})=([^;']*)")
 
 
 @dataclass(frozen=True)
@@ -332,11 +337,11 @@ class SqlSink:
             self.execute("create_target", **context)
         if strategy is Strategy.REPLACE:
             self.execute("delete_partition", **context)
-            self.execute("insert", **context)
-        elif strategy is Strategy.MERGE:
-            self.execute("merge", dedupe=self.has_duplicate_keys(context), **context)
+            self.execute("insert", dedupe=False, **context)
+        elif strategy is Strategy.MERGE:  # into a table new in this transaction, nothing can match
+            self.execute("merge" if existing else "insert", dedupe=self.has_duplicate_keys(context), **context)
         else:
-            self.execute("insert", **context)
+            self.execute("insert", dedupe=False, **context)
 
     def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
         """Whether staging holds a key twice; a sink that can tell cheaply skips de-duplication."""
@@ -394,4 +399,4 @@ def _now() -> datetime:
 
 def redact(sql: str) -> str:
     """Hide secrets (passwords, keys, tokens) before a statement reaches a log."""
-    return _SECRET.sub(r"\1\2'***'", sql)
+    return _SECRET_IN_STRING.sub(r"\1=***", _SECRET.sub(r"\1\2'***'", sql))

@@ -1,3 +1,4 @@
+{#- Append and replace insert the staged rows; a merge into a table created in this
+    same transaction inserts them too (nothing to match), de-duplicated. -#}
 INSERT INTO {{ target|ident }} ({{ columns|idents }})
-SELECT {{ columns|idents }}
-FROM {{ stage|ident }}
+{% include "_source.sql" %}

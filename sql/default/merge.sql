@@ -5,21 +5,7 @@
 -- as new, so an older version delivered late never overwrites a newer one.
 MERGE INTO {{ target|ident }} AS t
 USING (
-{% if dedupe %}
-    SELECT {{ columns|idents }}
-    FROM (
-        SELECT
-            {{ columns|idents }},
-            ROW_NUMBER() OVER (
-                PARTITION BY {{ keys|idents }}
-                ORDER BY {{ order_by|ident }} DESC NULLS LAST
-            ) AS _loaders_rank
-        FROM {{ stage|ident }}
-    ) AS ranked
-    WHERE _loaders_rank = 1
-{% else %}
-    SELECT {{ columns|idents }} FROM {{ stage|ident }}
-{% endif %}
+{% filter indent(4, first=true) %}{% include "_source.sql" %}{% endfilter %}
 ) AS s
 ON {% for key in keys %}{% if not loop.first %} AND {% endif %}t.{{ key|ident }} IS NOT DISTINCT FROM s.{{ key|ident }}{% endfor %}
 

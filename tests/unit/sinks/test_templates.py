@@ -166,7 +166,7 @@ def test_unknown_step_is_a_lookup_error_naming_the_search_path() -> None:
 
 def test_strict_undefined_missing_variable_raises() -> None:
     with pytest.raises(jinja2.UndefinedError, match="stage"):
-        Templates("duckdb").render("insert", target=("raw", "t"), columns=["a"])
+        Templates("duckdb").render("insert", target=("raw", "t"), columns=["a"], dedupe=False)
 
 
 def test_strict_undefined_in_a_project_template(project: Path) -> None:
@@ -195,7 +195,7 @@ def test_render_strips_surrounding_whitespace(project: Path) -> None:
 @pytest.mark.parametrize("dialect", DIALECTS)
 @pytest.mark.parametrize("name", HOSTILE_IDENTIFIERS)
 def test_insert_with_hostile_identifiers(dialect: str, name: str) -> None:
-    sql = Templates(dialect).render("insert", target=("raw", name), columns=[name, "plain"], stage=name)
+    sql = Templates(dialect).render("insert", target=("raw", name), columns=[name, "plain"], stage=name, dedupe=False)
     tree = one_statement(sql, dialect, exp.Insert)
     names = identifiers(tree)
     # target table, column list, select list, stage table
@@ -287,7 +287,7 @@ def test_nul_in_literal_raises_value_error(dialect: str) -> None:
 
 def test_nul_in_a_rendered_identifier_raises() -> None:
     with pytest.raises(ValueError):
-        Templates("duckdb").render("insert", target=("raw", "t"), columns=["a\x00"], stage="s")
+        Templates("duckdb").render("insert", target=("raw", "t"), columns=["a\x00"], stage="s", dedupe=False)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
