@@ -33,6 +33,7 @@ from manifests import (
     RecordCountError,
     SchemaMismatchError,
     TerminalError,
+    TransientError,
     UnsupportedError,
 )
 from manifests.store import ObjectStore
@@ -194,9 +195,8 @@ class SqlSink:
                     continue
                 return [loaded.get(u.partition) or self._skipped(u, ALREADY) for u in units]
             else:
-                return [
-                    self._skipped(u, "another load kept changing this partition; left for the next run") for u in units
-                ]
+                keys = ", ".join(u.partition.key for u in units)
+                raise TransientError(f"{target.dataset} {keys}: concurrent loads kept changing the state; retry")
         return [self._skipped(u, ALREADY) for u in units]
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
