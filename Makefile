@@ -22,9 +22,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-bench: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python benchmarks/bench_duckdb.py
+# dlt brings its own dependency upgrades: the benchmark gets a venv of its own.
+bench:
+	test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/python -m pip install --quiet -e '.[bench]'
+	.venv-bench/bin/python benchmarks/bench_duckdb.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) demo build dist target .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench demo build dist target .pytest_cache .ruff_cache
