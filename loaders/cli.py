@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import click
 
-from loaders.config import Config, load_config
+from loaders.config import Config, DatasetConfig, load_config
+from loaders.planner import Reprocess, Window
 from manifests import ConfigError, LoaderError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -103,6 +104,118 @@ def status(
         first = (datetime.now(UTC).date() - timedelta(days=days - 1)).isoformat()
         states = [(s, st) for s, st in states if _partition_day(st.partition) >= first]
     print_states(states, as_json)
+
+
+def _window_options(func: F) -> F:
+    for option in reversed(
+        [
+            click.option("--sink", "sink_name", metavar="NAME", help="Only this sink (default: each dataset's sinks)."),
+            click.option("--dataset", "datasets", metavar="NAME", multiple=True, help="Only these datasets."),
+            click.option(
+                "--reprocess",
+                type=click.Choice([r.value for r in Reprocess]),
+                default="missing",
+                show_default=True,
+                help="missing: new or changed manifests; failed: also failed partitions; all: everything.",
+            ),
+            click.option("--dry-run", is_flag=True, help="Print the plan; load nothing."),
+            click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
+                         help="Units in parallel where the sink allows it (DuckDB serialises)."),
+            click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout."),
+            config_option,
+        ]
+    ):
+        func = option(func)
+    return func
+
+
+@main.command()
+@click.option("--days", type=click.IntRange(min=1), help="The N most recent calendar days (UTC), today included.")
+@click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day, inclusive (YYYY-MM-DD).")
+@click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive (default: today, UTC).")
+@click.option("--fan-out", "fan_out", metavar="sns:TOPIC_ARN", help="Publish one load request per unit instead.")
+@_window_options
+@handle_errors
+def backfill(
+    days: int | None,
+    start: datetime | None,
+    end: datetime | None,
+    fan_out: str | None,
+    sink_name: str | None,
+    datasets: tuple[str, ...],
+    reprocess: str,
+    dry_run: bool,
+    concurrency: int,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Re-plan a window of days against the load state and load what is missing."""
+
+    if fan_out:
+        raise ConfigError("--fan-out needs the AWS entry points, which this version does not have yet")
+    if days is not None and (start or end):
+        raise ConfigError("use either --days N or --start/--end, not both")
+    if days is None and start is None:
+        raise ConfigError("choose a window: --days N, or --start DATE [--end DATE]")
+    window = Window.last_days(days) if days else Window(start.date(), (end or datetime.now(UTC)).date())  # type: ignore[union-attr]
+    _plan_and_run(config_path, sink_name, datasets, lambda _d: window, Reprocess(reprocess), dry_run, concurrency,
+                  as_json)
+
+
+@main.command()
+@_window_options
+@handle_errors
+def sweep(
+    sink_name: str | None,
+    datasets: tuple[str, ...],
+    reprocess: str,
+    dry_run: bool,
+    concurrency: int,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Backfill each dataset over its own lookback: the safety net for lost notifications."""
+
+    _plan_and_run(config_path, sink_name, datasets, Window.lookback, Reprocess(reprocess), dry_run, concurrency,
+                  as_json)
+
+
+def _plan_and_run(
+    config_path: str | None,
+    sink_name: str | None,
+    datasets: tuple[str, ...],
+    window_of: Callable[[DatasetConfig], Window],
+    reprocess: Reprocess,
+    dry_run: bool,
+    concurrency: int,
+    as_json: bool,
+) -> None:
+    from loaders.backfill import execute
+    from loaders.planner import Planner
+    from loaders.report import Progress, print_plan, print_units
+    from loaders.runner import Runner
+
+    config = _config(config_path)
+    unknown = [d for d in datasets if d not in config.datasets]
+    if unknown:
+        raise ConfigError(f"--dataset {unknown[0]}: not configured in {config.source}")
+    runner = Runner(config, only_sink=sink_name)
+    try:
+        planner = Planner(runner)
+        plan = []
+        for dataset in (config.datasets[d] for d in (datasets or config.datasets)):
+            plan += planner.plan(dataset, window_of(dataset), runner.sink_names(dataset), reprocess)
+        if dry_run:
+            print_plan(runner, plan, as_json)
+            return
+        with Progress(total=len(plan), quiet=as_json) as progress:
+            outcomes, interrupted = execute(runner, plan, concurrency, progress.advance)
+    finally:
+        runner.close()
+    print_units(outcomes, as_json)
+    if interrupted:
+        click.echo(f"interrupted after {len(outcomes)} unit(s); run it again to load the rest", err=True)
+    sys.exit(1 if interrupted or any(o.action == "failed" for o in outcomes) else 0)
 
 
 @main.command()

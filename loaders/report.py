@@ -8,9 +8,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.progress import Progress as RichProgress
+from rich.progress import TaskID
 from rich.table import Table
 
-from loaders.runner import Outcome
+from loaders.planner import Planned
+from loaders.runner import Outcome, Runner
 from sinks.base import PartitionState
 
 _STYLE = {
@@ -85,3 +88,57 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], sta
 def emit(doc: Any) -> None:
     """The one JSON document of a ``--json`` command."""
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+
+
+def print_plan(runner: Runner, plan: Sequence[Planned], as_json: bool) -> None:
+    """A dry run: what would be loaded and why; nothing is loaded."""
+    from loaders.backfill import planned_bytes
+
+    rows = [
+        {
+            "sink": p.view.sink,
+            "dataset": p.view.dataset,
+            "partition": p.view.partition.key,
+            "action": "planned",
+            "why": p.why,
+            "manifests": len(p.manifests),
+            "bytes": planned_bytes(runner, p),
+            "rows": 0,
+        }
+        for p in plan
+    ]
+    if as_json:
+        emit({"units": rows, "summary": {"planned": len(rows)}, "rows": 0})
+        return
+    header = ("sink", "dataset", "partition", "action", "why", "manifests", "bytes")
+    _table("plan", header, [tuple(str(r[h]) for h in header) for r in rows], status_column=3)
+
+
+class Progress:
+    """A progress bar on a terminal; a plain line per finished unit elsewhere (stderr)."""
+
+    def __init__(self, total: int, quiet: bool = False) -> None:
+        self.total = total
+        self.quiet = quiet
+        self.done = 0
+        self._bar: RichProgress | None = None
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> Progress:
+        if sys.stderr.isatty() and not self.quiet and self.total:
+            self._bar = RichProgress(console=Console(stderr=True), transient=True)
+            self._bar.start()
+            self._task = self._bar.add_task("loading", total=self.total)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+    def advance(self, outcomes: Sequence[Outcome]) -> None:
+        self.done += len(outcomes)
+        if self._bar is not None and self._task is not None:
+            self._bar.update(self._task, completed=self.done)
+        elif not self.quiet:
+            for o in outcomes:
+                sys.stderr.write(f"{o.sink} {o.dataset} {o.partition} {o.action} rows={o.rows}\n")

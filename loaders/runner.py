@@ -177,33 +177,41 @@ class Runner:
             groups.setdefault((dataset.name, partition), []).append(manifest)
         by_dataset: dict[str, dict[Partition, list[Manifest]]] = {}
         for (name, partition), manifests in groups.items():
-            by_dataset.setdefault(name, {})[partition] = manifests
+            # replace loads the union of the partition's manifests, whichever was announced
+            whole = self.config.datasets[name].strategy is Strategy.REPLACE
+            by_dataset.setdefault(name, {})[partition] = None if whole else manifests
         for name, partitions in by_dataset.items():
             outcomes.extend(self.load_partitions(self.config.datasets[name], partitions))
         return outcomes
 
     def load_partitions(
-        self, dataset: DatasetConfig, partitions: Mapping[Partition, Iterable[Manifest] | None]
+        self,
+        dataset: DatasetConfig,
+        partitions: Mapping[Partition, Iterable[Manifest] | None],
+        *,
+        sinks: Sequence[str] | None = None,
+        force: bool = False,
     ) -> list[Outcome]:
-        """Load partitions of one dataset into each of its sinks.
+        """Load partitions of one dataset into each of its sinks (or the ones given).
 
-        ``None`` (and any partition of a ``replace`` dataset) means "every manifest the
-        partition has", found with one LIST of its prefix.
+        ``None`` for a partition means "every manifest it has", found with one LIST.
         """
         outcomes: list[Outcome] = []
         units: list[LoadUnit] = []
         load_id = new_load_id()
         for partition, given in partitions.items():
             try:
-                manifests = given
-                if manifests is None or dataset.strategy is Strategy.REPLACE:
-                    manifests = self.partition_manifests(dataset, partition)
+                manifests = given if given is not None else self.partition_manifests(dataset, partition)
             except LoaderError as exc:
-                outcomes.extend(self._failed(dataset, partition, exc))
+                outcomes.extend(self._failed(dataset, partition, exc, sinks))
                 continue
             unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
-            units.append(LoadUnit(target=dataset.target, partition=partition, manifests=tuple(unique), load_id=load_id))
-        for name in self.sink_names(dataset):
+            units.append(
+                LoadUnit(
+                    target=dataset.target, partition=partition, manifests=tuple(unique), load_id=load_id, force=force
+                )
+            )
+        for name in sinks if sinks is not None else self.sink_names(dataset):
             outcomes.extend(self.run_units(name, units))
         return outcomes
 
@@ -234,13 +242,13 @@ class Runner:
         except ConfigError:
             raise
         except LoaderError as exc:
-            self._record_failure(sink_name, dataset, unit.partition, unit.load_id, exc)
-            return _failure(sink_name, dataset, unit.partition, exc)
+            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, exc)
+            return failure_outcome(sink_name, dataset, unit.partition, exc)
         except Exception as exc:  # a bug or an unexpected driver error: still one unit only
             log.exception("sink=%s dataset=%s partition=%s: unexpected error", sink_name, dataset, unit.partition)
             wrapped = TerminalError(f"unexpected {type(exc).__name__}: {exc}")
-            self._record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
-            return _failure(sink_name, dataset, unit.partition, wrapped)
+            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
+            return failure_outcome(sink_name, dataset, unit.partition, wrapped)
         return self._outcome(sink_name, unit, result)
 
     @staticmethod
@@ -268,24 +276,30 @@ class Runner:
 
     # -- failures -----------------------------------------------------------------------
 
-    def _failed(self, dataset: DatasetConfig | None, partition: Partition | None, exc: LoaderError) -> list[Outcome]:
+    def _failed(
+        self,
+        dataset: DatasetConfig | None,
+        partition: Partition | None,
+        exc: LoaderError,
+        sinks: Sequence[str] | None = None,
+    ) -> list[Outcome]:
         if dataset is None or partition is None:
-            return [_failure("-", None, None, exc)]
+            return [failure_outcome("-", None, None, exc)]
         load_id = new_load_id()
         out = []
-        for name in self.sink_names(dataset):
-            self._record_failure(name, dataset.name, partition, load_id, exc)
-            out.append(_failure(name, dataset.name, partition, exc))
+        for name in sinks if sinks is not None else self.sink_names(dataset):
+            self.record_failure(name, dataset.name, partition, load_id, exc)
+            out.append(failure_outcome(name, dataset.name, partition, exc))
         return out
 
-    def _record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
+    def record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
         try:
             self.sink(sink).fail(dataset, partition, load_id, exc)
         except LoaderError as second:
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
 
 
-def _failure(sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError) -> Outcome:
+def failure_outcome(sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError) -> Outcome:
     return Outcome(
         sink=sink,
         dataset=dataset,

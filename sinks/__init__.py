@@ -8,7 +8,7 @@ from typing import Any
 
 from manifests import ConfigError
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Sink, Strategy, Target
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Sink, Snapshot, Strategy, Target
 
 #: sink type → "module:Class"; a module is imported only when a sink of its type is opened.
 REGISTRY: dict[str, str] = {
@@ -37,6 +37,7 @@ __all__ = [
     "LoadUnit",
     "PartitionState",
     "Sink",
+    "Snapshot",
     "Strategy",
     "Target",
     "open_sink",

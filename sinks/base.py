@@ -62,12 +62,17 @@ class Target:
 
 @dataclass(frozen=True)
 class LoadUnit:
-    """One (sink, dataset, partition) and the manifests to apply to it."""
+    """One (sink, dataset, partition) and the manifests to apply to it.
+
+    ``force`` re-applies manifests already applied where that is idempotent (merge,
+    replace); append never applies a manifest version twice.
+    """
 
     target: Target
     partition: Partition
     manifests: tuple[Manifest, ...]
     load_id: str
+    force: bool = False
 
     @property
     def files(self) -> tuple[str, ...]:
@@ -104,6 +109,15 @@ class PartitionState:
     applied: tuple[tuple[str, str], ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a sink knows of one partition: its status and the manifest versions applied."""
+
+    status: str
+    error: str | None
+    applied: frozenset[tuple[str, str]]
+
+
 class Sink(Protocol):
     """A warehouse loaders can load into."""
 
@@ -124,6 +138,10 @@ class Sink(Protocol):
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt without touching data or applied manifests."""
+        ...
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        """The state of many partitions (by partition key) in one query; absent = never seen."""
         ...
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:

@@ -37,7 +37,7 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Strategy
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
 from sinks.templates import Templates, split_table
 
 log = logging.getLogger("loaders.sql")
@@ -147,6 +147,19 @@ class SqlSink:
             self.ensure_state()
             found = self._applied_now({"dataset": dataset, "partition_keys": [partition.key]})
         return found.get(partition.key, set())
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        if not partitions:
+            return {}
+        with self.exclusive():
+            self.ensure_state()
+            rows = self.execute("window_state", dataset=dataset, partition_keys=[p.key for p in partitions])
+        found: dict[str, tuple[str, str | None, set[tuple[str, str]]]] = {}
+        for key, status, error, url, version in rows:
+            entry = found.setdefault(str(key), (str(status), error, set()))
+            if url is not None:
+                entry[2].add((str(url), str(version)))
+        return {k: Snapshot(status=s, error=e, applied=frozenset(a)) for k, (s, e, a) in found.items()}
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         with self.exclusive():
@@ -300,6 +313,8 @@ class SqlSink:
 
     @staticmethod
     def _pending(unit: LoadUnit, applied: set[tuple[str, str]]) -> tuple[Manifest, ...]:
+        if unit.force and unit.target.strategy is not Strategy.APPEND:
+            return unit.manifests
         if unit.target.strategy is Strategy.REPLACE:
             return () if {m.identity for m in unit.manifests} == applied else unit.manifests
         return tuple(m for m in unit.manifests if m.identity not in applied)
@@ -368,7 +383,10 @@ class SqlSink:
 
     def _record(self, parts: list[Part], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
         if parts[0].unit.target.strategy is Strategy.REPLACE:
-            self.execute("forget_manifests", **context)
+            self.execute("forget_manifests", forget_urls=None, **context)
+        elif any(p.unit.force for p in parts):  # re-applied versions are recorded anew
+            urls = sorted({m.url for p in parts for m in p.pending})
+            self.execute("forget_manifests", forget_urls=urls, **context)
         manifests = [
             {"partition_key": p.unit.partition.key, "url": m.url, "version": m.version, "rows": rows[m.identity]}
             for p in parts

@@ -1,0 +1,123 @@
+"""Carrying out a plan: read the planned manifests, load them, report as units finish.
+
+Units of one (sink, dataset) go to the sink together, so a sink that batches partitions
+loads them in one transaction; a sink that allows concurrent loads gets its units in
+parallel, up to ``--concurrency``. Ctrl-C lets the units in flight finish, loads nothing
+more, and reports what happened.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+
+from loaders.planner import Planned
+from loaders.runner import Outcome, Runner, failure_outcome, new_load_id
+from manifests import LoaderError, Manifest, Partition, parse_manifest
+
+log = logging.getLogger("loaders")
+
+
+@dataclass(frozen=True)
+class Task:
+    sink: str
+    dataset: str
+    items: tuple[Planned, ...]
+
+
+def tasks(runner: Runner, plan: Sequence[Planned]) -> list[Task]:
+    """One task per (sink, dataset), or per unit where the sink loads units concurrently."""
+    groups: dict[tuple[str, str], list[Planned]] = {}
+    for item in plan:
+        groups.setdefault((item.view.sink, item.view.dataset), []).append(item)
+    out = []
+    for (sink, dataset), items in groups.items():
+        caps = runner.sink(sink).capabilities
+        if caps.concurrent_loads and not caps.batch_partitions:
+            out += [Task(sink, dataset, (i,)) for i in items]
+        else:
+            out.append(Task(sink, dataset, tuple(items)))
+    return out
+
+
+def run_task(runner: Runner, task: Task) -> list[Outcome]:
+    dataset = runner.config.datasets[task.dataset]
+    outcomes: list[Outcome] = []
+    partitions: dict[Partition, list[Manifest]] = {}
+    for item in task.items:
+        try:
+            manifests = [runner.validated(runner.read_manifest(o.url), dataset) for o in item.manifests]
+        except LoaderError as exc:
+            runner.record_failure(task.sink, dataset.name, item.view.partition, new_load_id(), exc)
+            outcomes.append(failure_outcome(task.sink, dataset.name, item.view.partition, exc))
+            continue
+        partitions[item.view.partition] = manifests
+    force = any(i.force for i in task.items)
+    if partitions:
+        outcomes += runner.load_partitions(dataset, partitions, sinks=[task.sink], force=force)
+    return outcomes
+
+
+def execute(
+    runner: Runner,
+    plan: Sequence[Planned],
+    concurrency: int = 1,
+    on_done: Callable[[Sequence[Outcome]], None] = lambda _o: None,
+) -> tuple[list[Outcome], bool]:
+    """Run the plan; returns the outcomes and whether it was interrupted (Ctrl-C)."""
+    todo = tasks(runner, plan)
+    outcomes: list[Outcome] = []
+    interrupted = False
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        pending: set[Future[list[Outcome]]] = set()
+        queue = iter(todo)
+        try:
+            for task in _take(queue, max(1, concurrency)):
+                pending.add(pool.submit(run_task, runner, task))
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in done:
+                    result = future.result()
+                    outcomes += result
+                    on_done(result)
+                    if not stop.is_set():
+                        pending |= {pool.submit(run_task, runner, t) for t in _take(queue, 1)}
+        except KeyboardInterrupt:
+            interrupted = True
+            stop.set()
+            print("interrupted: finishing the units in flight, starting no more", file=sys.stderr)
+            for future in pending:
+                try:
+                    result = future.result()
+                except KeyboardInterrupt:
+                    continue
+                outcomes += result
+                on_done(result)
+    return outcomes, interrupted
+
+
+def _take(queue: Iterable[Task], n: int) -> list[Task]:
+    out = []
+    for task in queue:
+        out.append(task)
+        if len(out) == n:
+            break
+    return out
+
+
+def planned_bytes(runner: Runner, item: Planned) -> int:
+    """Data bytes a planned unit would load, from its manifests' content_length."""
+    total = 0
+    for obj in item.manifests:
+        try:
+            raw, version = runner.store.read(obj.url)
+            manifest: Manifest = parse_manifest(raw, obj.url, version)
+        except LoaderError:
+            continue
+        total += manifest.bytes
+    return total

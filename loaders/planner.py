@@ -1,0 +1,177 @@
+"""The planner: a window of days → partitions → what each sink still needs.
+
+Lookback runs constantly, so it must be nearly free when nothing changed: one LIST per
+partition (concurrently, with a bound), one state query per sink and dataset for the
+whole window, and no data statement unless a partition has work. Backfill is the same
+planner with a window and a reprocess policy chosen by a person.
+
+    missing   new or changed manifest versions, and partitions never loaded (default)
+    failed    also partitions whose last load failed
+    all       everything in the window with manifests; idempotent: merge and replace
+              re-apply, append still never applies a manifest version twice
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from loaders.config import DatasetConfig
+from loaders.runner import Runner
+from manifests import ConfigError, ObjectInfo, Partition
+from sinks import Snapshot, Strategy
+
+LIST_CONCURRENCY = 8
+HOURS = tuple(f"{h:02d}" for h in range(24))
+
+
+class Reprocess(enum.StrEnum):
+    MISSING = "missing"
+    FAILED = "failed"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive calendar days (UTC)."""
+
+    start: date
+    end: date
+
+    @classmethod
+    def last_days(cls, days: int, today: date | None = None) -> Window:
+        """The N most recent calendar days, today (UTC) included."""
+        if days < 1:
+            raise ConfigError(f"--days {days}: must be at least 1")
+        end = today or datetime.now(UTC).date()
+        return cls(end - timedelta(days=days - 1), end)
+
+    @classmethod
+    def lookback(cls, dataset: DatasetConfig, now: datetime | None = None) -> Window:
+        """A dataset's own lookback: ``3d`` is the three most recent days; ``12h`` reaches
+        back to yesterday only when twelve hours ago was yesterday."""
+        now = now or datetime.now(UTC)
+        if dataset.lookback < timedelta(days=1):
+            return cls((now - dataset.lookback).date(), now.date())
+        return cls.last_days(dataset.lookback.days, now.date())
+
+    def days(self) -> list[date]:
+        if self.end < self.start:
+            raise ConfigError(f"--start {self.start} is after --end {self.end}")
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def calendar(dataset: DatasetConfig, window: Window) -> list[Partition]:
+    """Every partition of the window at the dataset's granularity (daily or hourly)."""
+    fields = dataset.partition
+    if fields == ("dt",):
+        return [Partition.of({"dt": d.isoformat()}) for d in window.days()]
+    if fields == ("dt", "hour"):
+        return [Partition.of({"dt": d.isoformat(), "hour": h}) for d in window.days() for h in HOURS]
+    raise ConfigError(
+        f'datasets."{dataset.name}".partition: windows work on ["dt"] or ["dt", "hour"], not {list(fields)}'
+    )
+
+
+@dataclass(frozen=True)
+class View:
+    """One partition as one sink sees it, against what the store holds now."""
+
+    sink: str
+    dataset: str
+    partition: Partition
+    listed: tuple[ObjectInfo, ...]
+    snapshot: Snapshot | None
+
+    @property
+    def applied(self) -> frozenset[tuple[str, str]]:
+        return self.snapshot.applied if self.snapshot else frozenset()
+
+    @property
+    def unapplied(self) -> tuple[ObjectInfo, ...]:
+        return tuple(o for o in self.listed if (o.url, o.version) not in self.applied)
+
+    @property
+    def status(self) -> str:
+        """loaded | stale | missing | failed, as ``loaders status`` reports it."""
+        if self.snapshot is not None and self.snapshot.status == "failed":
+            return "failed"
+        if not self.listed:
+            return "loaded" if self.snapshot is not None and self.applied else "missing"
+        if self.unapplied or {(o.url, o.version) for o in self.listed} != self.applied:
+            return "stale"
+        return "loaded"
+
+    def why(self) -> str:
+        """Why this partition has work, in words."""
+        if self.snapshot is not None and self.snapshot.status == "failed" and not self.unapplied:
+            return "last load failed"
+        urls = {u for u, _v in self.applied}
+        changed = [o for o in self.unapplied if o.url in urls]
+        new = [o for o in self.unapplied if o.url not in urls]
+        if not self.applied:
+            return f"never loaded: {len(self.listed)} manifest(s)"
+        parts = [f"{len(new)} new manifest(s)"] if new else []
+        parts += [f"{len(changed)} changed manifest(s)"] if changed else []
+        return ", ".join(parts) or "manifests removed from the store"
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A unit with work: the view that justifies it and the manifests to load."""
+
+    view: View
+    why: str
+    manifests: tuple[ObjectInfo, ...]
+    force: bool = False
+
+
+class Planner:
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self.lists = 0  # LIST calls made, for tests and benchmarks
+
+    def survey(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str]) -> list[View]:
+        """Every partition of the window, per sink: one LIST each, one state query per sink."""
+        partitions = calendar(dataset, window)
+        with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY) as pool:
+            listed = list(pool.map(lambda p: self._list(dataset, p), partitions))
+        views = []
+        for sink in sinks:
+            snapshots = self.runner.sink(sink).snapshot(dataset.name, partitions)
+            views += [
+                View(sink, dataset.name, p, found, snapshots.get(p.key))
+                for p, found in zip(partitions, listed, strict=True)
+            ]
+        return views
+
+    def plan(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str], reprocess: Reprocess) -> list[Planned]:
+        out = []
+        for view in self.survey(dataset, window, sinks):
+            item = decide(view, dataset.strategy, reprocess)
+            if item is not None:
+                out.append(item)
+        return out
+
+    def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
+        store = self.runner.store
+        self.lists += 1
+        found = store.list(store.root + dataset.layout.prefix(partition), versions=True)
+        return tuple(o for o in found if dataset.layout.match(store.key_of(o.url) or "") == partition)
+
+
+def decide(view: View, strategy: Strategy, reprocess: Reprocess) -> Planned | None:
+    """The work a partition needs under a policy, or None."""
+    everything = view.listed
+    pending = everything if strategy is Strategy.REPLACE else view.unapplied
+    if reprocess is Reprocess.ALL and everything:
+        force = strategy is not Strategy.APPEND
+        return Planned(view, "reprocess all", everything if force else pending, force=force)
+    if view.status == "stale":
+        return Planned(view, view.why(), pending)
+    if reprocess is Reprocess.FAILED and view.status == "failed" and everything:
+        return Planned(view, "last load failed", everything if strategy is not Strategy.APPEND else pending)
+    return None
