@@ -10,14 +10,16 @@ import functools
 import logging
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import click
 
 from loaders.config import Config, DatasetConfig, load_config
-from loaders.planner import Reprocess, Window
+from loaders.planner import Reprocess, View, Window
 from manifests import ConfigError, LoaderError
+from sinks.base import PartitionState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -88,8 +90,14 @@ def load(manifest_uris: tuple[str, ...], sink_name: str | None, as_json: bool, c
 def status(
     sink_name: str | None, dataset: str | None, days: int | None, as_json: bool, config_path: str | None
 ) -> None:
-    """Show the load state of each partition in each sink."""
-    from loaders.report import print_states
+    """Show the load state of each partition in each sink.
+
+    With --days, every partition of the window is shown, including those with no
+    manifest at all (missing) and those whose manifests changed since they were loaded
+    (stale); on a terminal, as a calendar grid per dataset and sink.
+    """
+    from loaders.planner import Planner
+    from loaders.report import print_grid, print_states
     from loaders.runner import Runner
 
     config = _config(config_path)
@@ -98,12 +106,22 @@ def status(
     runner = Runner(config, only_sink=sink_name)
     try:
         states = runner.states(dataset)
+        if days is None:
+            print_states(states, as_json)
+            return
+        window = Window.last_days(days)
+        known = {(sink, s.dataset, s.partition): s for sink, s in states}
+        planner = Planner(runner)
+        views = []
+        for d in [config.datasets[dataset]] if dataset else list(config.datasets.values()):
+            views += planner.survey(d, window, runner.sink_names(d))
     finally:
         runner.close()
-    if days is not None:
-        first = (datetime.now(UTC).date() - timedelta(days=days - 1)).isoformat()
-        states = [(s, st) for s, st in states if _partition_day(st.partition) >= first]
-    print_states(states, as_json)
+    rows = [(v.sink, window_state(v, known.get((v.sink, v.dataset, v.partition.key)))) for v in views]
+    if as_json or not sys.stdout.isatty():
+        print_states(rows, as_json)
+    else:
+        print_grid(rows)
 
 
 def _window_options(func: F) -> F:
@@ -232,9 +250,9 @@ def _config(path: str | None) -> Config:
     return load_config(path)
 
 
-def _partition_day(partition: str) -> str:
-    for part in partition.split("/"):
-        name, _, value = part.partition("=")
-        if name == "dt":
-            return value
-    return "9999-12-31"
+def window_state(view: View, recorded: PartitionState | None) -> PartitionState:
+    """A partition of a window as status reports it: the recorded state, with the status
+    the planner sees (missing, stale) against the store."""
+    if recorded is None:
+        recorded = PartitionState(view.dataset, view.partition.key, "", 0, 0, 0, None, None, None)
+    return replace(recorded, status=view.status)

@@ -142,3 +142,32 @@ class Progress:
         elif not self.quiet:
             for o in outcomes:
                 sys.stderr.write(f"{o.sink} {o.dataset} {o.partition} {o.action} rows={o.rows}\n")
+
+
+_CELL = {"loaded": ("■", "green"), "stale": ("◆", "yellow"), "missing": ("·", "magenta"), "failed": ("✖", "bold red")}
+
+
+def print_grid(rows: Sequence[tuple[str, PartitionState]]) -> None:
+    """A calendar per dataset and sink: days down, hours across, coloured by status."""
+    console = Console()
+    groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    for sink, state in rows:
+        parts = dict(p.split("=", 1) for p in state.partition.split("/"))
+        day = groups.setdefault((state.dataset, sink), {}).setdefault(parts.get("dt", "?"), {})
+        day[parts.get("hour", "")] = state.status
+    for (dataset, sink), days in groups.items():
+        hourly = any(h for hours in days.values() for h in hours)
+        caption = "hours 00-23 (UTC) across" if hourly else None
+        table = Table(title=f"{dataset} → {sink}", caption=caption, box=None, padding=(0, 0), pad_edge=False)
+        table.add_column("dt", no_wrap=True, min_width=11)
+        columns = [f"{h:02d}" for h in range(24)] if hourly else [""]
+        for column in columns:
+            table.add_column(column[-1] if hourly else "day", justify="right", no_wrap=True, min_width=2)
+        for day in sorted(days, reverse=True):
+            cells = []
+            for column in columns:
+                mark, style = _CELL.get(days[day].get(column, ""), (" ", ""))
+                cells.append(f"[{style}]{mark}[/]" if style else mark)
+            table.add_row(day, *cells)
+        console.print(table)
+    console.print("  ".join(f"[{style}]{mark}[/] {name}" for name, (mark, style) in _CELL.items()))
