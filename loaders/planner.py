@@ -101,7 +101,7 @@ class View:
             return "failed"
         if not self.listed:
             return "loaded" if self.snapshot is not None and self.applied else "missing"
-        if self.unapplied or {(o.url, o.version) for o in self.listed} != self.applied:
+        if self.unapplied:
             return "stale"
         return "loaded"
 
@@ -116,7 +116,7 @@ class View:
             return f"never loaded: {len(self.listed)} manifest(s)"
         parts = [f"{len(new)} new manifest(s)"] if new else []
         parts += [f"{len(changed)} changed manifest(s)"] if changed else []
-        return ", ".join(parts) or "manifests removed from the store"
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
