@@ -233,3 +233,32 @@ def test_cli_load_from_s3_with_aws_endpoint_url(s3_bucket: tuple[str, str], lake
         {"sink": "local", "dataset": DATASET, "partition": PARTITION, "action": "loaded", "rows": 3}
     ]
     assert ids_loaded(config) == [1, 2, 3]
+
+
+def test_a_sweep_over_s3_lists_once_per_partition_and_loads_only_the_late_manifest(
+    lake: Lake, config_path: Path
+) -> None:
+    from datetime import date
+
+    from loaders.backfill import execute
+    from loaders.planner import Planner, Reprocess, Window
+
+    lake.manifest("b1", [lake.parquet("b1.parquet", [1, 2])])
+    window = Window(date(2026, 11, 29), date(2026, 11, 29))
+    runner = Runner(load_config(str(config_path)))
+    calls: list[str] = []
+    runner.store.client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
+    try:
+        dataset = runner.config.datasets[DATASET]
+        first = Planner(runner)
+        outcomes, _ = execute(runner, first.plan(dataset, window, ["local"], Reprocess.MISSING))
+        assert [(o.partition, o.action, o.rows) for o in outcomes] == [(PARTITION, "loaded", 2)]
+        calls.clear()
+        again = Planner(runner)
+        assert again.plan(dataset, window, ["local"], Reprocess.MISSING) == []
+        assert calls == ["ListObjectsV2"] * 24  # one LIST per hourly partition, no GET, no HEAD
+        lake.manifest("late", [lake.parquet("late.parquet", [3])])
+        outcomes, _ = execute(runner, Planner(runner).plan(dataset, window, ["local"], Reprocess.MISSING))
+        assert [(o.partition, o.action, o.rows) for o in outcomes] == [(PARTITION, "loaded", 1)]
+    finally:
+        runner.close()
