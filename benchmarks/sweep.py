@@ -34,6 +34,7 @@ import boto3
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from botocore.config import Config
 
 from loaders.backfill import execute
 from loaders.config import load_config
@@ -90,7 +91,7 @@ def fill(client: Any, bucket: str, days: list[str], per_partition: int) -> list[
     """Put the lake over HTTP with a pool of PUTs; returns (partition, manifest URL, ETag)."""
     client.create_bucket(Bucket=bucket)
     jobs = [(day, f"{h:02d}", f"b{b:02d}") for day in days for h in range(24) for b in range(per_partition)]
-    with ThreadPoolExecutor(max_workers=16) as pool:
+    with ThreadPoolExecutor(max_workers=32) as pool:
         return list(pool.map(lambda j: put_batch(client, bucket, *j[1][:3], first_id=j[0] * 10), enumerate(jobs)))
 
 
@@ -106,6 +107,17 @@ def put_batch(client: Any, bucket: str, day: str, hour: str, batch: str, first_i
     key = f"manifests/ad_server/conversion/{part}/{batch}.json"
     put = client.put_object(Bucket=bucket, Key=key, Body=json.dumps({"entries": [entry]}).encode())
     return part, f"s3://{bucket}/{key}", put["ETag"].strip('"')
+
+
+def raw_lists(client: Any, bucket: str, days: list[str]) -> float:
+    """The floor: the same LISTs with boto3 alone, as concurrent as the planner's."""
+    from loaders.planner import LIST_CONCURRENCY
+
+    prefixes = [f"manifests/ad_server/conversion/dt={d}/hour={h:02d}/" for d in days for h in range(24)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY) as pool:
+        list(pool.map(lambda p: client.list_objects_v2(Bucket=bucket, Prefix=p), prefixes))
+    return time.perf_counter() - start
 
 
 def seed_state(config_path: Path, applied: list[tuple[str, str, str]]) -> None:
@@ -172,7 +184,7 @@ def main() -> None:
     server, endpoint = start_moto()
     workdir = Path(tempfile.mkdtemp(prefix="loaders-sweep-"))
     try:
-        client = boto3.client("s3", endpoint_url=endpoint)
+        client = boto3.client("s3", endpoint_url=endpoint, config=Config(max_pool_connections=32))
         today = datetime.now(UTC).date()
         days = [(today - timedelta(days=i)).isoformat() for i in range(args.days)]
         window = Window.last_days(args.days, today)
@@ -183,6 +195,7 @@ def main() -> None:
         print(f"{len(applied)} manifests in {partitions} partitions over {args.days} days, moto S3 at {endpoint}")
         seed_state(config, applied)
 
+        raw_s = statistics.median(raw_lists(client, "bench", days) for _ in range(args.repeat))
         noop = [sweep(config, window, Reprocess.MISSING) for _ in range(args.repeat)]
         noop_s = statistics.median(s for s, _o, _c in noop)
         _s, noop_outcomes, noop_counts = noop[-1]
@@ -199,6 +212,8 @@ def main() -> None:
     data = [k for k in noop_counts if k.startswith("sql ") and k[4:] not in STATE_STEPS]
     figures = [
         ("no-op sweep, seconds (median)", round(noop_s, 3), "<= 1 s", noop_s <= 1.0),
+        ("raw boto3 LISTs of the same prefixes, seconds", round(raw_s, 3), "", None),
+        ("no-op sweep / raw LISTs", round(noop_s / raw_s, 2), "", None),
         ("no-op sweep, LIST calls", noop_counts.get("s3 ListObjectsV2", 0), f"== {partitions}",
          noop_counts.get("s3 ListObjectsV2", 0) == partitions),
         ("no-op sweep, other S3 calls", sum(v for k, v in noop_counts.items() if k.startswith("s3 ")

@@ -24,7 +24,9 @@ from loaders.runner import Runner
 from manifests import ConfigError, ObjectInfo, Partition
 from sinks import Snapshot, Strategy
 
-LIST_CONCURRENCY = 8
+#: LISTs in flight at once; S3 answers a LIST in tens of milliseconds, so a month of hourly
+#: partitions (720 LISTs) needs a few dozen at a time to fit in a second.
+LIST_CONCURRENCY = 32
 HOURS = tuple(f"{h:02d}" for h in range(24))
 
 

@@ -144,8 +144,11 @@ class S3Store:
     def client(self) -> Any:
         if self._client is None:
             import boto3
+            from botocore.config import Config
 
-            self._client = boto3.client("s3", endpoint_url=self.endpoint_url)
+            # Enough pooled connections for the planner's concurrent LISTs.
+            config = Config(max_pool_connections=32)
+            self._client = boto3.client("s3", endpoint_url=self.endpoint_url, config=config)
         return self._client
 
     def resolve(self, ref: str) -> str:
