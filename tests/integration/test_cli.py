@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -83,7 +84,9 @@ def test_status_json_lists_partitions(project: Project) -> None:
         "rows": 2,
     }
     assert row["loaded_at"]
-    assert json.loads(cli(project, "status", "--json", "--days", "1").stdout) == []
+    window = json.loads(cli(project, "status", "--json", "--days", "1").stdout)  # today only: 24 hours
+    assert len(window) == 24 and all(r["partition"].startswith(f"dt={date.today()}") for r in window)
+    assert {r["status"] for r in window} == {"missing"}
 
 
 def test_status_prints_plain_lines_off_a_terminal(project: Project) -> None:
