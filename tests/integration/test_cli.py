@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -85,7 +85,7 @@ def test_status_json_lists_partitions(project: Project) -> None:
     }
     assert row["loaded_at"]
     window = json.loads(cli(project, "status", "--json", "--days", "1").stdout)  # today only: 24 hours
-    assert len(window) == 24 and all(r["partition"].startswith(f"dt={date.today()}") for r in window)
+    assert len(window) == 24 and all(r["partition"].startswith(f"dt={datetime.now(UTC).date()}") for r in window)
     assert {r["status"] for r in window} == {"missing"}
 
 

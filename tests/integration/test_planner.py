@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -195,7 +195,7 @@ def test_backfill_exits_1_when_a_unit_fails_and_2_on_usage_errors(project: Proje
 
 
 def test_sweep_uses_each_datasets_lookback(project: Project) -> None:
-    today = date.today().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     project.lake.write(part(today, 0), "b1", conversions((1, 10)))
     done = cli(project, "sweep", "--json")
     assert done.returncode == 0, done.stderr
@@ -205,7 +205,7 @@ def test_sweep_uses_each_datasets_lookback(project: Project) -> None:
 
 
 def test_status_days_reports_missing_partitions(project: Project) -> None:
-    today = date.today().isoformat()
+    today = datetime.now(UTC).date().isoformat()
     project.lake.write(part(today, 0), "b1", conversions((1, 10)))
     cli(project, "sweep")
     rows = json.loads(cli(project, "status", "--days", "1", "--json").stdout)
