@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from loaders.planner import Planned
 from loaders.runner import Outcome, Runner, failure_outcome, new_load_id
 from manifests import LoaderError, Manifest, Partition, parse_manifest
+from manifests.check import Listings
 
 log = logging.getLogger("loaders")
 
@@ -48,9 +49,10 @@ def run_task(runner: Runner, task: Task) -> list[Outcome]:
     dataset = runner.config.datasets[task.dataset]
     outcomes: list[Outcome] = []
     partitions: dict[Partition, list[Manifest]] = {}
+    listings: Listings = {}
     for item in task.items:
         try:
-            manifests = [runner.validated(runner.read_manifest(o.url), dataset) for o in item.manifests]
+            manifests = [runner.validated(runner.read_manifest(o.url), dataset, listings) for o in item.manifests]
         except LoaderError as exc:
             runner.record_failure(task.sink, dataset.name, item.view.partition, new_load_id(), exc)
             outcomes.append(failure_outcome(task.sink, dataset.name, item.view.partition, exc))

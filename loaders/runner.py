@@ -28,7 +28,7 @@ from manifests import (
     TerminalError,
     parse_manifest,
 )
-from manifests.check import check_files
+from manifests.check import Listings, check_files
 from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
@@ -132,7 +132,7 @@ class Runner:
             return dataset, manifest.partition
         raise ManifestError("matches no dataset's manifests pattern and names no dataset and partition", manifest=url)
 
-    def validated(self, manifest: Manifest, dataset: DatasetConfig) -> Manifest:
+    def validated(self, manifest: Manifest, dataset: DatasetConfig, listings: Listings | None = None) -> Manifest:
         if not manifest.entries and not dataset.allow_empty:
             raise EmptyManifestError(
                 f"lists no files, and {dataset.name} has allow_empty = false", manifest=manifest.url
@@ -141,18 +141,19 @@ class Runner:
             raise ManifestError(
                 f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url
             )
-        return check_files(manifest, self.store, self.config.store.allowed_prefixes)
+        return check_files(manifest, self.store, self.config.store.allowed_prefixes, listings)
 
     def partition_manifests(self, dataset: DatasetConfig, partition: Partition) -> list[Manifest]:
         """Every manifest of a partition, from one LIST of its prefix."""
         prefix = self.store.root + dataset.layout.prefix(partition)
         found = []
+        listings: Listings = {}
         for obj in self.store.list(prefix):
             key = self.store.key_of(obj.url)
             if key is not None and dataset.layout.match(key) == partition:
                 manifest = self.read_manifest(obj.url)
                 self.locate(manifest.url, manifest)
-                found.append(self.validated(manifest, dataset))
+                found.append(self.validated(manifest, dataset, listings))
         return found
 
     # -- loading ------------------------------------------------------------------------
@@ -161,6 +162,7 @@ class Runner:
         """Load the given manifests (S3 URLs, file URLs or paths relative to the root)."""
         outcomes: list[Outcome] = []
         groups: dict[tuple[str, Partition], list[Manifest]] = {}
+        listings: Listings = {}
         for ref in refs:
             dataset: DatasetConfig | None = None
             partition: Partition | None = None
@@ -170,7 +172,7 @@ class Runner:
                     dataset, partition = self.locate(url)
                 manifest = self.read_manifest(url)
                 dataset, partition = self.locate(url, manifest)
-                manifest = self.validated(manifest, dataset)
+                manifest = self.validated(manifest, dataset, listings)
             except LoaderError as exc:
                 outcomes.extend(self._failed(dataset, partition, exc))
                 continue

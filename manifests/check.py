@@ -18,15 +18,28 @@ from manifests.urls import check_allowed, check_segments
 log = logging.getLogger(__name__)
 
 
-def check_files(manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...]) -> Manifest:
-    """The manifest with canonical entry URLs and only the files that exist, or an error."""
+#: folder URL → {object URL: what its LIST said}; shared by the checks of one operation
+Listings = dict[str, dict[str, ObjectInfo]]
+
+
+def check_files(
+    manifest: Manifest, store: ObjectStore, allowed: tuple[str, ...], listings: Listings | None = None
+) -> Manifest:
+    """The manifest with canonical entry URLs and only the files that exist, or an error.
+
+    ``listings`` lets the manifests of one load share their LISTs: ten manifests of one
+    partition usually name files in the same folder, which is then listed once.
+    """
     entries = [
         replace(e, url=check_allowed(_absolute(e.url, store, manifest.url), allowed, manifest=manifest.url))
         for e in manifest.entries
     ]
+    listings = {} if listings is None else listings
     listing: dict[str, ObjectInfo] = {}
     for folder in sorted({e.url.rsplit("/", 1)[0] + "/" for e in entries}):
-        listing.update((o.url, o) for o in store.list(folder))
+        if folder not in listings:
+            listings[folder] = {o.url: o for o in store.list(folder)}
+        listing.update(listings[folder])
     kept: list[Entry] = []
     for entry in entries:
         found = listing.get(entry.url)

@@ -172,3 +172,22 @@ def test_one_bad_partition_in_a_batch_fails_alone(project: Project) -> None:
         ("dt=2026-11-28/hour=02", "loaded"),
         ("dt=2026-11-28/hour=08", "failed"),
     ]
+
+
+def test_manifests_of_one_load_share_the_listing_of_their_data_folder(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from manifests.store import LocalStore
+
+    keys = [project.lake.write(P8, f"b{i}", conversions((i, 10))) for i in range(3)]
+    listed: list[str] = []
+    original = LocalStore.list
+
+    def counted(store: LocalStore, prefix: str, *, versions: bool = False) -> list:  # type: ignore[type-arg]
+        listed.append(prefix)
+        return original(store, prefix, versions=versions)
+
+    monkeypatch.setattr(LocalStore, "list", counted)
+    out = run(project, *keys)
+    assert [(o.action, o.rows) for o in out] == [("loaded", 3)]
+    assert len(listed) == 1 and listed[0].endswith("/data/ad_server/conversion/dt=2026-11-28/hour=08/")

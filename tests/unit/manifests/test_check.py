@@ -199,3 +199,18 @@ def test_one_list_per_distinct_folder_and_no_read(store: CountingStore) -> None:
 def test_empty_manifest_lists_nothing(store: CountingStore) -> None:
     assert check_files(manifest(), store, allowed(store)).entries == ()
     assert store.lists == []
+
+
+def test_shared_listings_list_each_folder_once_across_manifests(store: CountingStore) -> None:
+    put(lake(store), "data/dt=1/a.parquet", 4)
+    put(lake(store), "data/dt=1/b.parquet", 5)
+    put(lake(store), "data/dt=2/c.parquet", 6)
+    listings: dict = {}
+    first = manifest(Entry(url="data/dt=1/a.parquet", mandatory=True))
+    second = manifest(Entry(url="data/dt=1/b.parquet", mandatory=True), Entry(url="data/dt=2/c.parquet"))
+    check_files(first, store, allowed(store), listings)
+    checked = check_files(second, store, allowed(store), listings)
+    assert [e.content_length for e in checked.entries] == [5, 6]
+    assert sorted(store.lists) == [store.resolve("data/dt=1") + "/", store.resolve("data/dt=2") + "/"]
+    check_files(first, store, allowed(store))  # without shared listings: a LIST of its own
+    assert len(store.lists) == 3
