@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import click
 
-from loaders.config import Config, DatasetConfig, load_config
+from loaders.config import DatasetConfig, load_config
 from loaders.planner import Reprocess, View, Window
 from manifests import ConfigError, LoaderError
 from sinks.base import PartitionState
@@ -71,7 +71,7 @@ def load(manifest_uris: tuple[str, ...], sink_name: str | None, as_json: bool, c
     from loaders.report import print_units
     from loaders.runner import Runner
 
-    runner = Runner(_config(config_path), only_sink=sink_name)
+    runner = Runner(load_config(config_path), only_sink=sink_name)
     try:
         outcomes = runner.load(list(manifest_uris))
     finally:
@@ -100,7 +100,7 @@ def status(
     from loaders.report import print_grid, print_states
     from loaders.runner import Runner
 
-    config = _config(config_path)
+    config = load_config(config_path)
     if dataset is not None and dataset not in config.datasets:
         raise ConfigError(f"--dataset {dataset}: not configured in {config.source}")
     runner = Runner(config, only_sink=sink_name)
@@ -137,8 +137,13 @@ def _window_options(func: F) -> F:
                 help="missing: new or changed manifests; failed: also failed partitions; all: everything.",
             ),
             click.option("--dry-run", is_flag=True, help="Print the plan; load nothing."),
-            click.option("--concurrency", type=click.IntRange(min=1), default=1, show_default=True,
-                         help="Units in parallel where the sink allows it (DuckDB serialises)."),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(min=1),
+                default=1,
+                show_default=True,
+                help="Units in parallel where the sink allows it (DuckDB serialises).",
+            ),
             click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout."),
             config_option,
         ]
@@ -176,8 +181,9 @@ def backfill(
     if days is None and start is None:
         raise ConfigError("choose a window: --days N, or --start DATE [--end DATE]")
     window = Window.last_days(days) if days else Window(start.date(), (end or datetime.now(UTC)).date())  # type: ignore[union-attr]
-    _plan_and_run(config_path, sink_name, datasets, lambda _d: window, Reprocess(reprocess), dry_run, concurrency,
-                  as_json)
+    _plan_and_run(
+        config_path, sink_name, datasets, lambda _d: window, Reprocess(reprocess), dry_run, concurrency, as_json
+    )
 
 
 @main.command()
@@ -194,8 +200,9 @@ def sweep(
 ) -> None:
     """Backfill each dataset over its own lookback: the safety net for lost notifications."""
 
-    _plan_and_run(config_path, sink_name, datasets, Window.lookback, Reprocess(reprocess), dry_run, concurrency,
-                  as_json)
+    _plan_and_run(
+        config_path, sink_name, datasets, Window.lookback, Reprocess(reprocess), dry_run, concurrency, as_json
+    )
 
 
 def _plan_and_run(
@@ -213,7 +220,7 @@ def _plan_and_run(
     from loaders.report import Progress, print_plan, print_units
     from loaders.runner import Runner
 
-    config = _config(config_path)
+    config = load_config(config_path)
     unknown = [d for d in datasets if d not in config.datasets]
     if unknown:
         raise ConfigError(f"--dataset {unknown[0]}: not configured in {config.source}")
@@ -244,10 +251,6 @@ def demo(directory: str) -> None:
     from loaders.demo import run_demo
 
     sys.exit(run_demo(directory))
-
-
-def _config(path: str | None) -> Config:
-    return load_config(path)
 
 
 def window_state(view: View, recorded: PartitionState | None) -> PartitionState:

@@ -134,7 +134,6 @@ class Planned:
 class Planner:
     def __init__(self, runner: Runner) -> None:
         self.runner = runner
-        self.lists = 0  # LIST calls made, for tests and benchmarks
 
     def survey(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str]) -> list[View]:
         """Every partition of the window, per sink: one LIST each, one state query per sink."""
@@ -160,7 +159,6 @@ class Planner:
 
     def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
         store = self.runner.store
-        self.lists += 1
         found = store.list(store.root + dataset.layout.prefix(partition), versions=True)
         return tuple(o for o in found if dataset.layout.match(store.key_of(o.url) or "") == partition)
 

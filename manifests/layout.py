@@ -30,10 +30,6 @@ class KeyLayout:
             raise ValueError(f"pattern {self.pattern!r} has no field for partition {', '.join(missing)}")
         object.__setattr__(self, "_regex", _compile(self.pattern))
 
-    @property
-    def fields(self) -> tuple[str, ...]:
-        return tuple(_FIELD.findall(self.pattern))
-
     def match(self, key: str) -> Partition | None:
         """The partition a key belongs to, or None when the key does not fit the pattern."""
         found = self._regex.fullmatch(key.lstrip("/"))  # type: ignore[attr-defined]
@@ -60,11 +56,6 @@ class KeyLayout:
             out.append(values[name])
             pos = found.end()
         return "".join(out) + self.pattern[pos:]
-
-    def dataset_prefix(self) -> str:
-        """The prefix under which every manifest of the dataset lives."""
-        head = self.pattern.split("{", 1)[0]
-        return head[: head.rfind("/") + 1]
 
 
 def _compile(pattern: str) -> re.Pattern[str]:

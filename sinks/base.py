@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -38,12 +38,10 @@ class Capabilities:
 
     dialect: str
     transactions: bool = True
-    merge: bool = True
     concurrent_loads: bool = True
     #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
     batch_partitions: bool = False
     formats: tuple[str, ...] = ("parquet", "csv", "jsonl")
-    max_files_per_copy: int | None = None
 
 
 @dataclass(frozen=True)
@@ -74,10 +72,6 @@ class LoadUnit:
     load_id: str
     force: bool = False
 
-    @property
-    def files(self) -> tuple[str, ...]:
-        return tuple(e.url for m in self.manifests for e in m.entries)
-
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -106,7 +100,6 @@ class PartitionState:
     last_error: str | None
     load_id: str | None
     loaded_at: datetime | None
-    applied: tuple[tuple[str, str], ...] = field(default=())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import pytest
 from loaders.backfill import execute
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
+from manifests import ObjectInfo
+from manifests.store import LocalStore
 from sinks.sqlbase import SqlSink
 from tests.conformance_rows import conversions
 from tests.integration.project import Project
@@ -92,9 +94,17 @@ def test_an_unchanged_window_lists_once_per_partition_and_runs_no_data_statement
         project.lake.write(part(DAY2, hour), "b1", conversions((hour, 10)))
     sweep(project)
     counted = Counted(monkeypatch)
-    outcomes, planner = sweep(project)
+    listed: list[str] = []
+    original = LocalStore.list
+
+    def list_counted(store: LocalStore, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
+        listed.append(prefix)  # list.append is atomic: safe from the planner's threads
+        return original(store, prefix, versions=versions)
+
+    monkeypatch.setattr(LocalStore, "list", list_counted)
+    outcomes, _ = sweep(project)
     assert outcomes == []
-    assert planner.lists == 48  # one LIST per hourly partition of two days
+    assert len(listed) == len(set(listed)) == 48  # one LIST per hourly partition of two days
     assert counted.steps.count("window_state") == 1  # one state query for the whole window
     assert counted.data_statements() == []
 

@@ -96,16 +96,6 @@ def test_prefix_of_a_partial_partition_stops_at_the_last_complete_folder() -> No
     assert HOURLY.prefix(P("hour=08")) == "manifests/ad_server/conversion/"
 
 
-def test_dataset_prefix() -> None:
-    assert HOURLY.dataset_prefix() == "manifests/ad_server/conversion/"
-    assert DAILY.dataset_prefix() == "manifests/crm/contact/"
-    assert KeyLayout("manifests/x/y/dt_{dt}/{batch}.json", ("dt",)).dataset_prefix() == "manifests/x/y/"
-
-
-def test_fields() -> None:
-    assert HOURLY.fields == ("dt", "hour", "batch")
-
-
 @pytest.mark.parametrize(
     ("pattern", "fields", "fragment"),
     [
