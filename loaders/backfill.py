@@ -54,8 +54,9 @@ def run_task(runner: Runner, task: Task) -> list[Outcome]:
         try:
             manifests = [runner.validated(runner.read_manifest(o.url), dataset, listings) for o in item.manifests]
         except LoaderError as exc:
-            runner.record_failure(task.sink, dataset.name, item.view.partition, new_load_id(), exc)
-            outcomes.append(failure_outcome(task.sink, dataset.name, item.view.partition, exc))
+            load_id = new_load_id()
+            runner.record_failure(task.sink, dataset.name, item.view.partition, load_id, exc)
+            outcomes.append(failure_outcome(task.sink, dataset.name, item.view.partition, exc, load_id))
             continue
         partitions[item.view.partition] = manifests
     force = any(i.force for i in task.items)

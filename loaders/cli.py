@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from loaders.config import DatasetConfig, load_config
-from loaders.planner import Reprocess, View, Window
+from loaders.planner import Planned, Reprocess, View, Window
 from manifests import ConfigError, LoaderError
 from sinks.base import PartitionState
 
@@ -175,14 +175,24 @@ def backfill(
     """Re-plan a window of days against the load state and load what is missing."""
 
     if fan_out:
-        raise ConfigError("--fan-out needs the AWS entry points, which this version does not have yet")
+        from loaders.aws.fanout import topic_of
+
+        topic_of(fan_out)  # a malformed target is a usage error before anything is planned
     if days is not None and (start or end):
         raise ConfigError("use either --days N or --start/--end, not both")
     if days is None and start is None:
         raise ConfigError("choose a window: --days N, or --start DATE [--end DATE]")
     window = Window.last_days(days) if days else Window(start.date(), (end or datetime.now(UTC)).date())  # type: ignore[union-attr]
     _plan_and_run(
-        config_path, sink_name, datasets, lambda _d: window, Reprocess(reprocess), dry_run, concurrency, as_json
+        config_path,
+        sink_name,
+        datasets,
+        lambda _d: window,
+        Reprocess(reprocess),
+        dry_run,
+        concurrency,
+        as_json,
+        fan_out,
     )
 
 
@@ -214,6 +224,7 @@ def _plan_and_run(
     dry_run: bool,
     concurrency: int,
     as_json: bool,
+    fan_out: str | None = None,
 ) -> None:
     from loaders.backfill import execute
     from loaders.planner import Planner
@@ -233,6 +244,9 @@ def _plan_and_run(
         if dry_run:
             print_plan(runner, plan, as_json)
             return
+        if fan_out:
+            _fan_out(fan_out, plan, reprocess, as_json)
+            return
         with Progress(total=len(plan), quiet=as_json) as progress:
             outcomes, interrupted = execute(runner, plan, concurrency, progress.advance)
     finally:
@@ -241,6 +255,103 @@ def _plan_and_run(
     if interrupted:
         click.echo(f"interrupted after {len(outcomes)} unit(s); run it again to load the rest", err=True)
     sys.exit(1 if interrupted or any(o.action == "failed" for o in outcomes) else 0)
+
+
+def _fan_out(target: str, plan: list[Planned], reprocess: Reprocess, as_json: bool) -> None:
+    from loaders.aws.fanout import publish
+    from loaders.report import emit
+
+    requests = [(p.view.dataset, p.view.partition.key, p.view.sink, reprocess.value) for p in plan]
+    ids = publish(target, requests)
+    units = [
+        {"sink": s, "dataset": d, "partition": k, "action": "planned", "rows": 0, "why": p.why, "message_id": i}
+        for (d, k, s, _r), p, i in zip(requests, plan, ids, strict=True)
+    ]
+    if as_json:
+        emit({"units": units, "summary": {"published": len(units)}, "rows": 0})
+    else:
+        for u in units:
+            click.echo(f"published\t{u['sink']}\t{u['dataset']}\t{u['partition']}\t{u['why']}")
+        click.echo(f"{len(units)} load request(s) published to {target.removeprefix('sns:')}", err=True)
+
+
+@main.group()
+def dlq() -> None:
+    """The dead-letter queue of [aws] dead_letter_queue: what failed for good, and why."""
+
+
+@dlq.command("list")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most N messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def dlq_list(limit: int, as_json: bool, config_path: str | None) -> None:
+    """What is waiting in the queue, and why (reads without removing anything)."""
+    from loaders.aws.worker import Worker
+    from loaders.report import emit
+
+    worker = Worker(load_config(config_path))
+    if worker.dlq is None:
+        raise ConfigError("no [aws] dead_letter_queue in the configuration")
+    letters = [r.letter for r in worker.dlq.peek(limit)]
+    rows = [
+        {
+            "message_id": letter.message_id,
+            "failed_at": letter.failed_at,
+            "attempts": letter.attempts,
+            "error_class": letter.error_class,
+            "error": letter.error,
+            "dataset": letter.dataset,
+            "partition": letter.partition,
+            "manifest": letter.manifest,
+            "sink": letter.sink,
+        }
+        for letter in letters
+    ]
+    if as_json:
+        emit({"messages": rows})
+        return
+    for r in rows:
+        where = r["manifest"] or f"{r['dataset']} {r['partition']}"
+        click.echo(f"{r['failed_at']}\t{r['error_class']}\t{where}\t{r['error']}")
+    click.echo(f"{len(rows)} message(s) in the dead-letter queue", err=True)
+
+
+@dlq.command("redrive")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most N messages.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def dlq_redrive(limit: int, as_json: bool, config_path: str | None) -> None:
+    """Load each message again; delete it when the load now succeeds, keep it (with the
+    new reason) when it still fails. Exit 1 if any still fails."""
+    from loaders.aws.worker import Worker
+    from loaders.report import emit
+
+    done = Worker(load_config(config_path)).redrive(limit)
+    rows = [
+        {"message_id": r.message_id, "manifest": r.letter.manifest, "partition": r.letter.partition, "result": result}
+        for r, result in done
+    ]
+    if as_json:
+        emit({"messages": rows})
+    else:
+        for r in rows:
+            click.echo(f"{r['manifest'] or r['partition']}\t{r['result']}")
+    sys.exit(1 if any(not r["result"].startswith("loaded") for r in rows) else 0)
+
+
+@main.command()
+@click.option("--sink", "sink_name", required=True, metavar="NAME", help="A sink of loaders.toml, or a sink type.")
+@click.option("--out", "out_dir", default="dist", show_default=True, metavar="DIR", help="Where to write the zip.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def package(sink_name: str, out_dir: str, as_json: bool, config_path: str | None) -> None:
+    """Build a Lambda deployment zip with only this sink's extras."""
+    from loaders.package import build_package
+
+    build_package(sink_name, out_dir, config_path=config_path, as_json=as_json)
 
 
 @main.command()

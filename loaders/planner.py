@@ -137,7 +137,10 @@ class Planner:
 
     def survey(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str]) -> list[View]:
         """Every partition of the window, per sink: one LIST each, one state query per sink."""
-        partitions = calendar(dataset, window)
+        return self.views(dataset, calendar(dataset, window), sinks)
+
+    def views(self, dataset: DatasetConfig, partitions: Sequence[Partition], sinks: Sequence[str]) -> list[View]:
+        """These partitions, per sink, against what the store holds now."""
         with ThreadPoolExecutor(max_workers=LIST_CONCURRENCY) as pool:
             listed = list(pool.map(lambda p: self._list(dataset, p), partitions))
         views = []
@@ -150,12 +153,11 @@ class Planner:
         return views
 
     def plan(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str], reprocess: Reprocess) -> list[Planned]:
-        out = []
-        for view in self.survey(dataset, window, sinks):
-            item = decide(view, dataset.strategy, reprocess)
-            if item is not None:
-                out.append(item)
-        return out
+        return self.decide_all(dataset, self.survey(dataset, window, sinks), reprocess)
+
+    @staticmethod
+    def decide_all(dataset: DatasetConfig, views: Sequence[View], reprocess: Reprocess) -> list[Planned]:
+        return [item for item in (decide(v, dataset.strategy, reprocess) for v in views) if item is not None]
 
     def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
         store = self.runner.store

@@ -51,6 +51,7 @@ class Outcome:
     error: str | None = None
     error_class: str | None = None
     transient: bool = False
+    load_id: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -245,12 +246,12 @@ class Runner:
             raise
         except LoaderError as exc:
             self.record_failure(sink_name, dataset, unit.partition, unit.load_id, exc)
-            return failure_outcome(sink_name, dataset, unit.partition, exc)
+            return failure_outcome(sink_name, dataset, unit.partition, exc, unit.load_id)
         except Exception as exc:  # a bug or an unexpected driver error: still one unit only
             log.exception("sink=%s dataset=%s partition=%s: unexpected error", sink_name, dataset, unit.partition)
             wrapped = TerminalError(f"unexpected {type(exc).__name__}: {exc}")
             self.record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
-            return failure_outcome(sink_name, dataset, unit.partition, wrapped)
+            return failure_outcome(sink_name, dataset, unit.partition, wrapped, unit.load_id)
         return self._outcome(sink_name, unit, result)
 
     @staticmethod
@@ -267,6 +268,7 @@ class Runner:
             rows=result.rows,
             manifests=result.manifests,
             reason=result.reason,
+            load_id=unit.load_id,
         )
 
     def states(self, dataset: str | None = None) -> list[tuple[str, PartitionState]]:
@@ -291,7 +293,7 @@ class Runner:
         out = []
         for name in sinks if sinks is not None else self.sink_names(dataset):
             self.record_failure(name, dataset.name, partition, load_id, exc)
-            out.append(failure_outcome(name, dataset.name, partition, exc))
+            out.append(failure_outcome(name, dataset.name, partition, exc, load_id))
         return out
 
     def record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
@@ -301,7 +303,9 @@ class Runner:
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
 
 
-def failure_outcome(sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError) -> Outcome:
+def failure_outcome(
+    sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError, load_id: str | None = None
+) -> Outcome:
     return Outcome(
         sink=sink,
         dataset=dataset,
@@ -311,6 +315,7 @@ def failure_outcome(sink: str, dataset: str | None, partition: Partition | None,
         error=str(exc),
         error_class=type(exc).__name__,
         transient=exc.transient,
+        load_id=load_id,
     )
 
 

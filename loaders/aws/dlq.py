@@ -1,0 +1,160 @@
+"""The dead-letter queue: what could not be loaded, why, and the record to try again.
+
+A *letter* is the JSON body the handler sends for a terminal failure: the original
+Lambda record (SNS or SQS), the error class and message, dataset, partition, manifest,
+sink, when it failed and how many times it has been tried. The same queue also receives
+messages that SQS itself moved there after too many receives (transient failures that
+never recovered): those bodies are SNS envelopes or raw payloads, and are read as a
+record to retry with the reason "moved by SQS after N receives".
+
+SQS cannot edit a message, so a letter that still fails on redrive is sent again with
+the new reason and one more attempt, and the old one deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from manifests import TransientError
+
+MARK = "loaders_dead_letter"
+#: Seconds a message received for redrive stays hidden from other readers: longer than
+#: reloading one partition takes, shorter than a person waits to run redrive again.
+REDRIVE_VISIBILITY = 900
+_REGION = re.compile(r"sqs[.-]([a-z0-9-]+)\.amazonaws\.com")
+
+
+@dataclass(frozen=True)
+class Letter:
+    record: dict[str, Any]
+    source: str
+    message_id: str
+    error_class: str
+    error: str
+    dataset: str | None = None
+    partition: str | None = None
+    manifest: str | None = None
+    sink: str | None = None
+    failed_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    attempts: int = 1
+
+    def body(self) -> str:
+        return json.dumps({MARK: 1, **asdict(self)}, sort_keys=True, default=str)
+
+    def retried(self, error_class: str, error: str) -> Letter:
+        return replace(
+            self,
+            error_class=error_class,
+            error=error,
+            failed_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            attempts=self.attempts + 1,
+        )
+
+    @classmethod
+    def parse(cls, body: str, message_id: str, receive_count: int) -> Letter:
+        """Our letter, or a message SQS moved here: then the body is the record to retry."""
+        try:
+            doc = json.loads(body)
+        except ValueError:
+            doc = None
+        if isinstance(doc, dict) and doc.get(MARK) == 1:
+            fields = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}
+            return cls(**fields)
+        if isinstance(doc, dict) and isinstance(doc.get("Records"), list) and doc["Records"]:
+            record = doc["Records"][0]  # a Lambda event (asynchronous invocation's DLQ)
+            source = "sns" if record.get("EventSource") == "aws:sns" else "sqs"
+            return cls(record, source, message_id, "Unprocessed", f"Lambda gave up after {receive_count} receive(s)")
+        record = {"messageId": message_id, "body": body, "eventSource": "aws:sqs"}
+        return cls(record, "sqs", message_id, "Unprocessed", f"moved by SQS after {receive_count} receive(s)")
+
+    def event(self) -> dict[str, Any]:
+        """The Lambda event of this one record, as the handler receives it."""
+        return {"Records": [self.record]}
+
+
+@dataclass(frozen=True)
+class Received:
+    letter: Letter
+    receipt: str
+    message_id: str
+
+
+class DeadLetterQueue:
+    def __init__(self, url: str, client: Any | None = None) -> None:
+        self.url = url
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            found = _REGION.search(self.url)
+            self._client = boto3.client("sqs", region_name=found.group(1) if found else None)
+        return self._client
+
+    def send(self, letter: Letter) -> None:
+        try:
+            self.client.send_message(QueueUrl=self.url, MessageBody=letter.body())
+        except Exception as exc:  # the failure must not be lost: let AWS retry the delivery
+            raise TransientError(f"could not send to the dead-letter queue {self.url}: {exc}") from exc
+
+    def depth(self) -> int:
+        attrs = self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+    def peek(self, limit: int = 1000) -> list[Received]:
+        """Read without taking: a visibility timeout of 0 leaves every message visible."""
+        seen: dict[str, Received] = {}
+        for batch in self._batches(visibility=0):
+            fresh = [r for r in batch if r.message_id not in seen]
+            if not fresh:
+                break
+            seen.update((r.message_id, r) for r in fresh)
+            if len(seen) >= limit:
+                break
+        return list(seen.values())[:limit]
+
+    def take(self, limit: int) -> list[Received]:
+        """Receive up to ``limit`` messages and hide them while they are redriven."""
+        taken: list[Received] = []
+        for batch in self._batches(visibility=REDRIVE_VISIBILITY, limit=limit):
+            taken += batch
+            if len(taken) >= limit:
+                break
+        return taken[:limit]
+
+    def delete(self, received: Received) -> None:
+        self.client.delete_message(QueueUrl=self.url, ReceiptHandle=received.receipt)
+
+    def release(self, received: Received) -> None:
+        """Make a message visible again now (its retry failed transiently)."""
+        self.client.change_message_visibility(QueueUrl=self.url, ReceiptHandle=received.receipt, VisibilityTimeout=0)
+
+    def _batches(self, visibility: int, limit: int = 10) -> Iterator[list[Received]]:
+        while True:
+            answer = self.client.receive_message(
+                QueueUrl=self.url,
+                MaxNumberOfMessages=max(1, min(10, limit)),
+                VisibilityTimeout=visibility,
+                WaitTimeSeconds=1,  # long polling asks every SQS server; short polling samples some
+                MessageSystemAttributeNames=["ApproximateReceiveCount"],
+            )
+            messages = answer.get("Messages", [])
+            if not messages:
+                return
+            yield [
+                Received(
+                    Letter.parse(
+                        m["Body"], m["MessageId"], int(m.get("Attributes", {}).get("ApproximateReceiveCount", 1))
+                    ),
+                    m["ReceiptHandle"],
+                    m["MessageId"],
+                )
+                for m in messages
+            ]

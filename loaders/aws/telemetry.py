@@ -1,0 +1,68 @@
+"""Structured logs and CloudWatch metrics, with Powertools for AWS Lambda.
+
+Logs are JSON lines on stdout (Powertools ``Logger``), with the load id, dataset,
+partition, sink and the SNS/SQS message id as keys; the ``loaders`` logger of the
+runner and sinks writes through the same formatter. Metrics are CloudWatch embedded
+metric format (EMF) lines, namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default
+``loaders``), dimension ``service``:
+
+    ManifestsLoaded      manifests applied                       Count
+    RowsLoaded           rows written                            Count
+    LoadSeconds          wall time of one delivery's loads       Seconds
+    PartitionLagSeconds  load time - end of the partition's slice Seconds
+    SkippedDuplicates    units with nothing new (re-deliveries)  Count
+    Failures             failed units; also per ``error_class``  Count
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "loaders")
+NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "loaders")
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+
+
+def route_library_logs() -> None:
+    """Send the ``loaders`` logger (runner, sinks) through the JSON formatter, once."""
+    from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
+
+    copy_config_to_registered_loggers(source_logger=logger, include={"loaders"})
+
+
+def count(name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
+    """Add to a metric; a zero count is left out, a zero duration is not."""
+    if value or unit is not MetricUnit.Count:
+        metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def failure(error_class: str) -> None:
+    """One failed unit: in the total (for alarms) and by error class (for diagnosis)."""
+    metrics.add_metric(name="Failures", unit=MetricUnit.Count, value=1)
+    with single_metric(
+        name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE, default_dimensions={"service": SERVICE}
+    ) as metric:
+        metric.add_dimension(name="error_class", value=error_class)
+
+
+def partition_lag(partition: str, now: datetime | None = None) -> float | None:
+    """Seconds from the end of a ``dt=…[/hour=…]`` slice to now; None for other layouts."""
+    values = dict(p.split("=", 1) for p in partition.split("/") if "=" in p)
+    try:
+        start = datetime.fromisoformat(values["dt"]).replace(tzinfo=UTC)
+        length = timedelta(days=1)
+        if "hour" in values:
+            start += timedelta(hours=int(values["hour"]))
+            length = timedelta(hours=1)
+    except (KeyError, ValueError):
+        return None
+    return max(0.0, ((now or datetime.now(UTC)) - (start + length)).total_seconds())
+
+
+__all__ = ["MetricUnit", "count", "failure", "logger", "metrics", "partition_lag", "route_library_logs"]

@@ -1,0 +1,263 @@
+"""What a Lambda invocation does: deliveries in, loads run, each delivery judged.
+
+A delivery (SNS record or SQS message) ends in one of three ways:
+
+    done        every unit loaded or skipped (a re-delivery finds nothing new: the load
+                state decides, not a cache in this container)
+    terminal    a unit failed and retrying cannot help (bad manifest, missing file...):
+                the record goes to the dead-letter queue with the reason, and the
+                handler returns normally so AWS does not retry it
+    transient   a unit failed and may succeed later (a lock, throttling, the network):
+                SQS gets the message id in ``batchItemFailures``; SNS gets an exception
+
+Units that loaded before a failure stay loaded; the retry finds them applied.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from loaders.aws.dlq import DeadLetterQueue, Letter, Received
+from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
+from loaders.aws.telemetry import MetricUnit, count, failure, logger, partition_lag
+from loaders.config import Config
+from loaders.runner import Outcome, Runner, failure_outcome
+from manifests import ConfigError, LoaderError, ManifestError, Partition, TerminalError, TransientError
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.action == "failed"]
+
+    @property
+    def transient(self) -> bool:
+        return any(o.transient for o in self.failed)
+
+    @property
+    def terminal(self) -> bool:
+        return bool(self.failed) and not self.transient
+
+
+class Worker:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        url = config.aws.get("dead_letter_queue")
+        self.dlq = DeadLetterQueue(url) if url else None
+
+    # -- deliveries ---------------------------------------------------------------------
+
+    def handle(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Judge each delivery of an SNS or SQS event; see the module docstring."""
+        try:
+            delivered = messages(event)
+        except ValueError as exc:
+            raise ConfigError(f"this function is subscribed to something it cannot read: {exc}") from None
+        retry: list[str] = []
+        summary = {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
+        for message in delivered:
+            logger.append_keys(message_id=message.message_id)
+            verdict = self.process(message)
+            summary["loaded"] += sum(o.action == "loaded" for o in verdict.outcomes)
+            summary["skipped"] += sum(o.action == "skipped" for o in verdict.outcomes)
+            if verdict.terminal:
+                try:
+                    self.dead_letter(message, verdict)
+                    summary["dead_lettered"] += 1
+                    continue
+                except TransientError as exc:
+                    logger.error("could not dead-letter the delivery; AWS will retry it", extra={"error": str(exc)})
+            if verdict.transient or verdict.terminal:
+                retry.append(message.message_id)
+        logger.remove_keys(["message_id"])
+        summary["retry"] = len(retry)
+        if delivered and delivered[0].source == "sqs":
+            return {"batchItemFailures": [{"itemIdentifier": m} for m in retry]}
+        if retry:
+            raise TransientError(f"{len(retry)} delivery(ies) failed transiently and will be retried: {retry}")
+        return summary
+
+    def process(self, message: Message) -> Verdict:
+        """Run the loads a delivery asks for; never raises for a load's failure."""
+        started = time.monotonic()
+        if message.problem is not None:
+            outcomes = [failure_outcome("-", None, None, ManifestError(message.problem))]
+        else:
+            runner = Runner(self.config)
+            try:
+                outcomes = [o for request in message.requests for o in self._run(runner, request)]
+            except ConfigError as exc:  # e.g. a sink that cannot be opened: fix the config, then redrive
+                outcomes = [failure_outcome("-", None, None, exc)]
+            except LoaderError as exc:
+                outcomes = [failure_outcome("-", None, None, exc)]
+            except Exception as exc:  # a bug: retry, and after maxReceiveCount SQS moves it to the DLQ
+                logger.exception("unexpected error")
+                outcomes = [failure_outcome("-", None, None, TransientError(f"unexpected {type(exc).__name__}: {exc}"))]
+            finally:
+                runner.close()
+        report(outcomes, message.message_id)
+        if any(o.action == "loaded" for o in outcomes):
+            count("LoadSeconds", time.monotonic() - started, MetricUnit.Seconds)
+        return Verdict(tuple(outcomes))
+
+    def _run(self, runner: Runner, request: ManifestRequest | PartitionRequest) -> list[Outcome]:
+        if isinstance(request, PartitionRequest):
+            return self._partition(runner, request)
+        if request.notified:
+            try:
+                runner.locate(runner.store.resolve(request.url))
+            except ManifestError:
+                logger.info("skipped: the key matches no dataset's manifests pattern", extra={"manifest": request.url})
+                return []
+        return runner.load([request.url])
+
+    def _partition(self, runner: Runner, request: PartitionRequest) -> list[Outcome]:
+        from loaders.backfill import execute
+        from loaders.planner import Planner, Reprocess
+
+        dataset = self.config.datasets.get(request.dataset)
+        if dataset is None:
+            raise ManifestError(f"dataset {request.dataset!r} is not configured in {self.config.source}")
+        try:
+            partition = Partition.parse(request.partition)
+        except ValueError as exc:
+            raise ManifestError(str(exc)) from None
+        if tuple(k for k, _v in partition.items) != dataset.partition:
+            raise ManifestError(
+                f"partition {partition} does not have {dataset.name}'s fields {list(dataset.partition)}"
+            )
+        sinks = runner.sink_names(dataset)
+        if request.sink is not None:
+            if request.sink not in sinks:
+                raise ManifestError(f"sink {request.sink!r} is not one of {dataset.name}'s sinks {sinks}")
+            sinks = [request.sink]
+        planner = Planner(runner)
+        plan = planner.decide_all(dataset, planner.views(dataset, [partition], sinks), Reprocess(request.reprocess))
+        outcomes, _interrupted = execute(runner, plan)
+        busy = {o.sink for o in outcomes}
+        idle = [
+            Outcome(s, dataset.name, partition.key, "skipped", reason="nothing new") for s in sinks if s not in busy
+        ]
+        return outcomes + idle
+
+    def dead_letter(self, message: Message, verdict: Verdict) -> None:
+        first = verdict.failed[0]
+        manifest = next((r.url for r in message.requests if isinstance(r, ManifestRequest)), None)
+        errors = list(dict.fromkeys(f"{o.sink}: {o.error}" if o.sink != "-" else str(o.error) for o in verdict.failed))
+        letter = Letter(
+            record=message.record,
+            source=message.source,
+            message_id=message.message_id,
+            error_class=first.error_class or "TerminalError",
+            error="; ".join(errors),
+            dataset=first.dataset,
+            partition=first.partition,
+            manifest=manifest,
+            sink=first.sink if first.sink != "-" else None,
+        )
+        self.send(letter)
+
+    def send(self, letter: Letter) -> None:
+        if self.dlq is None:
+            logger.error(
+                "terminal failure and no [aws] dead_letter_queue configured: it stays only in the load state",
+                extra={"error_class": letter.error_class, "error": letter.error},
+            )
+            return
+        self.dlq.send(letter)
+        logger.warning(
+            "sent to the dead-letter queue",
+            extra={"error_class": letter.error_class, "error": letter.error, "dataset": letter.dataset},
+        )
+
+    # -- the schedule -------------------------------------------------------------------
+
+    def sweep(self) -> dict[str, Any]:
+        """Each dataset over its own lookback, into each of its sinks."""
+        from loaders.backfill import execute
+        from loaders.planner import Planner, Reprocess, Window
+
+        runner = Runner(self.config)
+        try:
+            planner = Planner(runner)
+            plan = []
+            for dataset in self.config.datasets.values():
+                plan += planner.plan(dataset, Window.lookback(dataset), runner.sink_names(dataset), Reprocess.MISSING)
+            outcomes, _interrupted = execute(runner, plan)
+        finally:
+            runner.close()
+        report(outcomes, None)
+        failed = [o for o in outcomes if o.action == "failed"]
+        if any(o.transient for o in failed):
+            raise TransientError(f"{len(failed)} unit(s) of the sweep failed; the next sweep retries them")
+        return {"units": [o.as_json() for o in outcomes], "failed": len(failed)}
+
+    # -- the dead-letter queue, by a person ---------------------------------------------
+
+    def redrive(self, limit: int) -> list[tuple[Received, str]]:
+        """Reload what the queue holds: delete each letter whose load now succeeds, send
+        back those that still fail (one more attempt, the new reason)."""
+        if self.dlq is None:
+            raise ConfigError(f"{self.config.source}: no [aws] dead_letter_queue configured")
+        done: list[tuple[Received, str]] = []
+        for received in self.dlq.take(limit):
+            letter = received.letter
+            try:
+                [message] = messages(letter.event())
+            except (ValueError, KeyError) as exc:
+                done.append((received, f"kept: record unreadable ({exc})"))
+                self.dlq.release(received)
+                continue
+            verdict = self.process(message)
+            if verdict.transient:
+                self.dlq.release(received)
+                done.append((received, f"kept: {verdict.failed[0].error}"))
+            elif verdict.terminal:
+                first = verdict.failed[0]
+                self.dlq.send(letter.retried(first.error_class or "TerminalError", str(first.error)))
+                self.dlq.delete(received)
+                done.append((received, f"still failing: {first.error}"))
+            else:
+                self.dlq.delete(received)
+                loaded = sum(o.rows for o in verdict.outcomes)
+                done.append((received, f"loaded ({loaded} rows); deleted"))
+        return done
+
+
+def report(outcomes: Sequence[Outcome], message_id: str | None) -> None:
+    """One log line and the metrics per unit."""
+    for o in outcomes:
+        fields = {
+            "sink": o.sink,
+            "dataset": o.dataset,
+            "partition": o.partition,
+            "action": o.action,
+            "rows": o.rows,
+            "manifests": o.manifests,
+            "load_id": o.load_id,
+        }
+        if message_id is not None:
+            fields["message_id"] = message_id
+        if o.action == "failed":
+            fields.update(error_class=o.error_class, error=o.error, transient=o.transient)
+            logger.error("unit failed", extra=fields)
+            failure(o.error_class or "TerminalError")
+            continue
+        logger.info(f"unit {o.action}", extra=fields)
+        if o.action == "skipped":
+            count("SkippedDuplicates", 1)
+        elif o.action == "loaded":
+            count("ManifestsLoaded", o.manifests)
+            count("RowsLoaded", o.rows)
+            lag = partition_lag(o.partition or "")
+            if lag is not None:
+                count("PartitionLagSeconds", lag, MetricUnit.Seconds)
+
+
+__all__ = ["TerminalError", "Verdict", "Worker"]
