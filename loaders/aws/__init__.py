@@ -1,50 +1,61 @@
 """AWS Lambda entry points: ``loaders.aws.handler`` and ``loaders.aws.sweep_handler``.
 
-Importing this module must stay cheap, because Lambda pays for it on every cold start:
-it loads Powertools' logger and metrics only. The configuration (``LOADERS_CONFIG``, a
-path or an ``s3://`` URI) is read on the first invocation and kept for the container's
-life; the runner, boto3, pyarrow, DuckDB and the sink drivers are imported when a load
-needs them.
+Importing this module must stay cheap, because Lambda pays for it on every cold start,
+and it must not touch logging, because the command line imports ``loaders.aws.*`` too
+(``dlq``, ``--fan-out``). So Powertools (JSON logs on the ``loaders`` logger, EMF
+metrics) is set up on the first invocation, and the configuration (``LOADERS_CONFIG``, a
+path or an ``s3://`` URI) is read then and kept for the container's life; the runner,
+boto3, pyarrow, DuckDB and the sink drivers are imported when a load needs them.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-
-from loaders.aws.telemetry import logger, metrics, route_library_logs
 
 if TYPE_CHECKING:
     from loaders.aws.worker import Worker
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @functools.lru_cache(maxsize=1)
 def _worker(source: str | None) -> Worker:
     """One per container and configuration source: the config is read once."""
+    from loaders.aws.telemetry import observe
     from loaders.aws.worker import Worker
     from loaders.config import load_config
 
-    route_library_logs()
-    return Worker(load_config(source))
+    return Worker(load_config(source), observe=observe)
 
 
-def worker() -> Worker:
+def current_worker() -> Worker:
     return _worker(os.environ.get("LOADERS_CONFIG"))
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
+@functools.cache
+def _decorated(name: str) -> Handler:
+    """The entry point wrapped the way Powertools users know: Lambda context in every log
+    line, metrics flushed at the end of each invocation."""
+    from loaders.aws.telemetry import logger, metrics
+
+    def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        worker = current_worker()
+        return worker.handle(event) if name == "handler" else worker.sweep()
+
+    return metrics.log_metrics(logger.inject_lambda_context(run, clear_state=True))  # type: ignore[no-any-return]
+
+
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """SNS events (S3 notifications, direct load requests) and SQS events of SNS envelopes."""
-    return worker().handle(event)
+    return _decorated("handler")(event, context)
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(clear_state=True)
 def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """For an EventBridge schedule: each dataset over its own lookback."""
-    return worker().sweep()
+    return _decorated("sweep_handler")(event, context)
 
 
-__all__ = ["handler", "sweep_handler", "worker"]
+__all__ = ["current_worker", "handler", "sweep_handler"]

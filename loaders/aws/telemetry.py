@@ -17,23 +17,23 @@ metric format (EMF) lines, namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
+if TYPE_CHECKING:
+    from loaders.runner import Outcome
+
+#: Also the name of the Python logger Powertools configures: ``loaders``, the logger of
+#: the runner and the sinks, so every line of a load is JSON with the same keys.
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "loaders")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "loaders")
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-
-
-def route_library_logs() -> None:
-    """Send the ``loaders`` logger (runner, sinks) through the JSON formatter, once."""
-    from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
-
-    copy_config_to_registered_loggers(source_logger=logger, include={"loaders"})
 
 
 def count(name: str, value: float, unit: MetricUnit = MetricUnit.Count) -> None:
@@ -65,4 +65,21 @@ def partition_lag(partition: str, now: datetime | None = None) -> float | None:
     return max(0.0, ((now or datetime.now(UTC)) - (start + length)).total_seconds())
 
 
-__all__ = ["MetricUnit", "count", "failure", "logger", "metrics", "partition_lag", "route_library_logs"]
+def observe(outcomes: Sequence[Outcome], seconds: float) -> None:
+    """The metrics of one delivery (or one sweep)."""
+    for o in outcomes:
+        if o.action == "failed":
+            failure(o.error_class or "TerminalError")
+        elif o.action == "skipped":
+            count("SkippedDuplicates", 1)
+        elif o.action == "loaded":
+            count("ManifestsLoaded", o.manifests)
+            count("RowsLoaded", o.rows)
+            lag = partition_lag(o.partition or "")
+            if lag is not None:
+                count("PartitionLagSeconds", lag, MetricUnit.Seconds)
+    if any(o.action == "loaded" for o in outcomes):
+        count("LoadSeconds", seconds, MetricUnit.Seconds)
+
+
+__all__ = ["MetricUnit", "count", "failure", "logger", "metrics", "observe", "partition_lag"]

@@ -15,17 +15,24 @@ Units that loaded before a failure stay loaded; the retry finds them applied.
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
-from loaders.aws.telemetry import MetricUnit, count, failure, logger, partition_lag
 from loaders.config import Config
 from loaders.runner import Outcome, Runner, failure_outcome
 from manifests import ConfigError, LoaderError, ManifestError, Partition, TerminalError, TransientError
+
+#: JSON lines in Lambda (Powertools' Logger configures the ``loaders`` logger), plain
+#: lines on stderr from the command line.
+logger = logging.getLogger("loaders.aws")
+
+#: Called with each delivery's outcomes and seconds spent: the Lambda's metrics.
+Observer = Callable[[Sequence[Outcome], float], None]
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,9 @@ class Verdict:
 
 
 class Worker:
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, observe: Observer | None = None) -> None:
         self.config = config
+        self.observe = observe
         url = config.aws.get("dead_letter_queue")
         self.dlq = DeadLetterQueue(url) if url else None
 
@@ -62,7 +70,6 @@ class Worker:
         retry: list[str] = []
         summary = {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
         for message in delivered:
-            logger.append_keys(message_id=message.message_id)
             verdict = self.process(message)
             summary["loaded"] += sum(o.action == "loaded" for o in verdict.outcomes)
             summary["skipped"] += sum(o.action == "skipped" for o in verdict.outcomes)
@@ -72,10 +79,12 @@ class Worker:
                     summary["dead_lettered"] += 1
                     continue
                 except TransientError as exc:
-                    logger.error("could not dead-letter the delivery; AWS will retry it", extra={"error": str(exc)})
+                    logger.error(
+                        "could not dead-letter the delivery; AWS will retry it",
+                        extra={"message_id": message.message_id, "error": str(exc)},
+                    )
             if verdict.transient or verdict.terminal:
                 retry.append(message.message_id)
-        logger.remove_keys(["message_id"])
         summary["retry"] = len(retry)
         if delivered and delivered[0].source == "sqs":
             return {"batchItemFailures": [{"itemIdentifier": m} for m in retry]}
@@ -102,8 +111,8 @@ class Worker:
             finally:
                 runner.close()
         report(outcomes, message.message_id)
-        if any(o.action == "loaded" for o in outcomes):
-            count("LoadSeconds", time.monotonic() - started, MetricUnit.Seconds)
+        if self.observe is not None:
+            self.observe(outcomes, time.monotonic() - started)
         return Verdict(tuple(outcomes))
 
     def _run(self, runner: Runner, request: ManifestRequest | PartitionRequest) -> list[Outcome]:
@@ -180,6 +189,7 @@ class Worker:
 
     def sweep(self) -> dict[str, Any]:
         """Each dataset over its own lookback, into each of its sinks."""
+        started = time.monotonic()
         from loaders.backfill import execute
         from loaders.planner import Planner, Reprocess, Window
 
@@ -193,6 +203,8 @@ class Worker:
         finally:
             runner.close()
         report(outcomes, None)
+        if self.observe is not None:
+            self.observe(outcomes, time.monotonic() - started)
         failed = [o for o in outcomes if o.action == "failed"]
         if any(o.transient for o in failed):
             raise TransientError(f"{len(failed)} unit(s) of the sweep failed; the next sweep retries them")
@@ -231,9 +243,9 @@ class Worker:
 
 
 def report(outcomes: Sequence[Outcome], message_id: str | None) -> None:
-    """One log line and the metrics per unit."""
+    """One log line per unit, its fields as keys."""
     for o in outcomes:
-        fields = {
+        fields: dict[str, Any] = {
             "sink": o.sink,
             "dataset": o.dataset,
             "partition": o.partition,
@@ -247,17 +259,8 @@ def report(outcomes: Sequence[Outcome], message_id: str | None) -> None:
         if o.action == "failed":
             fields.update(error_class=o.error_class, error=o.error, transient=o.transient)
             logger.error("unit failed", extra=fields)
-            failure(o.error_class or "TerminalError")
-            continue
-        logger.info(f"unit {o.action}", extra=fields)
-        if o.action == "skipped":
-            count("SkippedDuplicates", 1)
-        elif o.action == "loaded":
-            count("ManifestsLoaded", o.manifests)
-            count("RowsLoaded", o.rows)
-            lag = partition_lag(o.partition or "")
-            if lag is not None:
-                count("PartitionLagSeconds", lag, MetricUnit.Seconds)
+        else:
+            logger.info(f"unit {o.action}", extra=fields)
 
 
 __all__ = ["TerminalError", "Verdict", "Worker"]

@@ -1,0 +1,235 @@
+"""The Lambda entry points over the real chain on moto server: S3 → SNS → SQS → handler → DuckDB."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+import loaders.aws
+from loaders.aws.worker import Worker
+from manifests import TransientError
+from tests.integration.aws_chain import DATASET, Chain, LambdaContext
+
+DT = "2026-11-28"
+
+
+@pytest.fixture
+def chain(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Chain]:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)  # SQS and SNS clients of the DLQ and fan-out
+    chain = Chain(moto_server, tmp_path)
+    monkeypatch.setenv("LOADERS_CONFIG", str(chain.config))
+    yield chain
+    loaders.aws._worker.cache_clear()
+
+
+def handle(event: dict[str, Any]) -> Any:
+    return loaders.aws.handler(event, LambdaContext())
+
+
+def rows(chain: Chain) -> list[tuple[Any, ...]]:
+    if not chain.warehouse.exists():
+        return []
+    with duckdb.connect(str(chain.warehouse)) as conn:
+        found = conn.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'conversions'")
+        if found.fetchone() == (0,):
+            return []
+        return conn.execute("SELECT id, dt, hour FROM raw.conversions ORDER BY id").fetchall()
+
+
+def test_sqs_delivery_loads_and_a_duplicate_delivery_is_a_no_op(chain: Chain) -> None:
+    chain.put_batch(DT, "08", "b1", [1, 2])
+    messages = chain.notifications()
+    assert len(messages) == 1
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
+    assert rows(chain) == [(1, DT, "08"), (2, DT, "08")]
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}  # SQS delivers at least once
+    assert rows(chain) == [(1, DT, "08"), (2, DT, "08")]
+    assert chain.dead_letters() == []
+
+
+def test_sns_delivery_loads_and_a_duplicate_is_skipped(chain: Chain) -> None:
+    chain.put_batch(DT, "09", "b1", [7])
+    [message] = chain.notifications()
+    event = chain.sns_event(message)
+    assert handle(event) == {"loaded": 1, "skipped": 0, "dead_lettered": 0, "retry": 0}
+    assert handle(event) == {"loaded": 0, "skipped": 1, "dead_lettered": 0, "retry": 0}
+    assert rows(chain) == [(7, DT, "09")]
+
+
+def test_a_key_with_spaces_and_unicode_arrives_encoded_and_loads(chain: Chain) -> None:
+    chain.put_batch(DT, "10", "lot été 2+2", [3])
+    [message] = chain.notifications()
+    key = json.loads(json.loads(message["Body"])["Message"])["Records"][0]["s3"]["object"]["key"]
+    assert " " not in key and "é" not in key  # S3 sends it URL-encoded
+    assert handle(chain.sqs_event([message])) == {"batchItemFailures": []}
+    assert rows(chain) == [(3, DT, "10")]
+
+
+def test_the_s3_test_event_and_keys_of_no_dataset_are_skipped(chain: Chain) -> None:
+    test_event = json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent", "Bucket": chain.bucket})
+    chain.sns.publish(TopicArn=chain.topic, Message=test_event)
+    chain.s3.put_object(Bucket=chain.bucket, Key="manifests/somebody_else/notes.json", Body=b"{}")
+    messages = chain.drain()
+    assert len(messages) >= 2
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
+    assert rows(chain) == [] and chain.dead_letters() == []
+
+
+def test_a_terminal_failure_beside_a_good_record_goes_to_the_dlq_and_the_good_one_loads(chain: Chain) -> None:
+    chain.put_batch(DT, "11", "good", [1])
+    bad_key = chain.put_batch(DT, "12", "bad", [2], manifest="{not json")
+    messages = chain.notifications()
+    assert len(messages) == 2
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}  # nothing for AWS to retry
+    assert rows(chain) == [(1, DT, "11")]
+    [letter] = chain.dead_letters()
+    assert letter["error_class"] == "ManifestError" and "not valid JSON" in letter["error"]
+    assert (letter["dataset"], letter["partition"]) == (DATASET, f"dt={DT}/hour=12")
+    assert letter["manifest"] == f"s3://{chain.bucket}/{bad_key}"
+    assert letter["record"]["messageId"] in {m["MessageId"] for m in messages}  # the original record
+    assert letter["failed_at"].startswith(str(datetime.now(UTC).year)) and letter["attempts"] == 1
+
+
+@pytest.fixture
+def locked_warehouse(chain: Chain) -> Iterator[None]:
+    """Another process holds the DuckDB file: loads fail with SinkBusyError (transient)."""
+    code = "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(chain.warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        yield
+    finally:
+        holder.communicate("\n", timeout=30)
+
+
+def test_a_transient_failure_is_listed_for_sqs_and_raised_for_sns(chain: Chain, locked_warehouse: None) -> None:
+    chain.put_batch(DT, "13", "b1", [5])
+    [message] = chain.notifications()
+    assert handle(chain.sqs_event([message])) == {"batchItemFailures": [{"itemIdentifier": message["MessageId"]}]}
+    with pytest.raises(TransientError, match="retried"):
+        handle(chain.sns_event(message))
+    assert chain.dead_letters() == []  # retried by AWS, not dead-lettered
+
+
+def test_after_a_transient_failure_the_retry_loads(chain: Chain) -> None:
+    chain.put_batch(DT, "13", "b1", [5])
+    [message] = chain.notifications()
+    code = "import duckdb,sys; c=duckdb.connect(sys.argv[1]); print('ready', flush=True); sys.stdin.readline()"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(chain.warehouse)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+    try:
+        assert handle(chain.sqs_event([message]))["batchItemFailures"]
+    finally:
+        holder.communicate("\n", timeout=30)
+    assert handle(chain.sqs_event([message])) == {"batchItemFailures": []}
+    assert rows(chain) == [(5, DT, "13")]
+
+
+def cli(chain: Chain, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "loaders", *args, "--config", str(chain.config)],
+        capture_output=True, text=True, env=dict(os.environ), timeout=120,
+    )  # fmt: skip
+
+
+def test_dlq_list_then_redrive_after_the_manifest_is_fixed(chain: Chain) -> None:
+    key = chain.put_batch(DT, "14", "b1", [4], manifest=json.dumps({"entries": [{"url": "s3://elsewhere/x"}]}))
+    handle(chain.sqs_event(chain.notifications()))
+    listed = cli(chain, "dlq", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    [waiting] = json.loads(listed.stdout)["messages"]
+    assert waiting["error_class"] == "ForeignURLError" and waiting["manifest"].endswith(key)
+
+    still = cli(chain, "dlq", "redrive", "--json")  # nothing fixed yet: kept, with one more attempt
+    assert still.returncode == 1
+    assert json.loads(still.stdout)["messages"][0]["result"].startswith("still failing")
+    [letter] = chain.dead_letters()
+    assert letter["attempts"] == 2
+
+    chain.put_batch(DT, "14", "b1", [4])  # the producer rewrites the manifest correctly
+    chain.drain()  # (its new notification would load it too; redrive must do it alone)
+    fixed = cli(chain, "dlq", "redrive", "--json")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert json.loads(fixed.stdout)["messages"][0]["result"].startswith("loaded")
+    assert chain.dead_letters() == []
+    assert rows(chain) == [(4, DT, "14")]
+
+
+def test_fan_out_publishes_one_request_per_unit_and_the_handler_loads_them(chain: Chain) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    for hour in ("00", "01", "02"):
+        chain.put_batch(today, hour, "b1", [int(hour) + 1])
+    chain.drain()  # the notifications are lost, say: the backfill must find the partitions alone
+    done = cli(chain, "backfill", "--days", "1", "--fan-out", f"sns:{chain.topic}", "--json")
+    assert done.returncode == 0, done.stderr
+    units = json.loads(done.stdout)["units"]
+    assert sorted(u["partition"] for u in units) == [f"dt={today}/hour={h}" for h in ("00", "01", "02")]
+    assert {u["action"] for u in units} == {"planned"} and rows(chain) == []
+    requests = chain.drain()
+    assert len(requests) == 3
+    assert handle(chain.sqs_event(requests)) == {"batchItemFailures": []}
+    assert [r[0] for r in rows(chain)] == [1, 2, 3]
+    assert handle(chain.sns_event(requests[0]))["skipped"] == 1  # a repeated request finds nothing new
+
+
+def test_fan_out_rejects_a_malformed_target(chain: Chain) -> None:
+    done = cli(chain, "backfill", "--days", "1", "--fan-out", "sqs:queue")
+    assert done.returncode == 2 and "sns:arn:aws:sns:REGION:ACCOUNT:TOPIC" in done.stderr
+
+
+def test_a_bad_partition_request_is_dead_lettered_with_the_reason(chain: Chain) -> None:
+    chain.sns.publish(TopicArn=chain.topic, Message=json.dumps({"dataset": "nope.nope", "partition": "dt=x"}))
+    assert handle(chain.sqs_event(chain.drain())) == {"batchItemFailures": []}
+    [letter] = chain.dead_letters()
+    assert letter["error_class"] == "ManifestError" and "'nope.nope' is not configured" in letter["error"]
+
+
+def test_config_from_s3_is_read_once_per_container(chain: Chain, monkeypatch: pytest.MonkeyPatch) -> None:
+    uri = f"s3://{chain.bucket}/config/loaders.toml"
+    chain.s3.put_object(Bucket=chain.bucket, Key="config/loaders.toml", Body=chain.config.read_bytes())
+    monkeypatch.setenv("LOADERS_CONFIG", uri)
+    chain.put_batch(DT, "15", "b1", [1])
+    handle(chain.sqs_event(chain.notifications()))
+    chain.s3.delete_object(Bucket=chain.bucket, Key="config/loaders.toml")
+    chain.put_batch(DT, "16", "b1", [2])
+    assert handle(chain.sqs_event(chain.notifications())) == {"batchItemFailures": []}
+    assert [r[0] for r in rows(chain)] == [1, 2]
+
+
+def test_sweep_handler_loads_what_notifications_missed(chain: Chain) -> None:
+    today = datetime.now(UTC).date().isoformat()
+    chain.put_batch(today, "00", "b1", [9])
+    chain.drain()
+    result = loaders.aws.sweep_handler({"source": "aws.events"}, LambdaContext())
+    assert [(u["partition"], u["action"]) for u in result["units"]] == [(f"dt={today}/hour=00", "loaded")]
+    assert loaders.aws.sweep_handler({}, LambdaContext())["units"] == []
+
+
+def test_a_worker_without_a_dlq_keeps_the_failure_in_the_state(chain: Chain) -> None:
+    chain.config.write_text(chain.config.read_text().replace(f'dead_letter_queue = "{chain.dlq}"', ""))
+    chain.put_batch(DT, "17", "b1", [1], manifest="[]")
+    from loaders.config import load_config
+
+    worker = Worker(load_config(str(chain.config)))
+    assert worker.handle(chain.sqs_event(chain.notifications())) == {"batchItemFailures": []}
+    from loaders.runner import Runner
+
+    runner = Runner(load_config(str(chain.config)))
+    try:
+        [(_sink, state)] = runner.states(DATASET)
+    finally:
+        runner.close()
+    assert (state.partition, state.status) == (f"dt={DT}/hour=17", "failed")
