@@ -17,6 +17,7 @@ metric format (EMF) lines, namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "loaders")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "loaders")
 
 logger = Logger(service=SERVICE)
+# A delivery that loads nothing new has no metrics; that is normal, not worth a warning line.
+warnings.filterwarnings("ignore", message="No application metrics to publish")
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 
 

@@ -233,3 +233,55 @@ def test_a_worker_without_a_dlq_keeps_the_failure_in_the_state(chain: Chain) -> 
     finally:
         runner.close()
     assert (state.partition, state.status) == (f"dt={DT}/hour=17", "failed")
+
+
+RUN_HANDLER = """
+import json, sys
+from dataclasses import dataclass
+import loaders.aws
+
+@dataclass
+class Context:
+    function_name: str = "loaders"
+    memory_limit_in_mb: int = 512
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:loaders"
+    aws_request_id: str = "req-1"
+
+result = loaders.aws.handler(json.load(sys.stdin), Context())
+sys.stderr.write(json.dumps(result))
+"""
+
+
+def test_logs_are_json_lines_without_secrets_and_metrics_are_emf(chain: Chain) -> None:
+    secret = "pa55-w0rd-never-logged"
+    chain.write_config(
+        extra=(
+            '\n[sinks.pg]\ntype = "postgres"\nurl = "postgresql+psycopg://loader:${PG_SECRET}@127.0.0.1:5432/test"\n'
+            '\n[datasets."other.stream"]\ntable = "other_stream"\nformat = "parquet"\n'
+            'manifests = "manifests/other/stream/dt={dt}/{batch}.json"\npartition = ["dt"]\nstrategy = "append"\n'
+            'sinks = ["pg"]\n'
+        )
+    )
+    chain.put_batch(DT, "18", "good", [1, 2, 3])
+    chain.put_batch(DT, "19", "bad", [4], manifest='{"entries": "nope"}')
+    chain.s3.put_object(Bucket=chain.bucket, Key=f"manifests/other/stream/dt={DT}/b1.json", Body=b'{"entries": []}')
+    event = chain.sqs_event(chain.notifications())
+    env = {**os.environ, "PG_SECRET": secret, "POWERTOOLS_LOG_LEVEL": "DEBUG", "LOADERS_CONFIG": str(chain.config)}
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_HANDLER], input=json.dumps(event), capture_output=True, text=True, env=env,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert secret not in done.stdout + done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]  # every line is one JSON document
+    logs = [doc for doc in lines if "level" in doc]
+    assert any(doc["level"] == "DEBUG" for doc in logs)  # SQL statements at DEBUG, still without the secret
+    loaded = [doc for doc in logs if doc["message"] == "unit loaded"]
+    assert [(d["dataset"], d["partition"], d["rows"]) for d in loaded] == [(DATASET, f"dt={DT}/hour=18", 3)]
+    assert loaded[0]["load_id"] and loaded[0]["message_id"] and loaded[0]["function_request_id"] == "req-1"
+    emf = [doc for doc in lines if "_aws" in doc]
+    names = {m["Name"] for doc in emf for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+    assert {"ManifestsLoaded", "RowsLoaded", "LoadSeconds", "PartitionLagSeconds", "Failures"} <= names
+    by_class = [doc for doc in emf if "error_class" in doc]
+    assert "ManifestError" in {doc["error_class"] for doc in by_class}
+    assert json.loads(done.stderr.splitlines()[-1]) == {"batchItemFailures": []}
