@@ -285,3 +285,14 @@ def test_logs_are_json_lines_without_secrets_and_metrics_are_emf(chain: Chain) -
     by_class = [doc for doc in emf if "error_class" in doc]
     assert "ManifestError" in {doc["error_class"] for doc in by_class}
     assert json.loads(done.stderr.splitlines()[-1]) == {"batchItemFailures": []}
+
+
+def test_raw_message_delivery_bodies_are_read_too(chain: Chain) -> None:
+    raw = chain.sqs.create_queue(QueueName=f"raw-{chain.bucket}")["QueueUrl"]
+    arn = chain.sqs.get_queue_attributes(QueueUrl=raw, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    chain.sns.subscribe(TopicArn=chain.topic, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"})
+    chain.put_batch(DT, "20", "b1", [6])
+    [message] = [m for m in chain.drain(raw) if "TestEvent" not in m["Body"]]
+    assert json.loads(message["Body"])["Records"][0]["eventSource"] == "aws:s3"  # no SNS envelope
+    assert handle(chain.sqs_event([message])) == {"batchItemFailures": []}
+    assert rows(chain) == [(6, DT, "20")]

@@ -1,0 +1,74 @@
+"""Lambda payloads → load requests: the shapes alone, no I/O."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from loaders.aws.events import ManifestRequest, PartitionRequest, messages, partition_request_body, requests
+from manifests import ManifestError
+
+
+def s3_notification(key: str, event: str = "ObjectCreated:Put") -> str:
+    record = {
+        "eventSource": "aws:s3", "eventName": event, "eventTime": "2026-11-29T08:36:00.000Z",
+        "s3": {"bucket": {"name": "lake"}, "object": {"key": key, "size": 10}},
+    }  # fmt: skip
+    return json.dumps({"Records": [record]})
+
+
+def test_keys_are_url_decoded_with_plus_as_space() -> None:
+    [request] = requests(s3_notification("manifests/dt%3D2026-11-29/lot+%C3%A9t%C3%A9+2%2B2.json"))
+    assert request == ManifestRequest(
+        "s3://lake/manifests/dt=2026-11-29/lot été 2+2.json", notified=True, event_time="2026-11-29T08:36:00.000Z"
+    )
+
+
+def test_deletions_and_test_events_ask_for_nothing() -> None:
+    assert requests(s3_notification("manifests/x.json", "ObjectRemoved:Delete")) == ()
+    assert requests(json.dumps({"Service": "Amazon S3", "Event": "s3:TestEvent"})) == ()
+
+
+def test_direct_and_partition_requests() -> None:
+    assert requests('{"manifest": "s3://lake/m.json"}') == (ManifestRequest("s3://lake/m.json"),)
+    body = partition_request_body("a.b", "dt=2026-11-29/hour=08", "local", "failed")
+    assert requests(body) == (PartitionRequest("a.b", "dt=2026-11-29/hour=08", "local", "failed"),)
+    as_object = '{"dataset": "a.b", "partition": {"dt": "2026-11-29", "hour": "08"}}'
+    assert requests(as_object) == (PartitionRequest("a.b", "dt=2026-11-29/hour=08"),)
+
+
+@pytest.mark.parametrize(
+    ("payload", "needle"),
+    [
+        ("not json", "not JSON"),
+        ("[1]", "not a JSON object"),
+        ('{"manifest": 3}', "non-empty string"),
+        ('{"dataset": "a.b", "partition": {"dt": 1}}', "must be strings"),
+        ('{"dataset": "a.b", "partition": "dt=x", "reprocess": "everything"}', "missing, failed or all"),
+        ('{"hello": "world"}', "neither an S3 notification nor a load request"),
+    ],
+)
+def test_unreadable_payloads_are_terminal_with_the_reason(payload: str, needle: str) -> None:
+    with pytest.raises(ManifestError, match=needle):
+        requests(payload)
+
+
+def test_sqs_bodies_may_be_sns_envelopes_or_raw_and_problems_are_kept_per_message() -> None:
+    envelope = json.dumps({"Type": "Notification", "MessageId": "sns-1", "Message": '{"manifest": "s3://l/a.json"}'})
+    event = {
+        "Records": [
+            {"messageId": "q1", "body": envelope, "eventSource": "aws:sqs"},
+            {"messageId": "q2", "body": '{"manifest": "s3://l/b.json"}', "eventSource": "aws:sqs"},
+            {"messageId": "q3", "body": "garbage", "eventSource": "aws:sqs"},
+        ]
+    }
+    first, second, third = messages(event)
+    assert (first.message_id, first.requests) == ("q1", (ManifestRequest("s3://l/a.json"),))
+    assert second.requests == (ManifestRequest("s3://l/b.json"),)
+    assert third.requests == () and third.problem is not None and "not JSON" in third.problem
+
+
+def test_an_event_from_another_source_is_refused() -> None:
+    with pytest.raises(ValueError, match="not an SNS or SQS event"):
+        messages({"Records": [{"eventSource": "aws:kinesis"}]})
