@@ -69,8 +69,12 @@ class Worker:
             raise ConfigError(f"this function is subscribed to something it cannot read: {exc}") from None
         retry: list[str] = []
         summary = {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
-        for message in delivered:
-            verdict = self.process(message)
+        runner = Runner(self.config)
+        try:
+            verdicts = [(message, self.process(message, runner)) for message in delivered]
+        finally:
+            runner.close()
+        for message, verdict in verdicts:
             summary["loaded"] += sum(o.action == "loaded" for o in verdict.outcomes)
             summary["skipped"] += sum(o.action == "skipped" for o in verdict.outcomes)
             if verdict.terminal:
@@ -92,13 +96,15 @@ class Worker:
             raise TransientError(f"{len(retry)} delivery(ies) failed transiently and will be retried: {retry}")
         return summary
 
-    def process(self, message: Message) -> Verdict:
-        """Run the loads a delivery asks for; never raises for a load's failure."""
+    def process(self, message: Message, runner: Runner | None = None) -> Verdict:
+        """Run the loads a delivery asks for; never raises for a load's failure. A runner
+        given is shared with the other deliveries of the invocation (sinks opened once)."""
         started = time.monotonic()
+        own = runner is None
+        runner = runner or Runner(self.config)
         if message.problem is not None:
             outcomes = [failure_outcome("-", None, None, ManifestError(message.problem))]
         else:
-            runner = Runner(self.config)
             try:
                 outcomes = [o for request in message.requests for o in self._run(runner, request)]
             except ConfigError as exc:  # e.g. a sink that cannot be opened: fix the config, then redrive
@@ -109,7 +115,8 @@ class Worker:
                 logger.exception("unexpected error")
                 outcomes = [failure_outcome("-", None, None, TransientError(f"unexpected {type(exc).__name__}: {exc}"))]
             finally:
-                runner.close()
+                if own:
+                    runner.close()
         report(outcomes, message.message_id)
         if self.observe is not None:
             self.observe(outcomes, time.monotonic() - started)
