@@ -42,12 +42,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import click
-
-from manifests import ConfigError, TerminalError
-
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
+
+from manifests import ConfigError, TerminalError
 
 #: Lambda's limit for a function's code plus its layers, unzipped ("250 MB" = 250 MiB).
 LIMIT_BYTES = 250 * 1024 * 1024
