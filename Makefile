@@ -12,10 +12,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# checkov (static analysis of infra/terraform) pins boto3 1.35, older than the project's
+# boto3>=1.44: it gets a venv of its own, which tests/integration/test_terraform.py runs.
+# The stamp names the version, so changing CHECKOV_VERSION reinstalls. The '*' .gitignore (what
+# Python 3.13's venv writes) keeps git and ruff out of it.
+CHECKOV_VERSION := 3.3.30
+INFRA_VENV := .venv-infra
+INFRA_STAMP := $(INFRA_VENV)/.installed-checkov-$(CHECKOV_VERSION)
+
+$(INFRA_STAMP):
+	test -x $(INFRA_VENV)/bin/python || $(PYTHON) -m venv $(INFRA_VENV)
+	echo '*' > $(INFRA_VENV)/.gitignore
+	$(INFRA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(INFRA_VENV)/bin/python -m pip install --quiet 'checkov==$(CHECKOV_VERSION)'
+	touch $(INFRA_STAMP)
+
 demo: $(STAMP)
 	$(BIN)/loaders demo --dir demo
 
-test: $(STAMP)
+test: $(STAMP) $(INFRA_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
@@ -29,4 +44,4 @@ bench:
 	.venv-bench/bin/python benchmarks/bench_duckdb.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-bench demo build dist target .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-bench $(INFRA_VENV) demo build dist target .pytest_cache .ruff_cache

@@ -23,12 +23,14 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 @functools.lru_cache(maxsize=1)
 def _worker(source: str | None) -> Worker:
-    """One per container and configuration source: the config is read once."""
+    """One per container and configuration source: the config is read once.
+    ``LOADERS_DATASET``/``LOADERS_SINK`` scope it to one dataset and sink."""
     from loaders.aws.telemetry import observe
     from loaders.aws.worker import Worker
     from loaders.config import load_config
 
-    return Worker(load_config(source), observe=observe)
+    scope = {k: os.environ.get(f"LOADERS_{k.upper()}") or None for k in ("dataset", "sink")}
+    return Worker(load_config(source), observe=observe, **scope)
 
 
 def current_worker() -> Worker:

@@ -53,9 +53,22 @@ class Verdict:
 
 
 class Worker:
-    def __init__(self, config: Config, observe: Observer | None = None) -> None:
+    """Loads what deliveries ask for. ``dataset``/``sink`` scope a deployment to one
+    dataset and one sink (``LOADERS_DATASET``/``LOADERS_SINK``, set by the Terraform
+    module): requests for others are skipped, so one topic and one loaders.toml can
+    serve several functions, each with its own role, package and concurrency."""
+
+    def __init__(
+        self, config: Config, observe: Observer | None = None, dataset: str | None = None, sink: str | None = None
+    ) -> None:
+        if dataset is not None and dataset not in config.datasets:
+            raise ConfigError(f"LOADERS_DATASET={dataset}: no such dataset in {config.source}")
+        if sink is not None and sink not in config.sinks:
+            raise ConfigError(f"LOADERS_SINK={sink}: no such sink in {config.source}")
         self.config = config
         self.observe = observe
+        self.dataset = dataset
+        self.sink = sink
         url = config.aws.get("dead_letter_queue")
         self.dlq = DeadLetterQueue(url) if url else None
 
@@ -69,7 +82,7 @@ class Worker:
             raise ConfigError(f"this function is subscribed to something it cannot read: {exc}") from None
         retry: list[str] = []
         summary = {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
-        runner = Runner(self.config)
+        runner = self.runner()
         try:
             verdicts = [(message, self.process(message, runner)) for message in delivered]
         finally:
@@ -101,7 +114,7 @@ class Worker:
         given is shared with the other deliveries of the invocation (sinks opened once)."""
         started = time.monotonic()
         own = runner is None
-        runner = runner or Runner(self.config)
+        runner = runner or self.runner()
         if message.problem is not None:
             outcomes = [failure_outcome("-", None, None, ManifestError(message.problem))]
         else:
@@ -122,15 +135,28 @@ class Worker:
             self.observe(outcomes, time.monotonic() - started)
         return Verdict(tuple(outcomes))
 
+    def runner(self) -> Runner:
+        return Runner(self.config, only_sink=self.sink)
+
     def _run(self, runner: Runner, request: ManifestRequest | PartitionRequest) -> list[Outcome]:
         if isinstance(request, PartitionRequest):
+            if self.dataset not in (None, request.dataset) or (self.sink and request.sink not in (None, self.sink)):
+                logger.info("skipped: another deployment's request", extra={"dataset": request.dataset})
+                return []
             return self._partition(runner, request)
-        if request.notified:
-            try:
-                runner.locate(runner.store.resolve(request.url))
-            except ManifestError:
+        try:
+            dataset, _partition = runner.locate(runner.store.resolve(request.url))
+        except ManifestError:
+            if request.notified:
                 logger.info("skipped: the key matches no dataset's manifests pattern", extra={"manifest": request.url})
                 return []
+            dataset = None  # a direct request: the manifest's own keys may name it
+        if self.dataset is not None and dataset is not None and dataset.name != self.dataset:
+            logger.info("skipped: another deployment's dataset", extra={"manifest": request.url})
+            return []
+        if dataset is not None and not runner.sink_names(dataset):
+            logger.info("skipped: the dataset does not load into this sink", extra={"manifest": request.url})
+            return []
         return runner.load([request.url])
 
     def _partition(self, runner: Runner, request: PartitionRequest) -> list[Outcome]:
@@ -200,11 +226,13 @@ class Worker:
         from loaders.backfill import execute
         from loaders.planner import Planner, Reprocess, Window
 
-        runner = Runner(self.config)
+        runner = self.runner()
         try:
             planner = Planner(runner)
             plan = []
             for dataset in self.config.datasets.values():
+                if self.dataset not in (None, dataset.name):
+                    continue
                 plan += planner.plan(dataset, Window.lookback(dataset), runner.sink_names(dataset), Reprocess.MISSING)
             outcomes, _interrupted = execute(runner, plan)
         finally:

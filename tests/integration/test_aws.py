@@ -16,7 +16,7 @@ import pytest
 
 import loaders.aws
 from loaders.aws.worker import Worker
-from manifests import TransientError
+from manifests import ConfigError, TransientError
 from tests.integration.aws_chain import DATASET, Chain, LambdaContext
 
 DT = "2026-11-28"
@@ -296,3 +296,31 @@ def test_raw_message_delivery_bodies_are_read_too(chain: Chain) -> None:
     assert json.loads(message["Body"])["Records"][0]["eventSource"] == "aws:s3"  # no SNS envelope
     assert handle(chain.sqs_event([message])) == {"batchItemFailures": []}
     assert rows(chain) == [(6, DT, "20")]
+
+
+def test_a_deployment_scoped_to_one_dataset_and_sink_skips_the_others(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chain.write_config(
+        extra='\n[datasets."other.stream"]\ntable = "other_stream"\nformat = "parquet"\n'
+        'manifests = "manifests/other/stream/dt={dt}/{batch}.json"\npartition = ["dt"]\nstrategy = "append"\n'
+    )
+    monkeypatch.setenv("LOADERS_DATASET", "other.stream")
+    chain.put_batch(DT, "21", "b1", [1])
+    messages = chain.notifications()
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
+    assert rows(chain) == [] and chain.dead_letters() == []  # the ad_server function loads it, not this one
+    partition_request = {"dataset": DATASET, "partition": f"dt={DT}/hour=21"}
+    assert handle({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m1", "Message": json.dumps(
+        partition_request)}}]})["loaded"] == 0  # fmt: skip
+
+    loaders.aws._worker.cache_clear()
+    monkeypatch.setenv("LOADERS_DATASET", DATASET)
+    monkeypatch.setenv("LOADERS_SINK", "local")
+    assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
+    assert rows(chain) == [(1, DT, "21")]
+
+    loaders.aws._worker.cache_clear()
+    monkeypatch.setenv("LOADERS_SINK", "nope")
+    with pytest.raises(ConfigError, match="LOADERS_SINK=nope"):
+        handle(chain.sqs_event(messages))
