@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test golden lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ demo: $(STAMP)
 test: $(STAMP) $(INFRA_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# Rewrite the golden SQL files from the templates; review and commit the diff.
+golden: $(STAMP)
+	$(BIN)/loaders compile --config tests/unit/golden/loaders.toml --out tests/unit/golden --check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

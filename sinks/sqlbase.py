@@ -20,7 +20,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -50,6 +50,19 @@ _SECRET_WORDS = (
 #: ``PASSWORD = '...'``, ``CREDENTIALS '...'`` and ``aws_secret_access_key=...`` inside a string
 _SECRET = re.compile(rf"(?i)\b({_SECRET_WORDS})(\s*[=:]?\s*)'[^']*'")
 _SECRET_IN_STRING = re.compile(rf"(?i)\b({_SECRET_WORDS})=([^;']*)")
+
+
+#: What a recorded statement "returns" when compiling: given the step and its context.
+Answer = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One statement a load would run, in order (``loaders compile``)."""
+
+    step: str
+    sql: str
+    template: str
 
 
 @dataclass(frozen=True)
@@ -93,6 +106,8 @@ class SqlSink:
         self.state = {"partitions_table": (schema, "partitions"), "manifests_table": (schema, "manifests")}
         self.state_schema = schema
         self._state_ready = False
+        self._recording: tuple[list[Recorded], Answer] | None = None
+        self.clock: Callable[[], Any] = _now
 
     # -- hooks for subclasses ---------------------------------------------------------
 
@@ -124,6 +139,10 @@ class SqlSink:
 
     def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
         sql = self.render(step, **context)
+        if self._recording is not None:
+            kept, answer = self._recording
+            kept.append(Recorded(step, sql, self.templates.source(step)))
+            return answer(step, context)
         log.debug("sink=%s load_id=%s step=%s\n%s", self.name, context.get("load_id", "-"), step, redact(sql))
         try:
             return self._query(sql)
@@ -131,6 +150,19 @@ class SqlSink:
             raise
         except Exception as exc:
             raise self._translate(exc, step) from exc
+
+    @contextlib.contextmanager
+    def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:
+        """Render instead of run: every statement is kept, in order, and answered by
+        ``answer`` instead of the engine, so the load logic itself decides what is
+        compiled. No connection is opened; ``clock`` stands in for the time."""
+        kept: list[Recorded] = []
+        saved = self._recording, self.clock, self._state_ready
+        self._recording, self.clock, self._state_ready = (kept, answer), clock, False
+        try:
+            yield kept
+        finally:
+            self._recording, self.clock, self._state_ready = saved
 
     # -- state --------------------------------------------------------------------------
 
@@ -216,7 +248,7 @@ class SqlSink:
         """Record a failed attempt: status, attempts and error only; data and the applied
         manifests stay as they were."""
         message = f"{type(error).__name__}: {error}"[:2000]
-        context = {"dataset": dataset, "partition_key": partition.key, "load_id": load_id, "now": _now()}
+        context = {"dataset": dataset, "partition_key": partition.key, "load_id": load_id, "now": self.clock()}
         with self.exclusive():
             self.ensure_state()
             self.execute("record_failure", error=message, **context)
@@ -292,7 +324,7 @@ class SqlSink:
             "dataset": target.dataset,
             "partition_keys": [u.partition.key for u in units],
             "load_id": load_id,
-            "now": _now(),
+            "now": self.clock(),
             "target": table,
             "target_schema": table[-2] if len(table) > 1 else self.default_schema,
             "target_schema_path": table[:-1],

@@ -1,0 +1,6 @@
+-- loaders compile: sink duckdb (duckdb), dataset odd.names, partition dt=2026-01-01
+-- step create_target, template shipped sql/duckdb/create_target.sql
+CREATE TABLE IF NOT EXISTS "select"."ta""ble; drop" AS
+SELECT "user ""id""", "order", "ts; DROP TABLE x --", "value", "dt"
+FROM "_loaders_stage_loadid"
+LIMIT 0
