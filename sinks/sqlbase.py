@@ -49,7 +49,7 @@ _SECRET_WORDS = (
 )
 #: ``PASSWORD = '...'``, ``CREDENTIALS '...'`` and ``aws_secret_access_key=...`` inside a string
 _SECRET = re.compile(rf"(?i)\b({_SECRET_WORDS})(\s*[=:]?\s*)'[^']*'")
-_SECRET_IN_STRING = re.compile(rf"(?i)\b({_SECRET_WORDS})=([^;']*)")
+_SECRET_IN_STRING = re.compile(rf"(?i)\b({_SECRET_WORDS})=([^;'\s][^;']*)")
 
 
 #: What a recorded statement "returns" when compiling: given the step and its context.

@@ -19,6 +19,8 @@ from typing import Any
 import jinja2
 from sqlglot import exp
 
+from manifests import ConfigError
+
 #: The shipped templates: ``sql/`` next to the packages (repo checkout or site-packages).
 SHIPPED = Path(__file__).resolve().parent.parent / "sql"
 
@@ -49,11 +51,17 @@ class Templates:
         return str(filename)
 
     def render(self, step: str, **context: Any) -> str:
+        """Render ``step``; a broken template is a ConfigError naming its file and line."""
         try:
             template = self.env.get_template(f"{step}.sql")
-        except jinja2.TemplateNotFound:
-            raise LookupError(f"no template {step}.sql in {', '.join(self.search)}") from None
-        return template.render(dialect=self.dialect, **context).strip()
+            return template.render(dialect=self.dialect, **context).strip()
+        except jinja2.TemplateNotFound as exc:
+            missing = f"{step}.sql" if exc.name == f"{step}.sql" else f"{exc.name} (included by {step}.sql)"
+            raise LookupError(f"no template {missing} in {', '.join(self.search)}") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise ConfigError(f"{exc.filename or step}:{exc.lineno}: template syntax error: {exc.message}") from None
+        except jinja2.UndefinedError as exc:
+            raise ConfigError(f"{self.source(step)}: {exc.message}") from None
 
     # -- the quoting filters: the only way a value reaches SQL ----------------------------
 
