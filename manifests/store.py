@@ -139,6 +139,7 @@ class S3Store:
         self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         self._client: Any = None
         self._fs: Any = None
+        self._sizes: dict[str, int] = {}  # "bucket/key" → size, from every LIST: see listedfs
 
     @property
     def client(self) -> Any:
@@ -168,6 +169,7 @@ class S3Store:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
             for page in pages:
                 for obj in page.get("Contents", []):
+                    self._sizes[f"{bucket}/{obj['Key']}"] = obj["Size"]
                     found.append(
                         ObjectInfo(url=f"s3://{bucket}/{obj['Key']}", size=obj["Size"], version=obj["ETag"].strip('"'))
                     )
@@ -197,8 +199,9 @@ class S3Store:
         """pyarrow's S3 client behind fsspec, because DuckDB's httpfs cannot be
         downloaded offline and s3fs pins a botocore that conflicts with boto3."""
         if self._fs is None:
-            from fsspec.implementations.arrow import ArrowFSWrapper
             from pyarrow import fs as pafs
+
+            from manifests.listedfs import ListedFS
 
             options: dict[str, Any] = {}
             if self.endpoint_url:
@@ -210,7 +213,7 @@ class S3Store:
                 options["region"] = region
             # The wrapper's protocol is read-only and is the arrow type name, "s3", which
             # is what DuckDB's register_filesystem routes s3:// URLs by.
-            self._fs = ArrowFSWrapper(pafs.S3FileSystem(**options))
+            self._fs = ListedFS(pafs.S3FileSystem(**options), self._sizes)
         return self._fs
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -262,3 +263,46 @@ def test_a_sweep_over_s3_lists_once_per_partition_and_loads_only_the_late_manife
         assert [(o.partition, o.action, o.rows) for o in outcomes] == [(PARTITION, "loaded", 1)]
     finally:
         runner.close()
+
+
+class RequestLog(logging.Handler):
+    """The moto server's access log: one record per HTTP request it answers."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def heads_of_a_load(lake: Lake, config_path: Path, batch: str, files: int) -> int:
+    entries = [lake.parquet(f"{batch}-{i}.parquet", [i]) for i in range(files)]
+    manifest = lake.manifest(batch, entries)
+    werkzeug = logging.getLogger("werkzeug")
+    log, level = RequestLog(), werkzeug.level
+    werkzeug.addHandler(log)
+    werkzeug.setLevel(logging.INFO)
+    try:
+        [outcome] = load(config_path, [manifest])
+    finally:
+        werkzeug.removeHandler(log)
+        werkzeug.setLevel(level)
+    assert (outcome.action, outcome.rows) == ("loaded", files), outcome.error
+    return len([line for line in log.lines if '"HEAD ' in line and f"/{batch}-" in line])
+
+
+def test_duckdb_learns_file_sizes_from_the_listing_not_from_head_requests(
+    lake: Lake, config_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fsspec.implementations.arrow import ArrowFSWrapper
+
+    from manifests.listedfs import ListedFS
+
+    listed = heads_of_a_load(lake, config_path, "listed", files=6)
+    monkeypatch.setattr(ListedFS, "info", ArrowFSWrapper.info)  # every question a HEAD again
+    unlisted = heads_of_a_load(lake, config_path, "unlisted", files=6)
+    # What remains are pyarrow's own HEADs, one per open (its Python API takes no size);
+    # DuckDB opens each file once per statement that reads the staged view.
+    assert 0 < listed <= 8 * 6
+    assert listed * 3 < unlisted, (listed, unlisted)
