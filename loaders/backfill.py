@@ -77,15 +77,16 @@ def execute(
     interrupted = False
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        pending: set[Future[list[Outcome]]] = set()
+        pending: set[Future[list[Outcome]]] = set()  # submitted, not yet reported
         queue = iter(todo)
         try:
             for task in _take(queue, max(1, concurrency)):
                 pending.add(pool.submit(run_task, runner, task))
             while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _running = wait(pending, return_when=FIRST_COMPLETED)
                 for future in done:
                     result = future.result()
+                    pending.discard(future)
                     outcomes += result
                     on_done(result)
                     if not stop.is_set():
@@ -94,7 +95,7 @@ def execute(
             interrupted = True
             stop.set()
             print("interrupted: finishing the units in flight, starting no more", file=sys.stderr)
-            for future in pending:
+            for future in pending:  # in flight, or finished together with the one interrupted
                 try:
                     result = future.result()
                 except KeyboardInterrupt:

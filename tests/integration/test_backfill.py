@@ -161,3 +161,30 @@ def test_the_status_grid_of_a_daily_dataset_has_one_cell_per_day(capsys: pytest.
     print_grid([("wh", state(f"dt={DAY2}", "loaded")), ("wh", state(f"dt={DAY3}", "missing"))])
     lines = capsys.readouterr().out.splitlines()
     assert [line.split() for line in lines if line.startswith("2026")] == [[DAY3, "·"], [DAY2, "■"]]
+
+
+def test_ctrl_c_reports_units_that_finished_together_with_the_interrupted_one(
+    project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from concurrent.futures import ALL_COMPLETED
+    from concurrent.futures import wait as real_wait
+
+    gate_tasks(monkeypatch, parties=2)
+    calls: list[int] = []
+
+    def wait_for_both_first(futures, return_when):
+        calls.append(len(futures))
+        return real_wait(futures, return_when=ALL_COMPLETED if len(calls) == 1 else return_when)
+
+    monkeypatch.setattr(backfill, "wait", wait_for_both_first)
+
+    reported: list[Sequence[Outcome]] = []
+
+    def on_done(outcomes: Sequence[Outcome]) -> None:
+        reported.append(outcomes)
+        if len(reported) == 1:
+            raise KeyboardInterrupt
+
+    outcomes, interrupted = plan_and_execute(project, concurrency=2, on_done=on_done)
+    assert interrupted and calls[0] == 2 and len(reported) == 2
+    assert len({o.sink for o in outcomes}) == 2 and len(outcomes) == 6  # neither finished unit is lost
