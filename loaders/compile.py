@@ -132,6 +132,8 @@ def _answers(
         "state_tables": [("partitions",), ("manifests",)] if exists else [],
         "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
         "staged_counts": list(counts),
+        # COPY INTO's result: one row per file (file, status, rows_parsed, rows_loaded, ...)
+        "copy": [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in counts],
         "target_columns": [(n,) for n in dict.fromkeys([*(c for c, _t in columns), *fields])] if exists else [],
         "duplicate_keys": [(True,)],
     }

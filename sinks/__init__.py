@@ -13,9 +13,12 @@ from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Sink,
 #: sink type → "module:Class"; a module is imported only when a sink of its type is opened.
 REGISTRY: dict[str, str] = {
     "duckdb": "sinks.duckdb:DuckDBSink",
+    "snowflake": "sinks.snowflake:SnowflakeSink",
+    "postgres": "sinks.postgres:PostgresSink",
+    "redshift": "sinks.redshift:RedshiftSink",
 }
 #: types that INTERFACE.md names and that later versions implement.
-PLANNED = ("snowflake", "redshift", "athena", "postgres")
+PLANNED = ("athena",)
 
 
 def open_sink(name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Sink:

@@ -1,11 +1,13 @@
 """A local lake for tests: data files plus one Redshift manifest per batch.
 
 Tests build their inputs with this instead of mocks: the files are real Parquet, CSV or
-JSON lines, the manifests real JSON, read back through the real store.
+JSON lines, the manifests real JSON, read back through the real store. The store is a
+local folder unless another one (an S3 bucket on a moto server) is given.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,15 +19,17 @@ import pyarrow.parquet as pq
 
 from manifests import Manifest, Partition, parse_manifest
 from manifests.check import check_files
-from manifests.store import LocalStore
+from manifests.store import LocalStore, ObjectStore
 
 
 class Lake:
-    """Writes batches under ``root`` the way a producer would."""
+    """Writes batches under ``root`` (or into ``store``) the way a producer would."""
 
-    def __init__(self, root: Path, source: str = "ad_server", kind: str = "conversion") -> None:
+    def __init__(
+        self, root: Path, source: str = "ad_server", kind: str = "conversion", store: ObjectStore | None = None
+    ) -> None:
         self.root = root
-        self.store = LocalStore(str(root))
+        self.store = store if store is not None else LocalStore(str(root))
         self.source = source
         self.kind = kind
 
@@ -62,15 +66,15 @@ class Lake:
         for i, chunk in enumerate(chunks):
             ext = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl"}[fmt]
             key = f"data/{self.source}/{self.kind}/{part}/{batch}{version}-{i}.{ext}"
-            path = self.root / key
-            path.parent.mkdir(parents=True, exist_ok=True)
+            buffer = io.BytesIO()
             if fmt == "parquet":
-                pq.write_table(chunk, path)
+                pq.write_table(chunk, buffer)
             elif fmt == "csv":
-                pacsv.write_csv(chunk, path)
+                pacsv.write_csv(chunk, buffer)
             else:
-                path.write_text("".join(json.dumps(r, default=str) + "\n" for r in chunk.to_pylist()))
-            meta: dict[str, Any] = {"content_length": path.stat().st_size}
+                buffer.write("".join(json.dumps(r, default=str) + "\n" for r in chunk.to_pylist()).encode())
+            self.store.write(self.store.resolve(key), buffer.getvalue())
+            meta: dict[str, Any] = {"content_length": len(buffer.getvalue())}
             if record_count:
                 meta["record_count"] = chunk.num_rows
             entries.append({"url": key, "mandatory": True, "meta": meta})
@@ -80,10 +84,22 @@ class Lake:
         return mkey
 
     def write_manifest(self, key: str, doc: Any) -> str:
-        path = self.root / key
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(doc if isinstance(doc, str) else json.dumps(doc))
+        text = doc if isinstance(doc, str) else json.dumps(doc)
+        self.store.write(self.store.resolve(key), text.encode())
         return key
+
+    def delete(self, url: str) -> None:
+        """Remove a data file, as a producer cleaning up too early would."""
+        if isinstance(self.store, LocalStore):
+            Path(self.store.engine_path(url)).unlink()
+        else:
+            bucket, _, key = url.removeprefix("s3://").partition("/")
+            self.store.client.delete_object(Bucket=bucket, Key=key)  # type: ignore[attr-defined]
+
+    def corrupt(self, url: str) -> None:
+        """Break a Parquet file's footer, keeping its size (so validation still passes)."""
+        data, _version = self.store.read(url)
+        self.store.write(url, data[:-12] + b"not parquet!")
 
     def manifest(self, key: str) -> Manifest:
         """Read, parse and check a manifest as the runner does."""

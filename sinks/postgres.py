@@ -1,0 +1,311 @@
+"""PostgreSQL: the load transaction on a real server, staging streamed with COPY FROM STDIN.
+
+Staging reads the unit's files with pyarrow, one record batch at a time, and streams each
+batch as CSV into a temporary table created for the attempt (``COPY … FROM STDIN``), so
+memory is bounded by a batch, never a file. Row counts per file are what was streamed.
+JSON lines are the exception: ``pyarrow.json.read_json`` reads a whole file, because its
+streaming reader fixes the schema from the first block and fails on a field first seen
+later.
+
+Locking: the shared ``lock`` step upserts each partition's state row, which takes its row
+lock; a concurrent load of the same partition queues there and then re-checks what the
+first one applied (``Capabilities.concurrent_loads``). DDL that several first loads could
+race on (the state tables, a target table that does not exist yet) runs under one
+transaction-level advisory lock, because ``CREATE … IF NOT EXISTS`` does not wait for a
+concurrent uncommitted creation: it fails with a unique violation.
+
+The connection helpers here, and the readers and type mapping of :mod:`sinks.staging`,
+are shared with :mod:`sinks.redshift`, whose SQL is this one's family of templates.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from manifests import ConfigError, LoaderError, TerminalError, TransientError
+from manifests.store import ObjectStore
+from sinks.base import Capabilities
+from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.staging import (
+    File,
+    TypeNames,
+    as_csv,
+    ask,
+    describe,
+    duplicate_keys,
+    file_batches,
+    read_error,
+    stage_table,
+    unit_files,
+)
+
+#: sqlstate classes worth retrying: connection (08), transaction rollback: serialization
+#: failure and deadlock (40), insufficient resources (53), operator intervention:
+#: statement timeout, admin shutdown (57); 55P03: lock_not_available (lock_timeout).
+TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
+TRANSIENT_SQLSTATES = ("55P03",)
+
+
+# -- connections ----------------------------------------------------------------------------
+
+
+def connect_args(url: str, schemes: Sequence[str]) -> dict[str, Any]:
+    """``scheme://user:password@host:port/database?key=value`` → keyword arguments.
+
+    Query parameters pass through unchanged (``sslmode``, ``application_name``, IAM
+    options…); user, password and database are URL-decoded. Nothing connects here.
+    """
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in schemes:
+        raise ConfigError(f"sink url {_hide_password(url)!r}: expected {schemes[0]}://user@host:port/database")
+    parts = urlsplit(f"//{rest}")  # not the whole URL: "_" (redshift_connector) is no scheme character
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"sink url {_hide_password(url)!r}: {exc}") from None
+    args: dict[str, Any] = {
+        "host": parts.hostname,
+        "port": port,
+        "user": unquote(parts.username) if parts.username else None,
+        "password": unquote(parts.password) if parts.password is not None else None,
+        "database": unquote(parts.path.lstrip("/")) or None,
+    }
+    args = {k: v for k, v in args.items() if v is not None}
+    args.update(parse_qsl(parts.query, keep_blank_values=True))
+    return args
+
+
+def _hide_password(url: str) -> str:
+    _scheme, sep, rest = url.partition("://")
+    password = urlsplit(f"//{rest}").password if sep else None
+    return url if password is None else url.replace(f":{password}@", ":***@", 1)
+
+
+class Sessions:
+    """One connection per thread, opened on first use.
+
+    The runner shares one sink object between the threads of a backfill, and a
+    transaction belongs to a connection: each thread gets its own, so concurrent loads of
+    one sink never interleave their statements. Temporary staging tables are per session
+    too, which is what makes them private to an attempt.
+    """
+
+    def __init__(self, connect: Callable[[], Any]) -> None:
+        self._connect = connect
+        self._local = threading.local()
+        self._open: list[Any] = []
+        self._guard = threading.Lock()
+
+    @property
+    def local(self) -> threading.local:
+        """Per-thread scratch space of the sink (the pending COPY feed)."""
+        return self._local
+
+    def get(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._guard:
+                self._open.append(conn)
+        return conn
+
+    def drop(self) -> None:
+        """Forget this thread's connection after it broke; the next statement reconnects."""
+        conn, self._local.conn = getattr(self._local, "conn", None), None
+        if conn is not None:
+            with self._guard:
+                self._open = [c for c in self._open if c is not conn]
+            _close_quietly(conn)
+
+    def close(self) -> None:
+        with self._guard:
+            conns, self._open = self._open, []
+        for conn in conns:
+            _close_quietly(conn)
+        self._local = threading.local()
+
+
+def _close_quietly(conn: Any) -> None:
+    with contextlib.suppress(Exception):  # already gone: closing is only tidying up
+        conn.close()
+
+
+def sqlstate(exc: BaseException) -> str:
+    """The SQLSTATE of a psycopg or redshift_connector error ('' when it has none)."""
+    state = getattr(exc, "sqlstate", None)
+    if state:
+        return str(state)
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, dict) and arg.get("C"):
+            return str(arg["C"])
+    return ""
+
+
+def engine_message(exc: BaseException) -> str:
+    """The server's message, without the driver's wrapping (redshift_connector puts a dict
+    of protocol fields in ``args``)."""
+    for arg in getattr(exc, "args", ()):
+        if isinstance(arg, dict) and arg.get("M"):
+            return str(arg["M"])
+    return str(exc).strip()
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Serialization failures, deadlocks, lock and statement timeouts, lost connections."""
+    state = sqlstate(exc)
+    if state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES:
+        return True
+    if "serializable isolation violation" in str(exc).lower():  # Redshift error 1023, in the detail
+        return True
+    # the DB-API classes of a connection that failed or broke, whatever the driver
+    return not state and type(exc).__name__ in ("OperationalError", "InterfaceError")
+
+
+# -- the sink ---------------------------------------------------------------------------------
+
+
+class PostgresSink(SqlSink):
+    """``postgresql+psycopg://user:password@host:5432/database?sslmode=require``.
+
+    Options: ``url`` (query parameters pass to ``psycopg.connect``), ``state_schema``,
+    ``batch_rows`` (rows per streamed batch, default 65536).
+    """
+
+    capabilities = Capabilities(
+        dialect="postgres", concurrent_loads=True, batch_partitions=True, formats=("parquet", "csv", "jsonl")
+    )
+    default_schema = "public"
+    type_names: ClassVar[TypeNames] = TypeNames(text="TEXT", binary="BYTEA", json="JSONB", partition="TEXT")
+    schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        super().__init__(name, options, store, project_dir)
+        self.connect_args = connect_args(str(options["url"]), self.schemes)
+        self.batch_rows = int(options.get("batch_rows", 65536))
+        self.sessions = Sessions(self._connect)
+
+    def _connect(self) -> Any:
+        import psycopg
+
+        args = dict(self.connect_args)
+        args["dbname"] = args.pop("database", None) or args.get("user", "")
+        args.setdefault("application_name", "loaders")
+        try:
+            return psycopg.connect(autocommit=True, **args)
+        except psycopg.Error as exc:
+            where = f"{args.get('host', 'localhost')}:{args.get('port', 5432)}/{args['dbname']}"
+            raise TransientError(f"{self.name}: cannot connect to {where}: {engine_message(exc)}") from None
+
+    def close(self) -> None:
+        self.sessions.close()
+        self._state_ready = False
+
+    # -- one statement ----------------------------------------------------------------------
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        feed: Iterator[bytes] | None = getattr(self.sessions.local, "feed", None)
+        self.sessions.local.feed = None
+        with self.sessions.get().cursor() as cur:
+            if feed is not None:
+                with cur.copy(sql) as copy:
+                    for chunk in feed:
+                        copy.write(chunk)
+                return []
+            cur.execute(sql)
+            return cur.fetchall() if cur.description else []
+
+    def _translate(self, exc: Exception, step: str) -> LoaderError:
+        conn = getattr(self.sessions.local, "conn", None)
+        if conn is not None and (conn.broken or conn.closed):
+            self.sessions.drop()  # the next statement reconnects
+        text = f"{self.name}: step {step} failed: {engine_message(exc)}"
+        return TransientError(text) if is_transient(exc) else TerminalError(text)
+
+    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        rows = super().execute(step, **context)
+        if step == "target_columns" and not rows:
+            # The target is about to be created: wait for any other first load doing the
+            # same, then look again, so that the second one merges into the table the
+            # first created instead of inserting next to it.
+            super().execute("ddl_lock", **context)
+            rows = super().execute(step, **context)
+        return rows
+
+    def _copy_in(self, feed: Iterator[bytes], step: str, **context: Any) -> None:
+        """Run ``step`` (a ``COPY … FROM STDIN``) with ``feed`` as its data; when compiling,
+        the statement is recorded and the feed, never started, reads nothing."""
+        self.sessions.local.feed = feed
+        try:
+            self.execute(step, **context)
+        finally:
+            self.sessions.local.feed = None
+
+    # -- state ----------------------------------------------------------------------------
+
+    def ensure_state(self) -> None:
+        """The state tables, created in one transaction under the DDL lock: loaders starting
+        at once on a new database would otherwise race on CREATE … IF NOT EXISTS."""
+        if self._state_ready:
+            return
+        if len(self.execute("state_tables")) < 2:
+            context: dict[str, Any] = {"load_id": "-"}
+            self.execute("begin", **context)
+            try:
+                self.execute("ddl_lock", **context)
+                for step in ("state_schema", "state_partitions", "state_manifests"):
+                    self.execute(step, **context)
+                self.execute("commit", **context)
+            except BaseException:
+                self._rollback(context)
+                raise
+        self._state_ready = True
+
+    # -- staging ----------------------------------------------------------------------------
+
+    def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        try:
+            return self._stage(parts, context)
+        except BaseException:
+            self._drop_stage(context)  # the load drops only a stage that was finished
+            raise
+
+    def _stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        files = unit_files(self.store, parts)
+        described, schemas = describe(self, files, context, self.type_names)
+        names = {name.lower() for name, _type in described}
+        fill = [k for k, _v in parts[0].unit.partition.items if k.lower() not in names]
+        columns = [*described, *((k, self.type_names.partition) for k in fill)]
+        self.execute("create_stage", **stage_table(self, parts, columns, context))
+        counts: dict[str, int] = {}
+        for file in files:
+            own = schemas[file.path].names if file.path in schemas else [n for n, _t in described]
+            values = file.part.unit.partition.as_dict()
+            feed = self._feed(file, [(k, values[k]) for k in fill], counts, context["format"])
+            try:
+                self._copy_in(feed, "copy_stage", copy_columns=[*own, *fill], **context)
+            except LoaderError as exc:
+                raise read_error(exc, file) from exc
+        self.execute("analyze_stage", **context)
+        if self._recording is not None:
+            counts = {str(p): int(n) for p, n in ask(self, "staged_counts", context, list)}
+        return Staged(columns=tuple(columns), rows_by_path=counts)
+
+    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
+        return duplicate_keys(self, context)
+
+    def _feed(self, file: File, constants: list[tuple[str, str]], counts: dict[str, int], fmt: str) -> Iterator[bytes]:
+        """The file as CSV chunks, counting the rows it streams: the counts the load checks."""
+        counts[file.path] = 0
+        for batch in file_batches(self.store, file, fmt, self.batch_rows):
+            counts[file.path] += batch.num_rows
+            try:
+                yield as_csv(batch, constants)
+            except Exception as exc:
+                raise read_error(exc, file) from exc

@@ -1,0 +1,256 @@
+"""Redshift: COPY … MANIFEST from S3 with an IAM role, the state tables LOCKed, load errors read back.
+
+Staging is one COPY of the unit's files into a temporary table, from a manifest the
+loader writes for the unit (under ``manifest_prefix``, by default ``<store.root>_loaders/
+copy/``) listing exactly the files it validated, with the sizes Parquet needs. It never
+COPYs a producer's manifest directly, although it is a valid COPY manifest: the producer
+may rewrite it in place between the check and the COPY, and the load would then record
+one version as applied while loading the other's files.
+
+The stage has exactly the files' columns in the files' order, because COPY from Parquet
+matches columns by position; partition values the files do not carry are added after
+the COPY as columns with a constant default. The row count of each file is Redshift's own
+(``SYS_LOAD_DETAIL``); on a failed COPY the first rejected rows (``SYS_LOAD_ERROR_DETAIL``:
+file, line, column, reason) go into the terminal error.
+
+After staging, the SQL is PostgreSQL's (``sql/postgres`` is this dialect's parent), except
+where Redshift lacks something: no ``INSERT … ON CONFLICT`` and no enforced primary keys
+(the state rows are added where missing under an explicit ``LOCK`` of the state tables,
+which also keeps SERIALIZABLE from aborting concurrent loads with error 1023), and a
+MERGE that takes neither a subquery nor a condition on WHEN MATCHED (a delete and an
+insert instead). One partition per transaction: ``batch_partitions`` is off.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import typing
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from manifests import ConfigError, LoaderError, Partition, TerminalError, TransientError, UnsupportedError
+from manifests.store import ObjectStore
+from sinks.base import Capabilities, LoadResult, LoadUnit
+from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
+from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.staging import File, TypeNames, checked_type, describe, duplicate_keys, stage_table, unit_files
+
+#: how many rejected rows of a failed COPY the error message quotes
+LOAD_ERROR_ROWS = 5
+
+
+class RedshiftSink(SqlSink):
+    """``redshift+redshift_connector://user:password@cluster.region.redshift.amazonaws.com:5439/db``.
+
+    Options: ``url`` (query parameters pass to ``redshift_connector.connect``, e.g.
+    ``iam=true&cluster_identifier=…&db_user=…``), ``iam_role`` (the role COPY reads S3
+    with; required), ``manifest_prefix``, ``query_group`` (label prefix, default
+    ``loaders``), ``state_schema``.
+    """
+
+    capabilities = Capabilities(
+        dialect="redshift", concurrent_loads=True, batch_partitions=False, formats=("parquet", "csv", "jsonl")
+    )
+    default_schema = "public"
+    type_names: ClassVar[TypeNames] = TypeNames(
+        text="VARCHAR(65535)", binary="VARBYTE(65535)", json="SUPER", partition="VARCHAR(256)", max_decimal_precision=38
+    )
+    schemes: ClassVar[tuple[str, ...]] = ("redshift+redshift_connector", "redshift")
+    #: steps Redshift runs as several statements, in order
+    statements: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "lock": ("lock", "claim_partitions", "count_attempt"),
+        "merge": ("merge_delete", "merge_insert"),
+    }
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        super().__init__(name, options, store, project_dir)
+        self.connect_args = connect_args(str(options["url"]), self.schemes)
+        role = options.get("iam_role")
+        if not isinstance(role, str) or not role.startswith("arn:"):
+            raise ConfigError(f"sinks.{name}.iam_role: the ARN of the IAM role COPY reads S3 with (arn:aws:iam::…)")
+        self.iam_role = role
+        self.manifest_prefix = str(options.get("manifest_prefix", f"{store.root}_loaders/copy/"))
+        if not self.manifest_prefix.endswith("/"):
+            self.manifest_prefix += "/"
+        self.query_group = str(options.get("query_group", "loaders"))
+        self.sessions = Sessions(self._connect)
+
+    def _connect(self) -> Any:
+        import redshift_connector
+
+        args = driver_args(self.connect_args, redshift_connector.connect)
+        args.setdefault("application_name", "loaders")
+        try:
+            conn = redshift_connector.connect(**args)
+        except Exception as exc:
+            where = f"{args.get('host', '?')}:{args.get('port', 5439)}/{args.get('database', '')}"
+            raise TransientError(f"{self.name}: cannot connect to {where}: {engine_message(exc)}") from None
+        conn.autocommit = True  # BEGIN and COMMIT come from the templates
+        return conn
+
+    def close(self) -> None:
+        self.sessions.close()
+        self._state_ready = False
+
+    # -- statements -----------------------------------------------------------------------
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        cur = self.sessions.get().cursor()
+        try:
+            cur.execute(sql)
+            return [tuple(r) for r in cur.fetchall()] if cur.description else []
+        finally:
+            cur.close()
+
+    def _translate(self, exc: Exception, step: str) -> LoaderError:
+        if not sqlstate(exc) and type(exc).__name__ in ("InterfaceError", "OperationalError"):
+            self.sessions.drop()  # the connection is gone; the next statement reconnects
+        text = f"{self.name}: step {step} failed: {engine_message(exc)}"
+        return TransientError(text) if is_transient(exc) else TerminalError(text)
+
+    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for statement in self.statements.get(step, (step,)):
+            rows = super().execute(statement, **context)
+        return rows
+
+    # -- the load -------------------------------------------------------------------------
+
+    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
+        if len(units) > 1:
+            raise UnsupportedError(
+                f"sink {self.name} loads one partition per transaction (capabilities.batch_partitions is off)"
+            )
+        return super().load_many(units)
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        """As the base records a failure, in a transaction of its own: without ON CONFLICT the
+        partition's row is added, if missing, under the state tables' lock, then updated."""
+        context = {
+            "dataset": dataset,
+            "partition_key": partition.key,
+            "partition_keys": [partition.key],
+            "load_id": load_id,
+            "now": self.clock(),
+            "error": f"{type(error).__name__}: {error}"[:2000],
+        }
+        with self.exclusive():
+            self.ensure_state()
+            self.execute("begin", **context)
+            try:
+                for step in ("lock", "claim_partitions", "record_failure"):
+                    super().execute(step, **context)
+                self.execute("commit", **context)
+            except BaseException:
+                self._rollback(context)
+                raise
+
+    def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        try:
+            return self._stage(parts, context)
+        except BaseException:
+            self._drop_stage(context)  # the load drops only a stage that was finished
+            raise
+
+    def _stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        [part] = parts
+        files = unit_files(self.store, parts)
+        described, _schemas = describe(self, files, context, self.type_names)
+        names = {name.lower() for name, _type in described}
+        fill = [(k, v) for k, v in part.unit.partition.items if k.lower() not in names]
+        self.execute("query_group", query_group=f"{self.query_group}:{context['dataset']}"[:320], **context)
+        manifest = self.copy_manifest(part, files)
+        self.execute("create_stage", **stage_table(self, parts, described, context))
+        try:
+            self.execute(
+                "copy_stage",
+                copy_manifest=manifest,
+                iam_role=self.iam_role,
+                serialize_json=any(t == self.type_names.json for _n, t in described),
+                **context,
+            )
+        except LoaderError as exc:
+            detailed = None if exc.transient else self.load_error(exc, files, context)
+            if detailed is None:
+                raise
+            raise detailed from exc
+        for column, value in fill:
+            self.execute(
+                "add_stage_column",
+                fill_column=column,
+                fill_type=checked_type(self.type_names.partition),
+                fill_value=value,
+                **context,
+            )
+        found = {str(name).strip(): int(n) for name, n in self.execute("staged_counts", **context)}
+        counts = {f.path: found.get(f.entry.url, found.get(f.path, 0)) for f in files}
+        columns = (*described, *((k, self.type_names.partition) for k, _v in fill))
+        return Staged(columns=columns, rows_by_path=counts)
+
+    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
+        return duplicate_keys(self, context)
+
+    def copy_manifest(self, part: Part, files: Sequence[File]) -> str:
+        """Write the unit's own COPY manifest; its URL. Not written when compiling."""
+        unit = part.unit
+        url = f"{self.manifest_prefix}{unit.target.dataset}/{unit.partition.key}/{unit.load_id}.manifest"
+        entries = [
+            {"url": f.entry.url, "mandatory": True}
+            | ({"meta": {"content_length": f.entry.content_length}} if f.entry.content_length is not None else {})
+            for f in files
+        ]
+        if self._recording is None:
+            self.store.write(url, json.dumps({"entries": entries}, indent=1).encode())
+        return url
+
+    def load_error(self, exc: LoaderError, files: Sequence[File], context: dict[str, Any]) -> LoaderError | None:
+        """The failed COPY's error with its first rejected rows, naming the first bad file;
+        None when Redshift recorded none (the COPY failed before reading a row)."""
+        try:
+            rows = self.execute("load_errors", **context)
+        except LoaderError:
+            return None  # the detail is a courtesy; the COPY's own error stands
+        if not rows:
+            return None
+        detail = "; ".join(
+            f"{str(path).strip()} line {line} column {str(column).strip()}: {str(reason).strip()}"
+            for line, path, column, reason in rows[:LOAD_ERROR_ROWS]
+        )
+        first = str(rows[0][1]).strip()
+        bad = next((f for f in files if first in (f.path, f.entry.url)), None)
+        where = {"manifest": bad.manifest.url, "file": bad.entry.url} if bad else {}
+        return TerminalError(f"{exc.reason}; first rejected rows: {detail}", **where)
+
+
+def driver_args(args: Mapping[str, Any], connect: Callable[..., Any]) -> dict[str, Any]:
+    """URL query parameters (strings) as the driver's typed keyword arguments: booleans,
+    integers and lists read by its signature, so ``?iam=true&timeout=30`` work as written."""
+    params = inspect.signature(connect).parameters
+    hints = typing.get_type_hints(connect)
+    out: dict[str, Any] = {}
+    for key, value in args.items():
+        if key not in params:
+            raise ConfigError(f"sink url: redshift_connector.connect has no parameter {key!r}")
+        out[key] = _coerce(key, value, hints.get(key, str)) if isinstance(value, str) else value
+    return out
+
+
+def _coerce(key: str, value: str, annotation: Any) -> Any:
+    kinds = typing.get_args(annotation) or (annotation,)
+    if bool in kinds:
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ConfigError(f"sink url: {key}={value!r} is not true or false")
+    if int in kinds:
+        try:
+            return int(value)
+        except ValueError:
+            raise ConfigError(f"sink url: {key}={value!r} is not a whole number") from None
+    if any(typing.get_origin(k) is list for k in kinds):
+        return [v for v in value.split(",") if v]
+    return value

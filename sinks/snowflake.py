@@ -1,0 +1,313 @@
+"""Snowflake: COPY INTO from an external stage, then the shared load transaction.
+
+Staging happens before ``BEGIN`` because Snowflake commits an open transaction before
+any DDL (https://docs.snowflake.com/en/sql-reference/transactions): the staging table and,
+on a first load, the target table are created outside it, so the transaction itself holds
+only DML and stays atomic. Inside it, merge is a DELETE + INSERT rather than MERGE and the
+lock is an UPDATE of the state rows (Snowflake's DML lock) followed by an INSERT of the
+missing ones; both are plain DML that fakesnow can also run inside ``BEGIN``.
+
+Identifiers are folded to upper case, then quoted: what users write unquoted in
+Snowflake (``raw.conversions``) names the tables loaders creates, and any name is still
+safe to quote. The connector is imported only when a connection is opened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
+from manifests.store import ObjectStore
+from sinks.base import Capabilities, LoadUnit
+from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.templates import Templates
+
+#: COPY's FILES and INFER_SCHEMA's FILES take at most 1,000 names each
+#: (https://docs.snowflake.com/en/user-guide/data-load-considerations-load#lists-of-files).
+MAX_FILES = 1000
+#: QUERY_TAG holds at most 2,000 characters (https://docs.snowflake.com/en/sql-reference/parameters#query-tag).
+MAX_TAG = 2000
+#: A type name as INFER_SCHEMA reports it: ``NUMBER(38, 0)``, ``TEXT``, ``TIMESTAMP_NTZ(9)``.
+_TYPE = re.compile(r"[A-Z_]+(\(\s*\d+\s*(,\s*\d+\s*)?\))?")
+#: Where Snowflake's COPY error text names the first bad row (ON_ERROR = ABORT_STATEMENT).
+_WHERE = re.compile(r"File '(?P<file>[^']+)', line (?P<line>\d+), character (?P<char>\d+)")
+_COLUMN = re.compile(r'column "[^"]*"\["(?P<column>[^"]+)":\d+\]')
+#: connector arguments that are numbers; every other query parameter is passed as text.
+_INTS = frozenset(["port", "login_timeout", "network_timeout", "socket_timeout", "client_prefetch_threads"])
+#: ``@stage``, ``@schema.stage`` or ``@db.schema.stage``, each part bare or double-quoted.
+_PART = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")'
+_STAGE = re.compile(rf"@{_PART}(?:\.{_PART}){{0,2}}")
+#: words of Snowflake's errors worth a retry: lock waits, deadlocks, timeouts, throttling.
+_TRANSIENT = re.compile(r"\b(lock|deadlock|timeout|timed out|throttled|too many requests|temporarily)\b", re.I)
+#: quoted parts of an error text: data and names, never the kind of error.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+class _Folded(Templates):
+    """Templates whose identifiers are folded to upper case before quoting, as Snowflake
+    stores unquoted names (https://docs.snowflake.com/en/sql-reference/identifiers-syntax)."""
+
+    def __init__(self, dialect: str, project_dir: str | None) -> None:
+        super().__init__(dialect, project_dir)
+        self.env.filters["fold"] = fold
+
+    def ident(self, name: str | Sequence[str]) -> str:
+        return super().ident(fold(name) if isinstance(name, str) else [fold(p) for p in name])
+
+
+def fold(name: Any) -> Any:
+    return name.upper() if isinstance(name, str) else name
+
+
+def connect_args(url: str) -> dict[str, Any]:
+    """``snowflake://user:password@account/DATABASE/SCHEMA?warehouse=…&role=…``: every query
+    parameter passes to ``snowflake.connector.connect`` as it is (true/false as bool, the
+    connector's numeric settings as int), so authenticator, private_key_file, host, port
+    and protocol all work. Anything else stays text: a passcode keeps its leading zero."""
+    parts = urlsplit(url)
+    if parts.scheme != "snowflake" or not parts.hostname:
+        raise ConfigError(f"sink url {_redacted(url)!r}: expected snowflake://user:password@account/DATABASE/SCHEMA")
+    args: dict[str, Any] = {"account": unquote(parts.netloc.rpartition("@")[2])}
+    if parts.username:
+        args["user"] = unquote(parts.username)
+    if parts.password:
+        args["password"] = unquote(parts.password)
+    path = [unquote(p) for p in parts.path.split("/") if p]
+    if len(path) != 2:  # the state, the stage and one-part table names live in them
+        raise ConfigError(f"sink url {_redacted(url)!r}: the path is /DATABASE/SCHEMA")
+    args.update(zip(("database", "schema"), path, strict=True))
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        low = value.lower()
+        args[key] = int(value) if key in _INTS else (low == "true") if low in ("true", "false") else value
+    return args
+
+
+def _redacted(url: str) -> str:
+    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+class SnowflakeSink(SqlSink):
+    capabilities = Capabilities(dialect="snowflake", batch_partitions=True, formats=("parquet", "csv", "jsonl"))
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        super().__init__(name, options, store, project_dir)
+        self.templates = _Folded(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
+        self.connect_args = connect_args(str(options.get("url", "")))
+        self.stage_ref = str(options.get("stage", ""))
+        if not _STAGE.fullmatch(self.stage_ref):  # it is rendered as it is: FROM @stage
+            raise ConfigError(f"sinks.{name}.stage: expected a named external stage, like @lake_stage")
+        # The stage's own URL: FILES names are paths relative to it. It defaults to
+        # store.root, the location INTERFACE.md puts the stage over.
+        self.stage_url = str(options.get("stage_url") or store.root).rstrip("/") + "/"
+        if not re.match(r"(s3|gcs|azure)://", self.stage_url):
+            raise ConfigError(f"sinks.{name}.stage_url: {self.stage_url!r} is not a cloud location the stage can hold")
+        self._conn: Any = None
+        self._lock = threading.RLock()
+        self._tagged: str | None = None
+        self._formats: set[str] = set()  # file formats made sure of on this connection
+        #: (load id, target table) → its columns, as read or created while staging
+        self._target: tuple[tuple[str, Any], list[tuple[Any, ...]]] | None = None
+
+    # -- connection -------------------------------------------------------------------
+
+    @property
+    def connection(self) -> Any:
+        if self._conn is None:
+            import snowflake.connector
+
+            try:
+                self._conn = snowflake.connector.connect(**self.connect_args)
+            except Exception as exc:
+                raise self._translate(exc, "connect") from exc
+        return self._conn
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """One connection, one transaction at a time: threads sharing this sink queue here."""
+        with self._lock:
+            yield
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(Exception):  # closing a dead session must not mask the real error
+                self._conn.close()
+            self._conn = None
+            self._state_ready = False
+            self._tagged = None
+            self._formats.clear()
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql)
+            return list(cursor.fetchall()) if cursor.description else []
+
+    def _translate(self, exc: Exception, step: str) -> LoaderError:
+        text = f"{self.name}: step {step} failed: {exc}"
+        network = type(exc).__name__ in ("OperationalError", "InterfaceError", "ServiceUnavailableError")
+        if network or _TRANSIENT.search(_QUOTED.sub("", str(exc))):
+            return TransientError(text)
+        if step == "copy":
+            return copy_error(str(exc), self.stage_url)
+        if step == "describe":
+            return TerminalError(f"{self.name}: cannot read the unit's files: {exc}")
+        return TerminalError(text)
+
+    def _context(self, units: Sequence[LoadUnit]) -> dict[str, Any]:
+        """The staging table lives beside the state tables: it needs no current schema and
+        never shows up among the user's tables."""
+        context = super()._context(units)
+        return {**context, "stage": (self.state_schema, context["stage"]), "stage_ref": self.stage_ref}
+
+    # -- one step, several statements --------------------------------------------------
+
+    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        """Steps Snowflake runs as two statements, and the target's columns read while staging."""
+        load_id = context.get("load_id")
+        if step == "target_columns" and self._target and self._target[0] == (load_id, context.get("target")):
+            return self._target[1]
+        if step == "begin" and load_id != self._tagged:
+            self._tag(context)
+        if step in ("lock", "merge"):
+            first, second = ("lock", "lock_insert") if step == "lock" else ("merge_delete", "merge_insert")
+            super().execute(first, **context)
+            return super().execute(second, **context)
+        rows = super().execute(step, **context)
+        if step in ("state_schema", "create_schema"):  # Snowflake switched the session to the new schema
+            home = (self.connect_args["database"], self.connect_args["schema"])
+            super().execute("use_schema", home=home, **{k: v for k, v in context.items() if k != "home"})
+        return rows
+
+    def _tag(self, context: dict[str, Any]) -> None:
+        """QUERY_TAG for the rest of the load, so its cost can be attributed to it."""
+        keys = list(context.get("partition_keys", []))
+        tag = {"loader": "loaders", "sink": self.name, "dataset": context["dataset"], "load_id": context["load_id"]}
+        while keys and len(json.dumps({**tag, "partitions": keys})) > MAX_TAG:
+            keys = keys[:-1]
+        self.execute("query_tag", query_tag=json.dumps({**tag, "partitions": keys}), **context)
+        self._tagged = context["load_id"]
+
+    # -- staging --------------------------------------------------------------------------
+
+    def stage_path(self, url: str) -> str:
+        """``s3://lake/data/x.parquet`` → ``data/x.parquet``, the name FILES takes."""
+        if not url.startswith(self.stage_url):
+            raise ForeignURLError(f"outside stage {self.stage_ref} ({self.stage_url})", file=url)
+        return url[len(self.stage_url) :]
+
+    def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
+        self._target = None
+        self._tag(context)
+        entries = {self.stage_path(e.url): e for p in parts for e in p.entries}
+        owner = {e.url: m.url for p in parts for m in p.pending for e in m.entries}
+        ctx = {**context, "file_format": (self.state_schema, f"loaders_{context['format']}")}
+        if self._recording is not None or context["format"] not in self._formats:
+            self.execute("file_format", **ctx)
+            self._formats.update([context["format"]] if self._recording is None else [])
+        created = False
+        try:
+            described: dict[str, tuple[str, str]] = {}
+            for files in _chunks(list(entries)):
+                for name, kind in self.execute("describe", files=files, **ctx):
+                    described.setdefault(str(name).upper(), (str(name), _checked(str(kind))))
+            described.pop(FILE_COLUMN.upper(), None)
+            fill = [k for k, _v in parts[0].unit.partition.items if k.upper() not in described]
+            columns = (*described.values(), *((k, "VARCHAR") for k in fill))
+            self.execute("create_stage", stage_columns=columns, **ctx)
+            created = True
+            counts = self._copy(parts, fill, entries, ctx)
+            self._prepare_target(parts, columns, context)
+        except BaseException as exc:
+            if created:  # the base drops staging only once staging has succeeded
+                self._drop_stage(context)
+            if isinstance(exc, LoaderError) and (blamed := _blame(exc, entries, owner)) is not exc:
+                raise blamed from exc
+            raise
+        return Staged(columns=columns, rows_by_path=counts)
+
+    def _copy(
+        self, parts: Sequence[Part], fill: Sequence[str], entries: Mapping[str, Any], ctx: dict[str, Any]
+    ) -> dict[str, int]:
+        """COPY each partition's files, at most 1,000 per statement, then set the partition
+        values the files lack; returns the rows loaded per file, from COPY's own result."""
+        counts: dict[str, int] = {}
+        for part in parts:
+            names = [self.stage_path(e.url) for e in part.entries]
+            for files in _chunks(names):
+                for row in self.execute("copy", files=files, **ctx):
+                    counts[self.store.engine_path(self._copied(row, entries))] = int(row[3] or 0)
+            if fill and names:
+                values = [(k, v) for k, v in part.unit.partition.items if k in fill]
+                self.execute("fill_partition", fill_values=values, **ctx)
+        return counts
+
+    def _copied(self, row: Sequence[Any], entries: Mapping[str, Any]) -> str:
+        """The store URL of one COPY result row, after checking that the file loaded whole."""
+        name = str(row[0])
+        url = name if "://" in name else self.stage_url + name
+        if self.stage_path(url) not in entries:
+            raise TerminalError(f"{self.name}: COPY reported a file this load did not ask for: {name}")
+        if str(row[1]).upper() != "LOADED" or int(row[5] or 0):
+            where = f"line {row[7]}, character {row[8]}, column {row[9]}"
+            raise TerminalError(f"COPY {row[1]}: {row[6]} ({where})", file=url)
+        return url
+
+    def _prepare_target(
+        self, parts: Sequence[Part], columns: Sequence[tuple[str, str]], context: dict[str, Any]
+    ) -> None:
+        """Create a missing target now, outside the transaction: Snowflake would commit the
+        open transaction before CREATE TABLE. What was found is reused inside it."""
+        existing = self.execute("target_columns", **context)
+        if not existing:
+            names = [n for n, _t in columns]
+            self._check_columns(list(parts), names, [])  # never create a table without its keys
+            if context["target_schema_path"]:
+                self.execute("create_schema", **context)
+            self.execute("create_target", columns=names, **context)
+            existing = [(n, t) for n, t in columns]
+        self._target = ((context["load_id"], context["target"]), existing)
+
+
+def copy_error(message: str, stage_url: str) -> TerminalError:
+    """A COPY aborted by its first bad row: Snowflake names the file (relative to the
+    stage), the line, the character and the column in the error text."""
+    where, column = _WHERE.search(message), _COLUMN.search(message)
+    detail = [f"line {where['line']}, character {where['char']}"] if where else []
+    detail += [f"column {column['column']}"] if column else []
+    text = f"COPY failed: {message.strip().partition(chr(10))[0]}" + (f" ({', '.join(detail)})" if detail else "")
+    file = where["file"] if where else None
+    if file and "://" not in file:  # relative to the stage, maybe written @stage/path
+        file = stage_url + (file.split("/", 1)[1] if file.startswith("@") else file)
+    return TerminalError(text, file=file)
+
+
+def _blame(exc: LoaderError, entries: Mapping[str, Any], owner: Mapping[str, str]) -> LoaderError:
+    """Name the manifest and file an error is about; Snowflake names files relative to the stage."""
+    if exc.manifest:
+        return exc
+    text = f"{exc} {exc.file or ''}"
+    for path, entry in entries.items():
+        if entry.url in text or path in text:
+            missing = type(exc) is TerminalError and any(w in str(exc).lower() for w in ("not found", "no files"))
+            kind = MissingFileError if missing else type(exc)
+            return kind(exc.reason, manifest=owner.get(entry.url), file=entry.url)
+    return exc
+
+
+def _checked(kind: str) -> str:
+    """A type from INFER_SCHEMA goes into CREATE TABLE as text: it must look like one."""
+    if not _TYPE.fullmatch(kind.strip().upper()):
+        raise TerminalError(f"INFER_SCHEMA reported an unexpected column type {kind!r}")
+    return kind.strip().upper()
+
+
+def _chunks(names: Sequence[str]) -> Iterator[list[str]]:
+    for start in range(0, len(names), MAX_FILES):
+        yield list(names[start : start + MAX_FILES])

@@ -1,0 +1,5 @@
+-- Rows per file of the COPY this session just ran, as Redshift counted them.
+SELECT TRIM(file_name), SUM(lines_scanned)
+FROM sys_load_detail
+WHERE query_id = PG_LAST_COPY_ID()
+GROUP BY TRIM(file_name)

@@ -1,0 +1,16 @@
+-- Runs on its own (autocommit) after the load rolled back: the data and the applied
+-- manifests are untouched; only the status, the attempt count and the error change.
+-- One MERGE, atomic and under the table's lock, so a new partition gets one row.
+MERGE INTO {{ partitions_table|ident }} AS p
+USING (SELECT {{ dataset|lit }} AS dataset, {{ partition_key|lit }} AS partition_key) AS s
+    ON p.dataset = s.dataset AND p.partition_key = s.partition_key
+WHEN MATCHED THEN UPDATE SET
+    status = 'failed',
+    attempts = p.attempts + 1,
+    last_error = {{ error|lit }},
+    load_id = {{ load_id|lit }},
+    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+WHEN NOT MATCHED THEN INSERT (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
+VALUES (
+    s.dataset, s.partition_key, 'failed', 1, {{ error|lit }}, {{ load_id|lit }}, CAST({{ now|lit }} AS TIMESTAMP)
+)

@@ -1,0 +1,204 @@
+"""Redshift's transaction for real, on PostgreSQL.
+
+redshift_connector cannot open a session on PostgreSQL, so :class:`PgRedshiftSink` is the
+real ``RedshiftSink`` talking psycopg, its transactions SERIALIZABLE as Redshift's always
+are (so a load that did not take the state lock first would be aborted, as on Redshift):
+every statement it renders runs on the test server (the stage, its added partition
+columns, LOCK, the state rows added where missing, the delete + insert merge, the state
+updates), except the three only Redshift has. Those are stood in for: the ``COPY …
+MANIFEST`` by PostgreSQL's COPY of the files listed in the manifest the sink wrote,
+``SYS_LOAD_DETAIL`` and ``SYS_LOAD_ERROR_DETAIL`` by what that COPY counted and rejected,
+and ``SET query_group`` by a note. tests/integration/test_redshift_sink.py asserts those
+three statements exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from manifests import Entry, Manifest, TerminalError, UnsupportedError
+from manifests.store import ObjectStore
+from sinks import Strategy
+from sinks.redshift import RedshiftSink
+from sinks.staging import File, as_csv, file_batches
+from tests.integration.conformance import P8, P9, TABLE, Harness, SinkContract, rows, target, unit
+from tests.integration.test_postgres_sink import (  # noqa: F401 - the fixtures pg and pg_server
+    Server,
+    fixture_pg,
+    fixture_pg_server,
+)
+from tests.integration.test_redshift_sink import ROLE, URL, statement
+from tests.lake import Lake
+
+_COPY = re.compile(r"^COPY (\"(?:[^\"]|\"\")+\")\nFROM '((?:[^']|'')+)'\nIAM_ROLE '[^']*'\nMANIFEST\nFORMAT AS (\w+)")
+
+
+class PgRedshiftSink(RedshiftSink):
+    """The Redshift sink with psycopg for a connection and PostgreSQL's COPY for Redshift's."""
+
+    def __init__(self, store: ObjectStore, server: Server, root: str, **options: Any) -> None:
+        super().__init__("redshift", {"type": "redshift", "url": URL, "iam_role": ROLE, **options}, store, root)
+        self.server = server
+        self.labels: list[str] = []
+        self._copied: dict[str, int] = {}
+        self._rejected: list[tuple[Any, ...]] = []
+        self._format = "parquet"
+
+    def _connect(self) -> Any:
+        conn = self.server.connect()
+        conn.execute("SET default_transaction_isolation TO serializable")  # as every Redshift transaction
+        return conn
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        body = statement(sql)
+        if body.startswith("SET query_group TO "):
+            self.labels.append(body.split(" TO ", 1)[1])
+            return []
+        if body.startswith("COPY "):
+            return self._copy(body)
+        if "FROM sys_load_detail" in body:
+            return list(self._copied.items())
+        if "FROM sys_load_error_detail" in body:
+            return self._rejected
+        return super()._query(sql)
+
+    def _copy(self, sql: str) -> list[tuple[Any, ...]]:
+        """What Redshift's COPY does, as PostgreSQL can: every file the manifest lists into
+        the stage, by position (the stage has the files' columns, in their order)."""
+        import psycopg
+
+        found = _COPY.match(sql)
+        assert found is not None, sql
+        stage, manifest_url, fmt = found[1], found[2].replace("''", "'"), found[3]
+        doc = json.loads(self.store.read(manifest_url)[0])
+        assert fmt == {"parquet": "PARQUET", "csv": "CSV", "jsonl": "JSON"}[self._format]
+        self._copied, self._rejected = {}, []
+        conn = self.sessions.get()
+        for entry in doc["entries"]:
+            assert entry["mandatory"] and entry["meta"]["content_length"] > 0
+            url = entry["url"]
+            file = File(None, Manifest(manifest_url, "", ()), Entry(url), self.store.engine_path(url))  # type: ignore[arg-type]
+            self._copied[url] = 0
+            try:
+                with conn.cursor() as cur, cur.copy(f"COPY {stage} FROM STDIN WITH (FORMAT csv)") as copy:
+                    for batch in file_batches(self.store, file, self._format, 1000):
+                        self._copied[url] += batch.num_rows
+                        copy.write(as_csv(batch, []))
+            except psycopg.errors.DataError as exc:
+                where = re.search(r"line (\d+), column (\w+)", exc.diag.context or "")
+                line, column = (int(where[1]), where[2]) if where else (0, "")
+                self._rejected = [(line, url, column, exc.diag.message_primary)]
+                raise RuntimeError(
+                    f"Load into table {stage} failed. Check 'sys_load_error_detail' for details."
+                ) from None
+        return []
+
+    def load_many(self, units: Any) -> Any:
+        self._format = units[0].target.format if units else "parquet"
+        return super().load_many(units)
+
+
+def redshift_harness(root: Path, server: Server) -> Harness:
+    lake = Lake(root / "lake")
+    return Harness(lake=lake, open_sink=lambda: PgRedshiftSink(lake.store, server, str(root)), read=server.query)
+
+
+class TestRedshiftOnPostgresContract(SinkContract):
+    """The shared suite; Redshift loads one partition per transaction, so load_many of
+    several partitions is refused (tested below) instead of run."""
+
+    @pytest.fixture
+    def harness(self, tmp_path: Path, pg: Server) -> Harness:
+        return redshift_harness(tmp_path, pg)
+
+    def test_load_many_is_per_partition_and_idempotent(self, harness: Harness) -> None:
+        k8 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        k9 = harness.lake.write(P9, "b1", rows((3, 10, 3.0)))
+        sink = harness.open_sink()
+        try:
+            assert not sink.capabilities.batch_partitions
+            with pytest.raises(UnsupportedError, match="one partition per transaction"):
+                tgt = target(Strategy.MERGE)
+                sink.load_many([unit(tgt, P8, [harness.lake.manifest(k8)]), unit(tgt, P9, [harness.lake.manifest(k9)])])
+            [one] = sink.load_many([unit(target(Strategy.MERGE), P8, [harness.lake.manifest(k8)])])
+        finally:
+            sink.close()
+        assert (one.action, one.rows) == ("loaded", 1)
+
+    def test_a_crash_in_load_many_leaves_every_partition_as_it_was(self, harness: Harness) -> None:
+        """Refused before anything runs: nothing to crash, nothing left behind."""
+        k8 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        k9 = harness.lake.write(P9, "b1", rows((3, 10, 3.0)))
+        tgt = target(Strategy.MERGE)
+        sink = harness.open_sink()
+        steps: list[str] = []
+        sink.checkpoint = steps.append  # type: ignore[attr-defined]
+        try:
+            with pytest.raises(UnsupportedError):
+                sink.load_many([unit(tgt, P8, [harness.lake.manifest(k8)]), unit(tgt, P9, [harness.lake.manifest(k9)])])
+            assert sink.states("ad_server.conversion") == []
+        finally:
+            sink.close()
+        assert steps == [] and self.table(harness) == []
+
+
+def load(h: Harness, strategy: Strategy, partition: dict[str, str], keys: list[str], fmt: str = "parquet") -> Any:
+    tgt = target(strategy)
+    tgt = type(tgt)(**{**tgt.__dict__, "format": fmt})
+    sink = h.open_sink()
+    try:
+        return sink.load(unit(tgt, partition, [h.lake.manifest(k) for k in keys]))
+    finally:
+        sink.close()
+
+
+def test_the_query_group_labels_each_load(tmp_path: Path, pg: Server) -> None:
+    h = redshift_harness(tmp_path, pg)
+    key = h.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    sink = h.open_sink()
+    try:
+        sink.load(unit(target(Strategy.APPEND), P8, [h.lake.manifest(key)]))
+    finally:
+        sink.close()
+    assert sink.labels == ["'loaders:ad_server.conversion'"]  # type: ignore[attr-defined]
+
+
+def test_a_rejected_row_is_a_terminal_error_naming_file_line_column_and_reason(tmp_path: Path, pg: Server) -> None:
+    h = redshift_harness(tmp_path, pg)
+    k1 = h.lake.write(P8, "b1", rows((1, 10, 1.0)), fmt="csv")
+    load(h, Strategy.APPEND, P8, [k1], "csv")
+    k2 = h.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": 10, "revenue": "lots"}], fmt="csv")
+    with pytest.raises(TerminalError) as caught:
+        load(h, Strategy.APPEND, P8, [k2], "csv")
+    message = str(caught.value)
+    assert "first rejected rows" in message and "line 1 column revenue" in message and "lots" in message
+    assert caught.value.file is not None and caught.value.file.endswith("b2-0.csv")
+    assert caught.value.manifest is not None and caught.value.manifest.endswith("b2.json")
+    assert pg.query(f"SELECT conversion_id FROM {TABLE}") == [(1,)]
+
+
+def test_the_units_own_manifest_lists_exactly_the_validated_files(tmp_path: Path, pg: Server) -> None:
+    h = redshift_harness(tmp_path, pg)
+    k1 = h.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)), files=2)
+    k2 = h.lake.write(P8, "b2", rows((3, 10, 3.0)))
+    sink = h.open_sink()
+    manifests = [h.lake.manifest(k1), h.lake.manifest(k2)]
+    the_unit = unit(target(Strategy.APPEND), P8, manifests)
+    try:
+        assert sink.load(the_unit).rows == 3
+    finally:
+        sink.close()
+    written = h.lake.root / "_loaders/copy/ad_server.conversion/dt=2026-11-28/hour=08" / f"{the_unit.load_id}.manifest"
+    doc = json.loads(written.read_text())
+    assert doc == {
+        "entries": [
+            {"url": e.url, "mandatory": True, "meta": {"content_length": e.content_length}}
+            for m in manifests
+            for e in m.entries
+        ]
+    }

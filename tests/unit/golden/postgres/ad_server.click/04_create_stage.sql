@@ -1,0 +1,8 @@
+-- loaders compile: sink postgres (postgres), dataset ad_server.click, partition dt=2026-01-01
+-- step create_stage, template shipped sql/postgres/create_stage.sql
+CREATE TEMP TABLE "_loaders_stage_loadid" AS
+SELECT
+    t."value" AS "value",
+    t."dt" AS "dt"
+FROM "raw"."clicks" AS t
+LIMIT 0

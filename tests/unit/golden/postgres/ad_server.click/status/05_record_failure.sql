@@ -1,0 +1,16 @@
+-- loaders compile: sink postgres (postgres), dataset ad_server.click, partition dt=2026-01-01
+-- step record_failure, template shipped sql/default/record_failure.sql
+-- Runs in its own transaction after the load rolled back: the data and the applied
+-- manifests are untouched; only the status, the attempt count and the error change.
+INSERT INTO "_loaders"."partitions" AS p (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
+VALUES (
+    'ad_server.click', 'dt=2026-01-01', 'failed', 1, 'RuntimeError: <error>', '<load_id>',
+    CAST('<now>' AS TIMESTAMP)
+)
+ON CONFLICT (dataset, partition_key) DO UPDATE
+SET
+    status = 'failed',
+    attempts = p.attempts + 1,
+    last_error = EXCLUDED.last_error,
+    load_id = EXCLUDED.load_id,
+    updated_at = EXCLUDED.updated_at

@@ -1,0 +1,5 @@
+-- loaders compile: sink redshift (redshift), dataset ad_server.click, partition dt=2026-01-01
+-- step applied, template shipped sql/default/applied.sql
+SELECT partition_key, url, version
+FROM "_loaders"."manifests"
+WHERE dataset = 'ad_server.click' AND partition_key IN ('dt=2026-01-01')

@@ -1,0 +1,3 @@
+-- loaders compile: sink redshift (redshift), dataset ad_server.click, partition dt=2026-01-01
+-- step create_schema, template shipped sql/default/create_schema.sql
+CREATE SCHEMA IF NOT EXISTS "raw"

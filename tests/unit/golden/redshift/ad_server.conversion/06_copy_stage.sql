@@ -1,0 +1,7 @@
+-- loaders compile: sink redshift (redshift), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
+-- step copy_stage, template shipped sql/redshift/copy_stage.sql
+COPY "_loaders_stage_loadid"
+FROM 's3://lake/_loaders/copy/ad_server.conversion/dt=2026-01-01/hour=00/<load_id>.manifest'
+IAM_ROLE 'arn:aws:iam::123456789012:role/loader'
+MANIFEST
+FORMAT AS PARQUET

@@ -1,0 +1,12 @@
+-- loaders compile: sink redshift (redshift), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
+-- step merge_delete, template shipped sql/redshift/merge_delete.sql
+-- Redshift's MERGE takes a table as its source and no condition on WHEN MATCHED, so the
+-- upsert is a delete and an insert in the load's transaction. First the delete: every
+-- target row for which a staged row of its key is at least as new. Any staged row will do
+-- (the newest is at least as new as any), so this needs no de-duplication. Keys compare
+-- with = so the join hashes; a NULL key never matches.
+DELETE FROM "raw"."conversions"
+USING "_loaders_stage_loadid" AS staged
+WHERE
+    ("conversions"."event_ts" IS NULL OR staged."event_ts" >= "conversions"."event_ts")
+    AND "conversions"."conversion_id" = staged."conversion_id"

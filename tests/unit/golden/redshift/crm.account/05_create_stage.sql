@@ -1,0 +1,7 @@
+-- loaders compile: sink redshift (redshift), dataset crm.account, partition dt=2026-01-01
+-- step create_stage, template shipped sql/postgres/create_stage.sql
+CREATE TEMP TABLE "_loaders_stage_loadid" AS
+SELECT
+    t."value" AS "value"
+FROM "accounts" AS t
+LIMIT 0

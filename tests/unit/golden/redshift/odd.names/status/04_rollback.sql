@@ -1,0 +1,3 @@
+-- loaders compile: sink redshift (redshift), dataset odd.names, partition dt=2026-01-01
+-- step rollback, template shipped sql/default/rollback.sql
+ROLLBACK

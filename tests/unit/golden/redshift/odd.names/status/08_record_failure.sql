@@ -1,0 +1,12 @@
+-- loaders compile: sink redshift (redshift), dataset odd.names, partition dt=2026-01-01
+-- step record_failure, template shipped sql/redshift/record_failure.sql
+-- After claim_partitions, under the lock, in a transaction of its own: the data and the
+-- applied manifests are untouched; only the status, the attempt count and the error change.
+UPDATE "_loaders"."partitions"
+SET
+    status = 'failed',
+    attempts = attempts + 1,
+    last_error = 'RuntimeError: <error>',
+    load_id = '<load_id>',
+    updated_at = CAST('<now>' AS TIMESTAMP)
+WHERE dataset = 'odd.names' AND partition_key = 'dt=2026-01-01'

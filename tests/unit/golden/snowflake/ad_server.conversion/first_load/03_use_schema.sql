@@ -1,0 +1,5 @@
+-- loaders compile: sink snowflake (snowflake), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
+-- step use_schema, template shipped sql/snowflake/use_schema.sql
+-- CREATE SCHEMA makes the new schema the session's current one; this puts back the
+-- schema of the sink's URL, which unqualified names (the stage, a one-part table) mean.
+USE SCHEMA "ANALYTICS"."RAW"

@@ -1,0 +1,18 @@
+-- loaders compile: sink snowflake (snowflake), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
+-- step record_failure, template shipped sql/snowflake/record_failure.sql
+-- Runs on its own (autocommit) after the load rolled back: the data and the applied
+-- manifests are untouched; only the status, the attempt count and the error change.
+-- One MERGE, atomic and under the table's lock, so a new partition gets one row.
+MERGE INTO "_LOADERS"."PARTITIONS" AS p
+USING (SELECT 'ad_server.conversion' AS dataset, 'dt=2026-01-01/hour=00' AS partition_key) AS s
+    ON p.dataset = s.dataset AND p.partition_key = s.partition_key
+WHEN MATCHED THEN UPDATE SET
+    status = 'failed',
+    attempts = p.attempts + 1,
+    last_error = 'RuntimeError: <error>',
+    load_id = '<load_id>',
+    updated_at = CAST('<now>' AS TIMESTAMP)
+WHEN NOT MATCHED THEN INSERT (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
+VALUES (
+    s.dataset, s.partition_key, 'failed', 1, 'RuntimeError: <error>', '<load_id>', CAST('<now>' AS TIMESTAMP)
+)

@@ -1,0 +1,5 @@
+-- loaders compile: sink snowflake (snowflake), dataset odd.names, partition dt=2026-01-01
+-- step applied, template shipped sql/default/applied.sql
+SELECT partition_key, url, version
+FROM "_LOADERS"."MANIFESTS"
+WHERE dataset = 'odd.names' AND partition_key IN ('dt=2026-01-01')

@@ -1,0 +1,4 @@
+-- loaders compile: sink snowflake (snowflake), dataset odd.names, partition dt=2026-01-01
+-- step file_format, template shipped sql/snowflake/file_format.sql
+CREATE FILE FORMAT IF NOT EXISTS "_LOADERS"."LOADERS_PARQUET"
+    TYPE = PARQUET

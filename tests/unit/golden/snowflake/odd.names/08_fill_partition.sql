@@ -1,0 +1,7 @@
+-- loaders compile: sink snowflake (snowflake), dataset odd.names, partition dt=2026-01-01
+-- step fill_partition, template shipped sql/snowflake/fill_partition.sql
+-- Partition values the files do not carry, set on the rows this partition's COPY has just
+-- added: they are still NULL there, while partitions copied before already have theirs.
+UPDATE "_LOADERS"."_LOADERS_STAGE_LOADID"
+SET "DT" = '2026-01-01'
+WHERE "DT" IS NULL
