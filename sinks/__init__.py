@@ -16,9 +16,10 @@ REGISTRY: dict[str, str] = {
     "snowflake": "sinks.snowflake:SnowflakeSink",
     "postgres": "sinks.postgres:PostgresSink",
     "redshift": "sinks.redshift:RedshiftSink",
+    "athena": "sinks.athena:AthenaSink",
 }
 #: types that INTERFACE.md names and that later versions implement.
-PLANNED = ("athena",)
+PLANNED: tuple[str, ...] = ()
 
 
 def open_sink(name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Sink:

@@ -1,0 +1,507 @@
+"""Athena over Hive tables: exactly once without transactions.
+
+Athena cannot commit data and state together, so a load never changes data in place:
+
+    stage    convert the unit's files (plus, for append and merge, the partition's current
+             data) to Parquet under a content-addressed prefix
+             ``location/<table>/<k=v>/…/<hash of inputs>/``; same inputs, same prefix, so
+             a retry finds the prefix finished (its ``_loaders.json`` marker) and writes nothing
+    lock     take the partition's lease: a conditional write of its state object that
+             also records the intended switch (``pending``) and a new fencing token
+    apply    switch the Glue partition to the new prefix in one catalogue call
+             (BatchCreatePartition when new, UpdatePartition otherwise): readers see the
+             old files or the new ones, never a mix
+    record   a conditional write of the state: applied manifests, rows, location, lease off
+
+The switch is the commit point for readers; the state write after it is the commit point
+for loaders. A loader that dies between the two leaves ``pending`` behind: whoever next
+holds the partition compares the Glue partition's location with it and rolls forward
+(the switch happened) or discards it (it did not), so nothing is applied twice or lost.
+Old prefixes are never deleted during a load; they are listed as superseded.
+See docs/sinks/athena.md. boto3 and pyarrow are imported when first used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import hashlib
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from manifests import (
+    ConfigError,
+    Partition,
+    RecordCountError,
+    SchemaMismatchError,
+    SinkBusyError,
+    TransientError,
+    UnsupportedError,
+)
+from manifests.store import ObjectStore
+from sinks import athena_files as files_
+from sinks.athena_glue import Table, partition_location, switch, table_columns
+from sinks.athena_state import Conflict, StateStore, Versioned, applied_of
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.sqlbase import ALREADY, Part, SqlSink
+from sinks.templates import split_table
+
+
+@dataclass(frozen=True)
+class Staged:
+    """A finished prefix: where it is, its columns, and the rows of each manifest in it."""
+
+    location: str
+    columns: tuple[tuple[str, str], ...]
+    rows: Mapping[tuple[str, str], int]
+
+
+class AthenaSink:
+    """Hive tables in Glue, loaded by partition switch; state in S3 (see module docstring)."""
+
+    capabilities = Capabilities(dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=False)
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        self.name, self.options, self.store = name, options, store
+        table_format = str(options.get("table_format", "hive")).lower()
+        if table_format == "iceberg":
+            raise ConfigError(f"sinks.{name}.table_format: iceberg is not implemented in this version yet; use hive")
+        if table_format != "hive":
+            raise ConfigError(f"sinks.{name}.table_format: expected hive or iceberg, not {table_format!r}")
+        location = str(options.get("location", ""))
+        if not location.startswith("s3://"):
+            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
+        self.location = location.rstrip("/") + "/"
+        url = urlsplit(str(options.get("url", "")))
+        self.database = str(options.get("database") or url.path.strip("/") or "default").lower()
+        host = url.hostname or ""
+        self.region = options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None)
+        self.endpoint_url = options.get("endpoint_url") or getattr(store, "endpoint_url", None)
+        self.state_prefix = str(options.get("state_prefix") or f"{self.location}_loaders/state/")
+        self.lease = timedelta(seconds=int(options.get("lease_seconds", 900)))
+        self.batch_rows = int(options.get("batch_rows", 65536))
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+        self._clients: dict[str, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    # -- clients and hooks ----------------------------------------------------------------
+
+    def _client(self, service: str) -> Any:
+        # Backfill runs this sink's loads in threads, and creating clients from boto3's
+        # default session concurrently is not thread-safe; using one client is.
+        with self._clients_lock:
+            if service not in self._clients:
+                import boto3
+
+                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+            return self._clients[service]
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def glue(self) -> Any:
+        return self._client("glue")
+
+    @property
+    def states_store(self) -> StateStore:
+        return StateStore(self.s3, self.state_prefix)
+
+    def checkpoint(self, step: str) -> None:
+        """Called after stage, lock, apply (the switch) and record; a crash test raises here."""
+
+    def close(self) -> None:
+        self._clients.clear()
+
+    # -- state ----------------------------------------------------------------------------
+
+    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
+        return applied_of(self.states_store.read(dataset, partition.key).doc)
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        found = {}
+        for partition in partitions:
+            doc = self.states_store.read(dataset, partition.key).doc
+            if doc["status"] != "new":
+                found[partition.key] = Snapshot(doc["status"], doc["last_error"], frozenset(applied_of(doc)))
+        return found
+
+    def states(self, dataset: str | None = None) -> list[PartitionState]:
+        return [
+            PartitionState(
+                dataset=d["dataset"],
+                partition=d["partition"],
+                status=d["status"],
+                rows=int(d["rows"]),
+                manifests=len(d["applied"]),
+                attempts=int(d["attempts"]),
+                last_error=d["last_error"],
+                load_id=d["load_id"],
+                loaded_at=datetime.fromisoformat(d["loaded_at"]) if d["loaded_at"] else None,
+            )
+            for d in self.states_store.all(dataset)
+            if d["status"] != "new"
+        ]
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        """Record a failed attempt; data, location and applied manifests stay as they were."""
+        for _attempt in range(5):
+            state = self.states_store.read(dataset, partition.key)
+            doc = copy.deepcopy(state.doc)
+            doc.update(status="failed", attempts=doc["attempts"] + 1, load_id=load_id)
+            doc["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+            try:
+                self.states_store.write(Versioned(doc, state.etag))
+                return
+            except Conflict:
+                continue
+        raise TransientError(f"{dataset} {partition.key}: the state kept changing while recording a failure")
+
+    def superseded(self, dataset: str | None = None) -> list[dict[str, str]]:
+        """Prefixes no Glue partition points at any more: what a clean-up may delete."""
+        return [
+            {"dataset": d["dataset"], "partition": d["partition"], **s}
+            for d in self.states_store.all(dataset)
+            for s in d["superseded"]
+        ]
+
+    def purge_superseded(
+        self, dataset: str | None = None, grace: timedelta = timedelta(hours=6), *, dry_run: bool = True
+    ) -> list[str]:
+        """Prefixes superseded longer than ``grace`` ago: listed, and deleted only when
+        ``dry_run`` is false. Never called by a load: a query that started before a switch
+        may still be reading the old prefix, hence the grace period."""
+        cutoff = self.clock() - grace
+        purged: list[str] = []
+        for doc in self.states_store.all(dataset):
+            old = [s for s in doc["superseded"] if datetime.fromisoformat(s["at"]) <= cutoff]
+            if not old or dry_run:
+                purged += [s["location"] for s in old]
+                continue
+            for entry in old:
+                bucket, prefix = _split(entry["location"])
+                pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                for page in pages:
+                    for obj in page.get("Contents", []):
+                        self.s3.delete_object(Bucket=bucket, Key=obj["Key"])
+                purged.append(entry["location"])
+            self._forget_superseded(doc["dataset"], doc["partition"], {s["location"] for s in old})
+        return purged
+
+    def _forget_superseded(self, dataset: str, partition: str, locations: set[str]) -> None:
+        for _attempt in range(5):
+            state = self.states_store.read(dataset, partition)
+            doc = copy.deepcopy(state.doc)
+            doc["superseded"] = [s for s in doc["superseded"] if s["location"] not in locations]
+            try:
+                self.states_store.write(Versioned(doc, state.etag))
+                return
+            except Conflict:
+                continue
+        raise TransientError(f"{dataset} {partition}: the state kept changing while forgetting purged prefixes")
+
+    # -- the load ---------------------------------------------------------------------------
+
+    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
+        """One partition after another: Glue cannot switch several partitions atomically,
+        which is why ``batch_partitions`` is false and the runner calls ``load`` instead."""
+        return [self.load(u) for u in units]
+
+    def load(self, unit: LoadUnit) -> LoadResult:
+        target = unit.target
+        if target.format not in self.capabilities.formats:
+            raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
+        table = self._table(target.table)
+        for _attempt in range(3):
+            try:
+                state = self._settle(table, unit, self.states_store.read(target.dataset, unit.partition.key))
+                pending = SqlSink._pending(unit, applied_of(state.doc))
+                if not pending:
+                    return self._skipped(unit, ALREADY)
+                self._check_lease(state, unit)
+                if target.strategy is not Strategy.REPLACE and not any(m.entries for m in pending):
+                    doc = self._committed(state.doc, unit, pending, {m.identity: 0 for m in pending}, None)
+                    self.states_store.write(Versioned(doc, state.etag))
+                    return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
+                staged = self._stage(table, unit, pending, state.doc)
+                self.checkpoint("staged")
+                state = self._take_lease(state, unit, pending, staged)
+            except Conflict:
+                continue  # another loader changed the state since we read it: decide again
+            return self._switch_and_record(table, unit, pending, staged, state)
+        raise TransientError(f"{target.dataset} {unit.partition.key}: concurrent loads kept changing the state; retry")
+
+    def _switch_and_record(
+        self, table: Table, unit: LoadUnit, pending: tuple[Any, ...], staged: Staged, state: Versioned
+    ) -> LoadResult:
+        try:
+            self.checkpoint("locked")
+            if self.states_store.read(unit.target.dataset, unit.partition.key).etag != state.etag:
+                raise TransientError(
+                    f"{unit.partition.key}: the lease was taken over before the switch; nothing switched"
+                )
+            switch(self.glue, table, unit.partition, unit.target.partition_columns, staged.columns, staged.location)
+            self.checkpoint("applied")
+            doc = self._committed(state.doc, unit, pending, staged.rows, staged.location)
+            try:
+                state = self.states_store.write(Versioned(doc, state.etag))
+            except Conflict:
+                raise TransientError(
+                    f"{unit.partition.key}: the lease expired and was taken over; the next load reconciles"
+                ) from None
+            self.checkpoint("recorded")
+        except BaseException:
+            self._release(state)
+            raise
+        return LoadResult(
+            dataset=unit.target.dataset,
+            partition=unit.partition,
+            action="loaded",
+            rows=sum(staged.rows[m.identity] for m in pending),
+            manifests=len(pending),
+            reason=f"{len(pending)} manifest(s) → {staged.location}",
+        )
+
+    # -- lease, intent and reconciliation ------------------------------------------------------
+
+    def _expired(self, lease: Mapping[str, Any]) -> bool:
+        return datetime.fromisoformat(lease["expires"]) <= self.clock()
+
+    def _check_lease(self, state: Versioned, unit: LoadUnit) -> None:
+        lease = state.doc["lease"]
+        if lease and not self._expired(lease):
+            raise SinkBusyError(
+                f"{unit.target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
+                f"until {lease['expires']}"
+            )
+
+    def _take_lease(self, state: Versioned, unit: LoadUnit, pending: tuple[Any, ...], staged: Staged) -> Versioned:
+        doc = copy.deepcopy(state.doc)
+        doc["token"] += 1
+        doc["lease"] = {
+            "owner": f"{self.owner}/{unit.load_id}",
+            "expires": (self.clock() + self.lease).isoformat(),
+            "token": doc["token"],
+        }
+        doc["pending"] = {
+            "location": staged.location,
+            "load_id": unit.load_id,
+            "token": doc["token"],
+            "state": self._committed(state.doc, unit, pending, staged.rows, staged.location),
+        }
+        return self.states_store.write(Versioned(doc, state.etag))
+
+    def _release(self, state: Versioned) -> None:
+        """Best effort after a failure: drop the lease, keep ``pending`` for reconciliation
+        (whether the switch happened is decided from Glue, not from this process's memory)."""
+        if not state.doc.get("lease"):
+            return
+        doc = copy.deepcopy(state.doc)
+        doc["lease"] = None
+        with contextlib.suppress(Exception):  # if this fails too, the lease expires on its own
+            self.states_store.write(Versioned(doc, state.etag))
+
+    def _settle(self, table: Table, unit: LoadUnit, state: Versioned) -> Versioned:
+        """Resolve a switch left pending by a loader that failed or died."""
+        doc = state.doc
+        intent = doc["pending"]
+        if intent is None or (doc["lease"] and not self._expired(doc["lease"])):
+            return state
+        switched = partition_location(self.glue, table, unit.partition) == intent["location"]
+        settled = copy.deepcopy(intent["state"]) if switched else copy.deepcopy(doc)
+        settled.update(lease=None, pending=None, token=doc["token"])
+        return self.states_store.write(Versioned(settled, state.etag))
+
+    def _committed(
+        self,
+        doc: Mapping[str, Any],
+        unit: LoadUnit,
+        pending: tuple[Any, ...],
+        rows: Mapping[tuple[str, str], int],
+        location: str | None,
+    ) -> dict[str, Any]:
+        """The state once ``pending`` is applied: what the record step writes."""
+        urls = {m.url for m in pending}
+        if unit.target.strategy is Strategy.REPLACE:
+            kept: list[list[Any]] = []
+        else:
+            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
+        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
+        new = copy.deepcopy(dict(doc))
+        new.update(
+            status="loaded",
+            applied=applied,
+            rows=sum(int(a[2]) for a in applied),
+            last_error=None,
+            load_id=unit.load_id,
+            loaded_at=self.clock().replace(tzinfo=None, microsecond=0).isoformat(),
+            lease=None,
+            pending=None,
+        )
+        if location is not None and location != doc["location"]:
+            if doc["location"]:
+                new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.clock().isoformat()}]
+            new["location"] = location
+        return new
+
+    # -- stage: Parquet under a content-addressed prefix ------------------------------------
+
+    def _stage(self, table: Table, unit: LoadUnit, pending: tuple[Any, ...], doc: Mapping[str, Any]) -> Staged:
+        from sinks.staging import file_batches, file_schema, unify, unit_files
+
+        target = unit.target
+        base = doc["location"] if target.strategy is not Strategy.REPLACE else None
+        inputs = {
+            "table": [table.database, table.name],
+            "partition": unit.partition.key,
+            "strategy": str(target.strategy),
+            "keys": list(target.keys),
+            "order_by": target.order_by,
+            "base": base,
+            "manifests": [list(m.identity) for m in pending],
+        }
+        digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
+        location = f"{table.location}{unit.partition.key}/{digest}/"
+        bucket, prefix = _split(location)
+        marker = files_.read_marker(self.s3, bucket, prefix)
+        existing = table_columns(self.glue, table)
+        if marker is not None:  # a retry of the same inputs: the prefix is finished already
+            rows = {(u, v): int(n) for u, v, n in marker["rows"]}
+            return Staged(location, tuple((c, t) for c, t in marker["columns"]), rows)
+        files = unit_files(self.store, [Part(unit, pending)])
+        schemas = [file_schema(self.store, f, target.format) for f in files]
+        drop = {c.lower() for c in target.partition_columns}
+        schema = unify(schemas, files) if schemas else None
+        if schema is not None:
+            schema = schema.remove_metadata()
+            for name in [f.name for f in schema if f.name.lower() in drop]:
+                schema = schema.remove(schema.get_field_index(name))
+        self._check_columns(unit, pending, [f.name for f in schema] if schema else [], existing)
+        columns = tuple((f.name, files_.hive_type(f.type)) for f in schema) if schema else ()
+        per_file: dict[str, int] = {}
+        if target.strategy is Strategy.MERGE and schema is not None:
+            columns = self._merge(unit, files, schema, base, bucket, prefix, per_file)
+        elif schema is not None:
+            first = self._copy_current(base, bucket, prefix) if base else 0
+            writer = files_.PartWriter(self.s3, bucket, prefix, schema, first)
+            for file in files:
+                per_file[file.path] = 0
+                for batch in file_batches(self.store, file, target.format, self.batch_rows):
+                    per_file[file.path] += batch.num_rows
+                    writer.write(files_.conform(batch, schema))
+            writer.close()
+        elif base:
+            self._copy_current(base, bucket, prefix)
+        if not columns and existing:
+            columns = tuple(existing)
+        rows = self._rows(pending, per_file)
+        files_.write_marker(
+            self.s3, bucket, prefix, {"rows": [[*k, n] for k, n in rows.items()], "columns": [list(c) for c in columns]}
+        )
+        return Staged(location, columns, rows)
+
+    def _merge(
+        self,
+        unit: LoadUnit,
+        files: Sequence[Any],
+        schema: Any,
+        base: str | None,
+        bucket: str,
+        prefix: str,
+        per_file: dict[str, int],
+    ) -> tuple[tuple[str, str], ...]:
+        """The partition's current rows plus the new ones, latest ``order_by`` per key.
+        Unlike append and replace this holds the partition in memory (documented)."""
+        import pyarrow as pa
+
+        from sinks.staging import file_batches
+
+        tables = []
+        if base:
+            base_bucket, base_prefix = _split(base)
+            tables = files_.read_parts(self.s3, base_bucket, files_.data_keys(self.s3, base_bucket, base_prefix))
+        for file in files:
+            batches = [
+                files_.conform(b, schema) for b in file_batches(self.store, file, unit.target.format, self.batch_rows)
+            ]
+            per_file[file.path] = sum(b.num_rows for b in batches)
+            tables.append(pa.Table.from_batches(batches, schema=schema))
+        merged = pa.concat_tables(tables, promote_options="permissive")
+        merged = files_.latest_per_key(merged, unit.target.keys, str(unit.target.order_by))
+        writer = files_.PartWriter(self.s3, bucket, prefix, merged.schema)
+        for batch in merged.to_batches(max_chunksize=self.batch_rows):
+            writer.write(batch)
+        writer.close()
+        return tuple((f.name, files_.hive_type(f.type)) for f in merged.schema)
+
+    def _copy_current(self, base: str, bucket: str, prefix: str) -> int:
+        """Append keeps the partition's current files: copied server-side into the new prefix."""
+        base_bucket, base_prefix = _split(base)
+        keys = files_.data_keys(self.s3, base_bucket, base_prefix)
+        for number, key in enumerate(keys):
+            target = f"{prefix}part-{number:05d}.parquet"
+            self.s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": base_bucket, "Key": key})
+        return len(keys)
+
+    def _rows(self, pending: tuple[Any, ...], per_file: Mapping[str, int]) -> dict[tuple[str, str], int]:
+        rows: dict[tuple[str, str], int] = {}
+        for manifest in pending:
+            total = 0
+            for entry in manifest.entries:
+                got = per_file.get(self.store.engine_path(entry.url), 0)
+                if entry.record_count is not None and entry.record_count != got:
+                    raise RecordCountError(
+                        f"record_count is {entry.record_count} but {got} rows were read",
+                        manifest=manifest.url,
+                        file=entry.url,
+                    )
+                total += got
+            rows[manifest.identity] = total
+        return rows
+
+    @staticmethod
+    def _check_columns(
+        unit: LoadUnit, pending: tuple[Any, ...], staged: list[str], existing: list[tuple[str, str]] | None
+    ) -> None:
+        target = unit.target
+        where = pending[0].url if len(pending) == 1 else None
+        lower = {c.lower() for c in staged}
+        needed = [*target.keys, *([target.order_by] if target.order_by else [])]
+        absent = [c for c in needed if c.lower() not in lower]
+        if staged and absent:
+            raise SchemaMismatchError(f"the data has no column {', '.join(absent)} (keys/order_by)", manifest=where)
+        if existing:
+            known = {c.lower() for c, _t in existing}
+            extra = [c for c in staged if c.lower() not in known]
+            if extra:
+                raise SchemaMismatchError(
+                    f"column(s) {', '.join(extra)} are not in table {target.table}", manifest=where
+                )
+
+    # -- the catalogue -------------------------------------------------------------------------
+
+    def _table(self, name: str) -> Table:
+        parts = split_table(name)
+        database = (parts[-2] if len(parts) > 1 else self.database).lower()
+        table = parts[-1].lower()
+        return Table(database, table, f"{self.location}{table}/")
+
+    def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
+        return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
+
+
+def _split(url: str) -> tuple[str, str]:
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return bucket, key

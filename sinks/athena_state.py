@@ -1,0 +1,120 @@
+"""Athena's load state: one JSON object per partition in S3, changed only by conditional writes.
+
+Athena has no transactions to keep state in, so the state of a partition is an S3 object
+created with ``If-None-Match: *`` and replaced with ``If-Match: <etag>``. A write that
+loses a race fails with 412 instead of overwriting, which makes every change a
+compare-and-swap: two loaders of one partition cannot both take its lease, and a loader
+whose lease was taken from it cannot record over the new holder. The object holds
+
+    applied     the manifest versions applied, with their rows
+    location    the prefix the Glue partition points at
+    lease       owner, expiry and fencing token of the loader switching the partition
+    pending     the switch a lease holder intends (location, applied, rows), so that a
+                loader that dies after switching is rolled forward, not repeated
+    superseded  prefixes no longer referenced, for an explicit, dry-run-first clean-up
+
+boto3 is imported by the caller's client only; nothing here imports it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from manifests import TransientError
+
+#: S3 answers a lost conditional write with 412, and a concurrent one in flight with 409.
+_LOST = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
+
+
+class Conflict(Exception):
+    """The object changed since it was read: re-read and decide again."""
+
+
+@dataclass
+class Versioned:
+    """A state document and the ETag it was read with (None: the object does not exist)."""
+
+    doc: dict[str, Any]
+    etag: str | None
+
+
+def new_doc(dataset: str, partition: str) -> dict[str, Any]:
+    """The state of a partition never loaded; written only together with a first change."""
+    return {
+        "dataset": dataset,
+        "partition": partition,
+        "status": "new",
+        "applied": [],
+        "rows": 0,
+        "location": None,
+        "attempts": 0,
+        "last_error": None,
+        "load_id": None,
+        "loaded_at": None,
+        "token": 0,
+        "lease": None,
+        "pending": None,
+        "superseded": [],
+    }
+
+
+class StateStore:
+    """Reads and conditionally writes partition state objects under ``prefix``."""
+
+    def __init__(self, client: Any, prefix: str) -> None:
+        if not prefix.startswith("s3://"):
+            raise ValueError(f"state prefix {prefix!r}: expected s3://bucket/prefix/")
+        bucket, _, key = prefix.removeprefix("s3://").partition("/")
+        self.client = client
+        self.bucket = bucket
+        self.prefix = key.rstrip("/") + "/" if key else ""
+
+    def key(self, dataset: str, partition: str) -> str:
+        return f"{self.prefix}{dataset}/{partition}.json"
+
+    def read(self, dataset: str, partition: str) -> Versioned:
+        try:
+            obj = self.client.get_object(Bucket=self.bucket, Key=self.key(dataset, partition))
+        except Exception as exc:
+            if _code(exc) in ("NoSuchKey", "404", "NotFound"):
+                return Versioned(new_doc(dataset, partition), None)
+            raise TransientError(f"cannot read load state {self.key(dataset, partition)}: {exc}") from exc
+        return Versioned(json.loads(obj["Body"].read()), obj["ETag"])
+
+    def write(self, state: Versioned) -> Versioned:
+        """Create (the object must not exist) or replace (it must still be what we read)."""
+        doc = state.doc
+        condition = {"IfMatch": state.etag} if state.etag else {"IfNoneMatch": "*"}
+        key = self.key(doc["dataset"], doc["partition"])
+        body = json.dumps(doc, sort_keys=True, indent=1).encode()
+        try:
+            put = self.client.put_object(
+                Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", **condition
+            )
+        except Exception as exc:
+            if _code(exc) in _LOST:
+                raise Conflict(key) from None
+            raise TransientError(f"cannot write load state {key}: {exc}") from exc
+        return Versioned(doc, put["ETag"])
+
+    def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every state object (of one dataset): one LIST, then one GET each."""
+        prefix = self.prefix + (f"{dataset}/" if dataset else "")
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            keys = [o["Key"] for page in pages for o in page.get("Contents", []) if o["Key"].endswith(".json")]
+            for key in sorted(keys):
+                yield json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
+        except Exception as exc:
+            raise TransientError(f"cannot list load state under s3://{self.bucket}/{prefix}: {exc}") from exc
+
+
+def applied_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    return {(str(u), str(v)) for u, v, _rows in doc["applied"]}
+
+
+def _code(exc: Exception) -> str:
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
