@@ -106,6 +106,11 @@ def status(
     runner = Runner(config, only_sink=sink_name)
     try:
         states = runner.states(dataset)
+        for name in [sink_name] if sink_name else list(config.sinks):
+            sink: Any = runner.sink(name)
+            count = len(sink.superseded(dataset)) if sink.capabilities.supersedes else 0
+            if count:
+                click.echo(f"sink {name}: {count} superseded prefix(es); see `loaders superseded`", err=True)
         if days is None:
             print_states(states, as_json)
             return
@@ -311,6 +316,53 @@ def _fan_out(target: str, plan: list[Planned], reprocess: Reprocess, as_json: bo
         for u in units:
             click.echo(f"published\t{u['sink']}\t{u['dataset']}\t{u['partition']}\t{u['why']}")
         click.echo(f"{len(units)} load request(s) published to {target.removeprefix('sns:')}", err=True)
+
+
+@main.command()
+@click.option("--sink", "sink_name", metavar="NAME", help="Only this sink.")
+@click.option("--dataset", "dataset", metavar="NAME", help="Only this dataset.")
+@click.option("--older-than", default="6h", show_default=True, metavar="DURATION", help="Grace period (e.g. 6h, 2d).")
+@click.option("--delete", is_flag=True, help="Delete what is past the grace period (default: only list).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def superseded(
+    sink_name: str | None, dataset: str | None, older_than: str, delete: bool, as_json: bool, config_path: str | None
+) -> None:
+    """Data no partition points at any more (Athena Hive prefixes replaced by a load).
+
+    Lists it; with --delete, removes what was superseded longer than --older-than ago
+    (a query that started before a switch may still read the old prefix). Loads never
+    delete anything themselves.
+    """
+    from loaders.config import parse_duration
+    from loaders.report import emit
+    from loaders.runner import Runner
+
+    config = load_config(config_path)
+    grace = parse_duration(older_than)
+    runner = Runner(config, only_sink=sink_name)
+    rows = []
+    try:
+        for name in [sink_name] if sink_name else list(config.sinks):
+            sink: Any = runner.sink(name)
+            if not sink.capabilities.supersedes:
+                continue
+            listed = sink.superseded(dataset)
+            due = set(sink.purge_superseded(dataset, grace, dry_run=not delete))
+            for entry in listed:
+                action = ("deleted" if delete else "due") if entry["location"] in due else "in grace period"
+                rows.append({"sink": name, **entry, "action": action})
+    finally:
+        runner.close()
+    if as_json:
+        emit({"superseded": rows})
+        return
+    for r in rows:
+        click.echo(f"{r['action']}\t{r['sink']}\t{r['dataset']}\t{r['partition']}\t{r['location']}\t{r['at']}")
+    due_count = sum(r["action"] == "due" for r in rows)
+    if due_count:
+        click.echo(f"{due_count} prefix(es) past the grace period: run again with --delete to remove them", err=True)
 
 
 @main.group()

@@ -67,7 +67,9 @@ class Staged:
 class AthenaSink:
     """Hive tables in Glue, loaded by partition switch; state in S3 (see module docstring)."""
 
-    capabilities = Capabilities(dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=False)
+    capabilities = Capabilities(
+        dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=False, supersedes=True
+    )
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None

@@ -42,6 +42,9 @@ class Capabilities:
     #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
     batch_partitions: bool = False
     formats: tuple[str, ...] = ("parquet", "csv", "jsonl")
+    #: leaves superseded data behind (old Hive prefixes) for an explicit clean-up:
+    #: ``superseded(dataset)`` lists it, ``purge_superseded(dataset, grace, dry_run=)`` removes it
+    supersedes: bool = False
 
 
 @dataclass(frozen=True)
