@@ -13,7 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from manifests import (
     parse_manifest,
 )
 from manifests.check import Listings, check_files
+from manifests.convert import AVRO_FORMATS
 from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
@@ -82,6 +83,7 @@ class Runner:
         self.only_sink = only_sink
         self.store = store or open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
         self._sinks: dict[str, Sink] = {}
+        self._registry: Any = None  # the schema registry, for avro-wrapped datasets
 
     def sink(self, name: str) -> Sink:
         if name not in self._sinks:
@@ -202,21 +204,42 @@ class Runner:
         outcomes: list[Outcome] = []
         units: list[LoadUnit] = []
         load_id = new_load_id()
-        for partition, given in partitions.items():
-            try:
-                manifests = given if given is not None else self.partition_manifests(dataset, partition)
-            except LoaderError as exc:
-                outcomes.extend(self._failed(dataset, partition, exc, sinks))
-                continue
-            unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
-            units.append(
-                LoadUnit(
-                    target=dataset.target, partition=partition, manifests=tuple(unique), load_id=load_id, force=force
+        staged: list[str] = []
+        target = dataset.target
+        if dataset.format in AVRO_FORMATS:  # every sink loads the Parquet copies
+            target = replace(target, format="parquet")
+        try:
+            for partition, given in partitions.items():
+                try:
+                    manifests = given if given is not None else self.partition_manifests(dataset, partition)
+                    if dataset.format in AVRO_FORMATS:
+                        manifests = [self._to_parquet(m, dataset.format, staged) for m in manifests]
+                except LoaderError as exc:
+                    outcomes.extend(self._failed(dataset, partition, exc, sinks))
+                    continue
+                unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
+                units.append(
+                    LoadUnit(target=target, partition=partition, manifests=tuple(unique), load_id=load_id, force=force)
                 )
-            )
-        for name in sinks if sinks is not None else self.sink_names(dataset):
-            outcomes.extend(self.run_units(name, units))
+            for name in sinks if sinks is not None else self.sink_names(dataset):
+                outcomes.extend(self.run_units(name, units))
+        finally:
+            for url in staged:  # after every sink has loaded (or failed): nothing reads them any more
+                try:
+                    self.store.delete(url)
+                except LoaderError as exc:
+                    log.warning("could not remove the staged copy %s: %s", url, exc)
         return outcomes
+
+    def _to_parquet(self, manifest: Manifest, fmt: str, staged: list[str]) -> Manifest:
+        from manifests.convert import convert
+        from manifests.schemas import SchemaRegistry
+
+        if self._registry is None:
+            self._registry = SchemaRegistry(self.store)
+        converted, written = convert(manifest, fmt, self.store, self._registry)
+        staged += written
+        return converted
 
     def run_units(self, sink_name: str, units: Sequence[LoadUnit]) -> list[Outcome]:
         """Hand units to a sink: all in one transaction where it can, else one by one.

@@ -7,6 +7,7 @@ boto3 and pyarrow are imported only when an S3 store is actually used.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from typing import TYPE_CHECKING, Any, Protocol
@@ -42,6 +43,10 @@ class ObjectStore(Protocol):
         ...
 
     def write(self, url: str, data: bytes) -> None: ...
+
+    def delete(self, url: str) -> None:
+        """Remove an object; one that is already gone is not an error."""
+        ...
 
     def engine_path(self, url: str) -> str:
         """The path a query engine opens for ``url`` (local path, or the s3:// URL)."""
@@ -117,6 +122,10 @@ class LocalStore:
             fh.write(data)
         os.replace(tmp, path)
 
+    def delete(self, url: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(local_path(url))
+
     def engine_path(self, url: str) -> str:
         return local_path(url)
 
@@ -189,6 +198,13 @@ class S3Store:
         bucket, key = _split(url)
         try:
             self.client.put_object(Bucket=bucket, Key=key, Body=data)
+        except Exception as exc:
+            raise _s3_error(exc, url) from exc
+
+    def delete(self, url: str) -> None:
+        bucket, key = _split(url)
+        try:
+            self.client.delete_object(Bucket=bucket, Key=key)  # S3 answers 204 for a missing key too
         except Exception as exc:
             raise _s3_error(exc, url) from exc
 

@@ -1,0 +1,78 @@
+"""Avro and wrapped Avro → Parquet in the store, so every sink loads them.
+
+No sink here reads Avro container files natively (DuckDB's extension cannot be downloaded
+offline; Snowflake and Redshift cannot read DataWrapper envelopes), so the runner
+converts a unit's Avro files to Parquet under ``<root>/_loaders/staging/`` before the
+load — the seed's AVRO → Parquet step — and removes them after. The converted manifest
+keeps the original's URL and version, so the load state records what the producer
+wrote, not our copy; its entries name the Parquet files, with their row counts.
+
+Paths are derived from the manifest's identity, so a retry rewrites the same files.
+A wrapped file becomes one Parquet file per writer schema; ``union_by_name`` reading
+(and schema evolution in the sinks) lines their columns up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import replace
+from typing import Any
+
+from manifests.avro import read_avro, read_wrapped
+from manifests.models import Entry, Manifest
+from manifests.schemas import SchemaRegistry, hex_form
+
+AVRO_FORMATS = ("avro", "avro-wrapped")
+STAGING = "_loaders/staging/"
+
+
+def convert(manifest: Manifest, fmt: str, store: Any, registry: SchemaRegistry) -> tuple[Manifest, list[str]]:
+    """The manifest with its Avro entries replaced by Parquet copies; and those copies."""
+    import pyarrow.parquet as pq
+
+    folder = store.root + STAGING + hashlib.sha256(f"{manifest.url}#{manifest.version}".encode()).hexdigest()[:20]
+    entries: list[Entry] = []
+    written: list[str] = []
+    for index, entry in enumerate(manifest.entries):
+        groups: dict[str, tuple[Any, str, int]] = {}  # name → (writer, temp path, rows)
+        with tempfile.TemporaryDirectory() as tmp, _open(store, entry.url) as fh:
+            batches = (
+                (("0", b) for b in read_avro(fh, entry.url))
+                if fmt == "avro"
+                else ((hex_form(fp), b) for fp, b in read_wrapped(fh, entry.url, registry))
+            )
+            try:
+                for name, batch in batches:
+                    if name not in groups:
+                        path = os.path.join(tmp, f"{name}.parquet")
+                        groups[name] = (pq.ParquetWriter(path, batch.schema), path, 0)
+                    writer, path, rows = groups[name]
+                    writer.write_batch(batch)
+                    groups[name] = (writer, path, rows + batch.num_rows)
+            finally:
+                for writer, _path, _rows in groups.values():
+                    writer.close()
+            for name, (_writer, path, rows) in sorted(groups.items()):
+                url = f"{folder}/{index:05d}-{name}.parquet"
+                with open(path, "rb") as data:
+                    body = data.read()
+                store.write(url, body)
+                written.append(url)
+                entries.append(Entry(url=url, mandatory=True, content_length=len(body), record_count=rows))
+        if entry.record_count is not None and entry.record_count != sum(g[2] for g in groups.values()):
+            from manifests.errors import RecordCountError
+
+            raise RecordCountError(
+                f"record_count is {entry.record_count} but the file holds {sum(g[2] for g in groups.values())}",
+                manifest=manifest.url,
+                file=entry.url,
+            )
+    return replace(manifest, entries=tuple(entries), format="parquet"), written
+
+
+def _open(store: Any, url: str) -> Any:
+    fs = store.filesystem()
+    path = store.engine_path(url)
+    return fs.open(path, "rb") if fs is not None else open(path, "rb")

@@ -1,0 +1,144 @@
+"""The same rows in every format load to the same table; Avro goes through Parquet copies."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+
+from loaders.runner import Runner
+from manifests.schemas import SchemaRegistry, fingerprint
+from tests.conformance_rows import conversions
+from tests.integration.project import Project
+
+P8 = {"dt": "2026-11-28", "hour": "08"}
+PART = "dt=2026-11-28/hour=08"
+ROWS = conversions((1, 10), (2, 20), (3, 30), revenue=2.5)
+SCHEMA = {"type": "record", "name": "Conversion", "fields": [
+    {"name": "conversion_id", "type": "long"},
+    {"name": "event_ts", "type": "long"},
+    {"name": "revenue", "type": "double"},
+]}  # fmt: skip
+WRAPPER = {"type": "record", "name": "DataWrapper", "fields": [
+    {"name": "dataType", "type": "string"},
+    {"name": "schemaFingerprint", "type": "long"},
+    {"name": "data", "type": "bytes"},
+]}  # fmt: skip
+
+
+def project_of(tmp_path: Path, fmt: str) -> Project:
+    (tmp_path / fmt).mkdir()
+    project = Project(tmp_path / fmt)
+    text = project.config_path.read_text().replace('format = "parquet"', f'format = "{fmt}"')
+    project.config_path.write_text(text)
+    return project
+
+
+def avro_bytes(schema: Any, records: list[dict[str, Any]]) -> bytes:
+    buf = io.BytesIO()
+    fastavro.writer(buf, fastavro.parse_schema(schema), records)
+    return buf.getvalue()
+
+
+def wrapped_bytes(records: list[dict[str, Any]], schema: Any = SCHEMA, fp: int | None = None) -> bytes:
+    envelopes = []
+    for row in records:
+        datum = io.BytesIO()
+        fastavro.schemaless_writer(datum, fastavro.parse_schema(schema), row)
+        envelopes.append(
+            {"dataType": "conversion", "schemaFingerprint": fp or fingerprint(schema), "data": datum.getvalue()}
+        )
+    return avro_bytes(WRAPPER, envelopes)
+
+
+def write_avro_batch(project: Project, body: bytes, batch: str = "b1", record_count: int | None = 3) -> str:
+    data = f"data/ad_server/conversion/{PART}/{batch}.avro"
+    path = project.lake.root / data
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    entry: dict[str, Any] = {"url": data, "mandatory": True, "meta": {"content_length": len(body)}}
+    if record_count is not None:
+        entry["meta"]["record_count"] = record_count
+    return project.lake.write_manifest(f"manifests/ad_server/conversion/{PART}/{batch}.json", {"entries": [entry]})
+
+
+def load(project: Project, key: str) -> Any:
+    runner = Runner(project.config())
+    try:
+        [outcome] = runner.load([key])
+    finally:
+        runner.close()
+    return outcome
+
+
+def write_batch(project: Project, fmt: str) -> str:
+    if fmt == "avro":
+        return write_avro_batch(project, avro_bytes(SCHEMA, ROWS))
+    if fmt == "avro-wrapped":
+        SchemaRegistry(project.lake.store).publish("conversion", SCHEMA)
+        return write_avro_batch(project, wrapped_bytes(ROWS))
+    return project.lake.write(P8, "b1", ROWS, fmt=fmt)
+
+
+def table(project: Project) -> list[tuple[Any, ...]]:
+    sql = "SELECT conversion_id, event_ts, revenue, dt, hour FROM raw.conversions ORDER BY 1"
+    return project.query(sql)
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "avro", "avro-wrapped"])
+def test_the_same_rows_in_every_format_load_the_same_table(tmp_path: Path, fmt: str) -> None:
+    project = project_of(tmp_path, fmt)
+    key = write_batch(project, fmt)
+    outcome = load(project, key)
+    assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
+    assert table(project) == [(1, 10, 2.5, "2026-11-28", "08"), (2, 20, 2.5, "2026-11-28", "08"),
+                              (3, 30, 2.5, "2026-11-28", "08")]  # fmt: skip
+    assert load(project, key).action == "skipped"  # the state holds the producer's manifest, not our copy
+    staging = project.lake.root / "_loaders"
+    assert not staging.exists() or not any(p.is_file() for p in staging.rglob("*"))  # copies removed
+
+
+def test_an_unknown_fingerprint_is_refused_by_name_and_nothing_is_loaded(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro-wrapped")
+    key = write_avro_batch(project, wrapped_bytes(ROWS))  # the schema was never published
+    outcome = load(project, key)
+    assert outcome.action == "failed" and outcome.error_class == "SchemaMismatchError"
+    assert "unknown schema: conversion fingerprint" in (outcome.error or "") and ".avro" in (outcome.error or "")
+    assert table(project) == []
+
+
+def test_a_record_that_does_not_decode_is_refused_naming_its_index(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro-wrapped")
+    other = {**SCHEMA, "fields": SCHEMA["fields"][:2]}  # written without revenue, labelled as SCHEMA
+    SchemaRegistry(project.lake.store).publish("conversion", SCHEMA)
+    body = wrapped_bytes(ROWS[:2]) + b""
+    good = fastavro.reader(io.BytesIO(body))
+    envelopes = list(good)
+    datum = io.BytesIO()
+    fastavro.schemaless_writer(datum, fastavro.parse_schema(other), {"conversion_id": 9, "event_ts": 90})
+    envelopes.append({**envelopes[0], "data": datum.getvalue()})
+    key = write_avro_batch(project, avro_bytes(WRAPPER, envelopes))
+    outcome = load(project, key)
+    assert outcome.action == "failed" and "record 2 does not decode" in (outcome.error or "")
+    assert table(project) == []
+
+
+def test_a_corrupt_avro_file_is_refused_by_name(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro")
+    body = avro_bytes(SCHEMA, ROWS)
+    key = write_avro_batch(project, body[:-20] + b"\x00" * 20)
+    outcome = load(project, key)
+    assert outcome.action == "failed" and "b1.avro" in (outcome.error or ""), outcome.error
+    assert table(project) == []
+
+
+def test_record_count_is_checked_against_the_avro_file(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro")
+    key = write_avro_batch(project, avro_bytes(SCHEMA, ROWS), record_count=4)
+    outcome = load(project, key)
+    assert outcome.error_class == "RecordCountError" and "record_count is 4" in (outcome.error or "")
+    assert json.loads((project.lake.root / key).read_text())["entries"][0]["meta"]["record_count"] == 4
