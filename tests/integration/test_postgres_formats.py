@@ -1,0 +1,33 @@
+"""Every format loads the same table on PostgreSQL too (Avro through its Parquet copies)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from manifests.schemas import SchemaRegistry
+from tests.integration.test_formats import ROWS, avro_bytes, load, wrapped_bytes, write_avro_batch
+from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
+from tests.integration.test_postgres_planner import PostgresProject
+from tests.integration.test_postgres_sink import Server, fixture_pg, fixture_pg_server
+
+__all__ = ["fixture_pg", "fixture_pg_server"]
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "avro", "avro-wrapped"])
+def test_every_format_loads_the_same_postgres_table(tmp_path: Path, pg: Server, fmt: str) -> None:
+    project = PostgresProject(tmp_path, pg)
+    text = project.config_path.read_text().replace('format = "parquet"', f'format = "{fmt}"')
+    project.config_path.write_text(text)
+    if fmt == "avro":
+        key = write_avro_batch(project, avro_bytes(AVRO_SCHEMA, ROWS))
+    elif fmt == "avro-wrapped":
+        SchemaRegistry(project.lake.store).publish("conversion", AVRO_SCHEMA)
+        key = write_avro_batch(project, wrapped_bytes(ROWS))
+    else:
+        key = project.lake.write({"dt": "2026-11-28", "hour": "08"}, "b1", ROWS, fmt=fmt)
+    outcome = load(project, key)
+    assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
+    got = pg.query("SELECT conversion_id, event_ts, revenue, dt, hour FROM raw.conversions ORDER BY 1")
+    assert got == [(i, 10 * i, 2.5, "2026-11-28", "08") for i in (1, 2, 3)]
