@@ -45,6 +45,9 @@ class Capabilities:
     #: leaves superseded data behind (old Hive prefixes) for an explicit clean-up:
     #: ``superseded(dataset)`` lists it, ``purge_superseded(dataset, grace, dry_run=)`` removes it
     supersedes: bool = False
+    #: adds a column that newer data brings to the target table (``add_column``) and
+    #: refuses a type change that does not fit safely; otherwise a new column is refused
+    adds_columns: bool = False
 
 
 @dataclass(frozen=True)

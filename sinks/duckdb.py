@@ -45,7 +45,11 @@ def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
 
 class DuckDBSink(SqlSink):
     capabilities = Capabilities(
-        dialect="duckdb", concurrent_loads=False, batch_partitions=True, formats=("parquet", "csv", "jsonl")
+        dialect="duckdb",
+        concurrent_loads=False,
+        batch_partitions=True,
+        formats=("parquet", "csv", "jsonl"),
+        adds_columns=True,
     )
     default_schema = "main"
 

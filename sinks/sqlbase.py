@@ -376,7 +376,8 @@ class SqlSink:
                 self.execute("delete_partition", **context)
             return
         columns = [name for name, _type in staged.columns if name != FILE_COLUMN]
-        self._check_columns(parts, columns, [str(r[0]) for r in existing])
+        added = self._evolve(parts, staged.columns, existing, context) if existing else []
+        self._check_columns(parts, columns, [str(r[0]) for r in existing] + added)
         context = {**context, "columns": columns}
         if not existing:
             if context["target_schema_path"]:
@@ -393,6 +394,36 @@ class SqlSink:
     def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
         """Whether staging holds a key twice; a sink that can tell cheaply skips de-duplication."""
         return True
+
+    def _evolve(
+        self,
+        parts: list[Part],
+        staged: Sequence[tuple[str, str]],
+        existing: Sequence[tuple[Any, ...]],
+        context: dict[str, Any],
+    ) -> list[str]:
+        """Schema evolution, where the sink declares it: a column the data brings and the
+        table lacks is added (rows loaded before read null); a column whose new type does
+        not fit the table's safely is refused, naming both types. Returns the added names."""
+        if not self.capabilities.adds_columns:
+            return []
+        known = {str(r[0]).lower(): (str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in existing}
+        pending = [m for p in parts for m in p.pending]
+        where = pending[0].url if len(pending) == 1 else None
+        added = []
+        for name, kind in staged:
+            if name == FILE_COLUMN:
+                continue
+            old = known.get(name.lower(), "")
+            if name.lower() not in known:
+                self.execute("add_column", column=name, column_type=kind, **context)
+                added.append(name)
+            elif old and not fits(kind, old):
+                raise SchemaMismatchError(
+                    f"column {name}: the table has {old} but the data has {kind}, which does not fit safely",
+                    manifest=where,
+                )
+        return added
 
     def _check_columns(self, parts: list[Part], staged: list[str], existing: list[str]) -> None:
         target = parts[0].unit.target
@@ -441,6 +472,23 @@ class SqlSink:
 
     def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
         return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
+
+
+_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
+_SYNONYMS = {"INT": "INTEGER", "INT4": "INTEGER", "INT8": "BIGINT", "INT2": "SMALLINT", "TEXT": "VARCHAR",
+             "STRING": "VARCHAR", "FLOAT8": "DOUBLE", "DOUBLE PRECISION": "DOUBLE", "REAL": "FLOAT",
+             "FLOAT4": "FLOAT", "CHARACTER VARYING": "VARCHAR", "BOOL": "BOOLEAN"}  # fmt: skip
+
+
+def fits(new: str, old: str) -> bool:
+    """Whether values of type ``new`` go into a column of type ``old`` without loss:
+    the same type, a narrower integer, an integer or FLOAT into DOUBLE, anything into text."""
+    a, b = (_SYNONYMS.get(t.upper().strip(), t.upper().strip()) for t in (new, old))
+    if a == b or b == "VARCHAR":
+        return True
+    if a in _INTEGERS and b in _INTEGERS:
+        return _INTEGERS.index(a) <= _INTEGERS.index(b)
+    return b == "DOUBLE" and (a in _INTEGERS[:3] or a == "FLOAT")
 
 
 def _now() -> datetime:

@@ -50,7 +50,12 @@ class Templates:
             lstrip_blocks=True,
         )
         self.env.filters.update(
-            ident=self.ident, idents=self.idents, lit=self.lit, lits=self.lits, qualify=self.qualify
+            ident=self.ident,
+            idents=self.idents,
+            lit=self.lit,
+            lits=self.lits,
+            qualify=self.qualify,
+            sqltype=self.sqltype,
         )
 
     def source(self, step: str) -> str:
@@ -106,6 +111,16 @@ class Templates:
                 raise ValueError("NUL character in a SQL literal")
             return exp.Literal.string(value).sql(dialect=self.dialect)
         raise TypeError(f"cannot quote {type(value).__name__} as a SQL literal")
+
+    def sqltype(self, value: str) -> str:
+        """A column type (as an engine described it), parsed and re-rendered by sqlglot, so
+        nothing but a type reaches the statement."""
+        if not isinstance(value, str) or ";" in value or "--" in value or "/*" in value:
+            raise ValueError(f"not a SQL type: {value!r}")
+        try:
+            return exp.DataType.build(value, dialect=self.dialect).sql(dialect=self.dialect)
+        except Exception as exc:  # sqlglot's ParseError or ValueError
+            raise ValueError(f"not a SQL type: {value!r} ({exc})") from None
 
     def lits(self, values: Iterable[Any]) -> str:
         return ", ".join(self.lit(v) for v in values)

@@ -179,13 +179,36 @@ class SinkContract:
             sink.close()
         assert {u.rsplit("/", 1)[1] for u, _v in applied} == {"b1.json"}
 
-    def test_schema_mismatch_changes_nothing(self, harness: Harness) -> None:
+    def test_a_new_column_is_added_or_refused_as_the_sink_declares(self, harness: Harness) -> None:
         k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
         self.load(harness, target(Strategy.APPEND), P8, [k1])
         before = self.table(harness)
         k2 = harness.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": 1, "revenue": 1.0, "surprise": "x"}])
-        with pytest.raises(SchemaMismatchError, match="surprise"):
-            self.load(harness, target(Strategy.APPEND), P8, [k1, k2])
+        sink = harness.open_sink()
+        adds = sink.capabilities.adds_columns
+        sink.close()
+        if not adds:
+            with pytest.raises(SchemaMismatchError, match="surprise"):
+                self.load(harness, target(Strategy.APPEND), P8, [k1, k2])
+            assert self.table(harness) == before
+            return
+        assert self.load(harness, target(Strategy.APPEND), P8, [k1, k2]).rows == 1
+        assert harness.read(f"SELECT conversion_id, surprise FROM {TABLE} ORDER BY 1") == [(1, None), (2, "x")]
+
+    def test_a_type_change_that_does_not_fit_is_refused_by_column_and_types(self, harness: Harness) -> None:
+        sink = harness.open_sink()
+        adds = sink.capabilities.adds_columns
+        sink.close()
+        if not adds:
+            pytest.skip("this sink refuses every schema change (capabilities.adds_columns is false)")
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        before = self.table(harness)
+        k2 = harness.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": "late", "revenue": 1.0}])
+        with pytest.raises(
+            SchemaMismatchError, match=r"column event_ts: the table has BIGINT but the data has VARCHAR"
+        ):
+            self.load(harness, target(Strategy.APPEND), P8, [k2])
         assert self.table(harness) == before
 
     def test_merge_without_key_column_is_a_schema_error(self, harness: Harness) -> None:

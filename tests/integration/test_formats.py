@@ -142,3 +142,23 @@ def test_record_count_is_checked_against_the_avro_file(tmp_path: Path) -> None:
     outcome = load(project, key)
     assert outcome.error_class == "RecordCountError" and "record_count is 4" in (outcome.error or "")
     assert json.loads((project.lake.root / key).read_text())["entries"][0]["meta"]["record_count"] == 4
+
+
+def test_a_newer_schema_adds_its_column_and_older_rows_read_null(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro-wrapped")
+    v2 = {**SCHEMA, "fields": [*SCHEMA["fields"], {"name": "coupon", "type": ["null", "string"], "default": None}]}
+    registry = SchemaRegistry(project.lake.store)
+    registry.publish("conversion", SCHEMA)
+    registry.publish("conversion", v2)
+    first = write_avro_batch(project, wrapped_bytes(ROWS[:1]), batch="b1", record_count=1)
+    assert load(project, first).action == "loaded"
+    newer = [{**ROWS[1], "coupon": "WINTER"}]
+    both = wrapped_bytes(ROWS[2:], SCHEMA) + b""  # one file may mix schema versions too
+    mixed = fastavro.reader(io.BytesIO(both))
+    envelopes = [*mixed, *fastavro.reader(io.BytesIO(wrapped_bytes(newer, v2)))]
+    second = write_avro_batch(project, avro_bytes(WRAPPER, envelopes), batch="b2", record_count=2)
+    outcome = load(project, second)
+    assert (outcome.action, outcome.rows) == ("loaded", 2), outcome.error
+    assert project.query("SELECT conversion_id, coupon FROM raw.conversions ORDER BY 1") == [
+        (1, None), (2, "WINTER"), (3, None),
+    ]  # fmt: skip
