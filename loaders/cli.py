@@ -366,6 +366,35 @@ def superseded(
 
 
 @main.group()
+def schemas() -> None:
+    """The Avro schema registry in the store: <root>/schemas/<dataType>/<fingerprint>.json."""
+
+
+@schemas.command("publish")
+@click.argument("data_type")
+@click.argument("schema_file", type=click.Path(exists=True, dir_okay=False))
+@config_option
+@handle_errors
+def schemas_publish(data_type: str, schema_file: str, config_path: str | None) -> None:
+    """Publish SCHEMA_FILE (.avsc) for DATA_TYPE under its CRC-64-AVRO fingerprint."""
+    import json
+
+    from manifests.schemas import SchemaRegistry, fingerprint, hex_form
+    from manifests.store import open_store
+
+    config = load_config(config_path)
+    try:
+        with open(schema_file, encoding="utf-8") as fh:
+            schema = json.load(fh)
+        value = fingerprint(schema)
+    except Exception as exc:  # not JSON, or not an Avro schema
+        raise ConfigError(f"{schema_file}: not an Avro schema ({exc})") from None
+    store = open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
+    url = SchemaRegistry(store).publish(data_type, schema)
+    click.echo(f"{url}\t{hex_form(value)}\t{value}")
+
+
+@main.group()
 def dlq() -> None:
     """The dead-letter queue of [aws] dead_letter_queue: what failed for good, and why."""
 

@@ -162,3 +162,43 @@ def test_a_newer_schema_adds_its_column_and_older_rows_read_null(tmp_path: Path)
     assert project.query("SELECT conversion_id, coupon FROM raw.conversions ORDER BY 1") == [
         (1, None), (2, "WINTER"), (3, None),
     ]  # fmt: skip
+
+
+def test_schemas_publish_writes_the_schema_under_its_fingerprint(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    project = project_of(tmp_path, "avro-wrapped")
+    avsc = tmp_path / "conversion.avsc"
+    avsc.write_text(json.dumps(SCHEMA))
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "schemas", "publish", "conversion", str(avsc), "--config",
+         str(project.config_path)], capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    url, hexed, value = done.stdout.split()
+    assert int(value) == fingerprint(SCHEMA) and url.endswith(f"/schemas/conversion/{hexed}.json")
+    key = write_avro_batch(project, wrapped_bytes(ROWS))
+    assert load(project, key).action == "loaded"  # the loader finds what was published
+    avsc.write_text("{not json")
+    bad = subprocess.run(
+        [sys.executable, "-m", "loaders", "schemas", "publish", "conversion", str(avsc), "--config",
+         str(project.config_path)], capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert bad.returncode == 2 and "not an Avro schema" in bad.stderr
+
+
+def test_csv_missing_a_key_column_and_json_of_a_wrong_type_are_refused_by_name(tmp_path: Path) -> None:
+    csv_project = project_of(tmp_path, "csv")
+    no_key = [{"event_ts": 10, "revenue": 1.0}]
+    outcome = load(csv_project, csv_project.lake.write(P8, "b1", no_key, fmt="csv"))
+    assert outcome.error_class == "SchemaMismatchError" and "conversion_id" in (outcome.error or "")
+    assert "b1.json" in (outcome.error or "") and table(csv_project) == []
+
+    json_project = project_of(tmp_path, "jsonl")
+    assert load(json_project, json_project.lake.write(P8, "b1", ROWS, fmt="jsonl")).action == "loaded"
+    wrong = [{"conversion_id": 9, "event_ts": "yesterday", "revenue": 1.0}]
+    outcome = load(json_project, json_project.lake.write(P8, "b2", wrong, fmt="jsonl"))
+    assert outcome.error_class == "SchemaMismatchError", outcome.error
+    assert "column event_ts: the table has BIGINT but the data has VARCHAR" in (outcome.error or "")
+    assert [r[0] for r in table(json_project)] == [1, 2, 3]  # nothing of b2 loaded
