@@ -49,6 +49,7 @@ from manifests import (
 from manifests.store import ObjectStore
 from sinks import athena_files as files_
 from sinks.athena_glue import Table, partition_location, switch, table_columns
+from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_state import Conflict, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
 from sinks.sqlbase import ALREADY, Part, SqlSink
@@ -71,13 +72,22 @@ class AthenaSink:
         dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=False, supersedes=True
     )
 
+    #: the templates of ``table_format = "iceberg"`` (what sqlfluff lints sql/athena/ with)
+    templates_class = AthenaTemplates
+
+    def __new__(cls, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Any:
+        """``table_format = "iceberg"`` opens the SQL sink of sinks/athena_iceberg.py instead."""
+        if str(options.get("table_format", "hive")).lower() == "iceberg":
+            from sinks.athena_iceberg import AthenaIcebergSink
+
+            return AthenaIcebergSink(name, options, store, project_dir)
+        return super().__new__(cls)
+
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         self.name, self.options, self.store = name, options, store
         table_format = str(options.get("table_format", "hive")).lower()
-        if table_format == "iceberg":
-            raise ConfigError(f"sinks.{name}.table_format: iceberg is not implemented in this version yet; use hive")
         if table_format != "hive":
             raise ConfigError(f"sinks.{name}.table_format: expected hive or iceberg, not {table_format!r}")
         location = str(options.get("location", ""))

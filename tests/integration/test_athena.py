@@ -342,11 +342,11 @@ def test_same_inputs_same_prefix_and_old_prefixes_are_listed_as_superseded(harne
     assert [k["Name"] for k in glue["PartitionKeys"]] == ["dt", "hour"]
 
 
-def test_iceberg_is_refused_until_implemented(harness: Harness, tmp_path: Path) -> None:
-    from manifests import ConfigError
+def test_iceberg_opens_the_sql_sink(harness: Harness, tmp_path: Path) -> None:
+    from sinks.athena_iceberg import AthenaIcebergSink  # tested in tests/integration/test_athena_iceberg.py
 
-    with pytest.raises(ConfigError, match="iceberg is not implemented"):
-        AthenaSink("ath", {"type": "athena", "location": "s3://x/", "table_format": "iceberg"}, harness.lake.store)
+    opened = AthenaSink("ath", {"type": "athena", "location": "s3://x/", "table_format": "iceberg"}, harness.lake.store)
+    assert isinstance(opened, AthenaIcebergSink)
 
 
 # -- status and backfill through this sink ----------------------------------------------

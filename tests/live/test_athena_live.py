@@ -8,7 +8,7 @@ Needs a bucket and the default AWS credentials allowed to use S3, Glue and Athen
 
 Everything is created under a random name (a Glue database, a prefix) and removed
 afterwards. Skipped, saying what is missing, otherwise. pyathena runs the queries (it
-waits for them to finish); the sink itself never needs it.
+waits for them to finish); the Hive path never needs it, the Iceberg path runs on it.
 """
 
 from __future__ import annotations
@@ -65,7 +65,8 @@ def write_batch(store: S3Store, root: str, name: str, rows: list[dict[str, Any]]
     return parse_manifest(data, manifest_url, version)
 
 
-def test_a_merge_is_queryable_in_athena_and_a_reload_changes_nothing(live: dict[str, Any]) -> None:
+@pytest.mark.parametrize("table_format", ["hive", "iceberg"])
+def test_a_merge_is_queryable_in_athena_and_a_reload_changes_nothing(live: dict[str, Any], table_format: str) -> None:
     from sinks.athena import AthenaSink
 
     bucket = live["root"].removeprefix("s3://").split("/", 1)[0]
@@ -75,6 +76,10 @@ def test_a_merge_is_queryable_in_athena_and_a_reload_changes_nothing(live: dict[
         "url": f"awsathena+rest://@athena.{live['region']}.amazonaws.com:443/{live['database']}",
         "location": f"{live['root']}warehouse/",
         "region": live["region"],
+        "table_format": table_format,
+        # the Iceberg path runs its statements through pyathena (the Hive path ignores these)
+        "s3_staging_dir": f"{live['root']}athena-results/",
+        "work_group": os.environ.get("ATHENA_WORK_GROUP", "primary"),
     }
     target = Target(
         dataset="live.conversion",

@@ -1,0 +1,518 @@
+"""Athena over Iceberg tables: idempotent SQL statements, state in S3.
+
+``table_format = "iceberg"`` sinks run Athena SQL (through pyathena), every statement from
+``sql/athena/<step>.sql``. Athena commits each statement on its own, so a load is a
+sequence of statements each of which can be repeated without changing the result:
+
+    stage    write the unit's files as Parquet (pyarrow) under a staging prefix, every row
+             tagged with its manifest (``_loaders_manifest`` = url#version) and its
+             partition values, and create an external table over the prefix
+    lock     take the partitions' leases: conditional writes of their S3 state objects
+             (athena_state, as for Hive tables)
+    apply    per chunk of at most 100 partitions, one of
+               append   DELETE the rows of the pending manifests, then INSERT them
+               merge    MERGE INTO target USING (staging, latest order_by per key)
+               replace  DELETE the partitions, then INSERT them
+    record   conditional write of each partition's state: applied manifests, rows, lease off
+    clean    drop the staging table and its files
+
+A crash between apply and record leaves the manifests unrecorded, so the next load runs
+the same statements again: append deletes what the crashed load inserted before
+inserting it again, merge converges (latest wins) and replace refills the partition.
+See docs/sinks/athena.md. pyathena, boto3 and pyarrow are imported when first used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import itertools
+import logging
+import os
+import re
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sqlglot import exp
+
+from manifests import (
+    ConfigError,
+    LoaderError,
+    Manifest,
+    Partition,
+    SinkBusyError,
+    TerminalError,
+    TransientError,
+    UnsupportedError,
+)
+from manifests.store import ObjectStore
+from sinks.athena_state import Conflict, StateStore, Versioned, applied_of, new_doc
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged
+from sinks.templates import Templates, split_table
+
+log = logging.getLogger("loaders.athena")
+
+#: the hidden column naming the manifest version each row came from (url#version)
+MANIFEST_COLUMN = "_loaders_manifest"
+#: Athena writes at most 100 partitions per INSERT/MERGE statement
+MAX_PARTITIONS = 100
+#: the column types the DDL templates accept (generated from Arrow types, never user text)
+_TYPE = re.compile(r"[a-z][a-z0-9_]*(\([0-9, ]+\))?|(array|map|struct)<[^;'`\"]*>")
+#: Hive types Iceberg tables do not have
+_ICEBERG_TYPES = {"tinyint": "int", "smallint": "int"}
+
+
+class AthenaTemplates(Templates):
+    """Athena's templates: DDL (Hive syntax) quotes identifiers with backticks, DML (Trino)
+    with double quotes; ``ddl_ident``/``ddl_idents`` are the DDL ones, ``column_type``
+    lets through only a column type (they come from Arrow types, never from config)."""
+
+    def __init__(self, dialect: str, project_dir: str | os.PathLike[str] | None = None) -> None:
+        super().__init__(dialect, project_dir)
+        self.env.filters.update(ddl_ident=self.ddl_ident, ddl_idents=self.ddl_idents, column_type=self.column_type)
+
+    def ddl_ident(self, name: str | Sequence[str]) -> str:
+        parts = [name] if isinstance(name, str) else list(name)
+        if not parts or any(not isinstance(p, str) or not p or "\x00" in p for p in parts):
+            raise ValueError(f"invalid identifier {name!r}")
+        return ".".join(exp.to_identifier(p, quoted=True).sql(dialect="hive") for p in parts)
+
+    def ddl_idents(self, names: Sequence[str]) -> str:
+        return ", ".join(self.ddl_ident(n) for n in names)
+
+    @staticmethod
+    def column_type(name: str) -> str:
+        if not isinstance(name, str) or not _TYPE.fullmatch(name):
+            raise ValueError(f"invalid column type {name!r}")
+        return name
+
+
+def iceberg_type(arrow_type: Any) -> str:
+    """The Athena Iceberg column type for an Arrow type (Hive's, minus tinyint/smallint)."""
+    from sinks.athena_files import hive_type
+
+    name = hive_type(arrow_type)
+    return _ICEBERG_TYPES.get(name, name)
+
+
+class MemoryStates:
+    """StateStore's interface in memory, with the same compare-and-swap: what ``loaders
+    compile`` and the unit tests use instead of S3."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], Versioned] = {}
+        self._etags = itertools.count(1)
+
+    def read(self, dataset: str, partition: str) -> Versioned:
+        found = self.objects.get((dataset, partition))
+        return copy.deepcopy(found) if found else Versioned(new_doc(dataset, partition), None)
+
+    def write(self, state: Versioned) -> Versioned:
+        key = (state.doc["dataset"], state.doc["partition"])
+        current = self.objects.get(key)
+        if (current.etag if current else None) != state.etag:
+            raise Conflict(str(key))
+        written = Versioned(copy.deepcopy(state.doc), f'"{next(self._etags)}"')
+        self.objects[key] = written
+        return copy.deepcopy(written)
+
+    def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
+        for key in sorted(self.objects):
+            if dataset in (None, key[0]):
+                yield copy.deepcopy(self.objects[key].doc)
+
+
+class AthenaIcebergSink(SqlSink):
+    """Iceberg tables through Athena SQL (see module docstring)."""
+
+    capabilities = Capabilities(dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=True)
+    templates_class = AthenaTemplates
+
+    def __init__(
+        self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
+    ) -> None:
+        super().__init__(name, options, store, project_dir)
+        self.templates = AthenaTemplates("athena", f"{project_dir}/sql" if project_dir else None)
+        location = str(options.get("location", ""))
+        if not location.startswith("s3://"):
+            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
+        self.location = location.rstrip("/") + "/"
+        url = urlsplit(str(options.get("url", "")))
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        self.database = str(options.get("database") or url.path.strip("/") or "default").lower()
+        self.default_schema = self.database  # type: ignore[misc]
+        host = url.hostname or ""
+        self.region = options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None)
+        self.endpoint_url = options.get("endpoint_url") or getattr(store, "endpoint_url", None)
+        self.s3_staging_dir = options.get("s3_staging_dir") or query.get("s3_staging_dir")
+        self.work_group = options.get("work_group") or query.get("work_group")
+        self.state_prefix = str(options.get("state_prefix") or f"{self.location}_loaders/state/")
+        self.stage_prefix = f"{self.location}_loaders/stage/"
+        self.lease = timedelta(seconds=int(options.get("lease_seconds", 900)))
+        self.batch_rows = int(options.get("batch_rows", 65536))
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.clock = _now
+        #: a DB-API cursor; opened with pyathena on first use (tests put their own here)
+        self.cursor: Any = None
+        #: set by tests (and by recording) to keep the state in memory instead of S3
+        self.memory_states: MemoryStates | None = None
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    # -- connections ------------------------------------------------------------------------
+
+    def _client(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+            return self._clients[service]
+
+    @property
+    def s3(self) -> Any:
+        return self._client("s3")
+
+    @property
+    def states_store(self) -> StateStore | MemoryStates:
+        if self.memory_states is not None:
+            return self.memory_states
+        return StateStore(self.s3, self.state_prefix)
+
+    def _cursor(self) -> Any:
+        with self._lock:
+            if self.cursor is None:
+                from pyathena import connect
+
+                self.cursor = connect(
+                    s3_staging_dir=self.s3_staging_dir,
+                    work_group=self.work_group,
+                    region_name=self.region,
+                    schema_name=self.database,
+                ).cursor()
+            return self.cursor
+
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        cursor = self._cursor()
+        cursor.execute(sql)
+        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+
+    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        """As SqlSink's, except that a step rendering to nothing (Athena has no transactions,
+        so ``rollback`` is empty) is neither run nor recorded."""
+        if not self.render(step, **context):
+            return []
+        return super().execute(step, **context)
+
+    def _translate(self, exc: Exception, step: str) -> LoaderError:
+        text = str(exc)
+        if any(w in text for w in ("ThrottlingException", "TooManyRequests", "TOO_MANY_REQUESTS", "SlowDown")):
+            return TransientError(f"{self.name}: step {step}: Athena is throttling: {text}")
+        if "ICEBERG_COMMIT_ERROR" in text or "ConcurrentModification" in text:
+            return TransientError(f"{self.name}: step {step}: concurrent Iceberg commit: {text}")
+        return TerminalError(f"{self.name}: step {step} failed: {text}")
+
+    @contextlib.contextmanager
+    def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:
+        """SqlSink's recording, with the state in memory (each recording starts from none)."""
+        saved = self.memory_states
+        self.memory_states = MemoryStates()
+        try:
+            with super().recording(answer, clock) as kept:
+                yield kept
+        finally:
+            self.memory_states = saved
+
+    def close(self) -> None:
+        with self._lock:
+            cursor, self.cursor = self.cursor, None
+            self._clients.clear()
+        if cursor is not None:
+            with contextlib.suppress(Exception):
+                cursor.close()
+
+    # -- state: S3 objects, as for Hive tables -------------------------------------------------
+
+    def ensure_state(self) -> None:
+        """Nothing to create: the state objects are written on first change."""
+
+    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
+        return applied_of(self.states_store.read(dataset, partition.key).doc)
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        from sinks.athena import AthenaSink
+
+        return AthenaSink.snapshot(self, dataset, partitions)  # type: ignore[arg-type]
+
+    def states(self, dataset: str | None = None) -> list[PartitionState]:
+        from sinks.athena import AthenaSink
+
+        return AthenaSink.states(self, dataset)  # type: ignore[arg-type]
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        from sinks.athena import AthenaSink
+
+        AthenaSink.fail(self, dataset, partition, load_id, error)  # type: ignore[arg-type]
+
+    def _expired(self, lease: Mapping[str, Any]) -> bool:
+        return datetime.fromisoformat(lease["expires"]) <= datetime.now(UTC)
+
+    def _take(self, unit: LoadUnit) -> tuple[tuple[Manifest, ...], Versioned | None]:
+        """The manifests the partition still needs and its state with our lease (None and
+        no lease when there is nothing to do). A live lease of another loader is busy."""
+        target = unit.target
+        for _attempt in range(3):
+            state = self.states_store.read(target.dataset, unit.partition.key)
+            pending = self._pending(unit, applied_of(state.doc))
+            if not pending:
+                return (), None
+            lease = state.doc["lease"]
+            if lease and not self._expired(lease):
+                raise SinkBusyError(
+                    f"{target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
+                    f"until {lease['expires']}"
+                )
+            doc = copy.deepcopy(state.doc)
+            doc["token"] += 1
+            doc["lease"] = {
+                "owner": f"{self.owner}/{unit.load_id}",
+                "expires": (datetime.now(UTC) + self.lease).isoformat(),
+                "token": doc["token"],
+            }
+            # what is being applied; a loader that dies leaves it, and the next load simply
+            # runs the same (idempotent) statements again
+            doc["pending"] = {
+                "load_id": unit.load_id,
+                "token": doc["token"],
+                "manifests": [list(m.identity) for m in pending],
+            }
+            try:
+                return pending, self.states_store.write(Versioned(doc, state.etag))
+            except Conflict:
+                continue
+        raise TransientError(f"{target.dataset} {unit.partition.key}: concurrent loads kept changing the state; retry")
+
+    def _release(self, state: Versioned) -> None:
+        doc = copy.deepcopy(state.doc)
+        doc["lease"] = None
+        with contextlib.suppress(Exception):  # if this fails too, the lease expires on its own
+            self.states_store.write(Versioned(doc, state.etag))
+
+    def _committed(
+        self, doc: Mapping[str, Any], unit: LoadUnit, pending: Sequence[Manifest], rows: Mapping[Any, int]
+    ) -> dict[str, Any]:
+        urls = {m.url for m in pending}
+        if unit.target.strategy is Strategy.REPLACE:
+            kept: list[list[Any]] = []
+        else:
+            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
+        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
+        new = copy.deepcopy(dict(doc))
+        now = self.clock()
+        new.update(
+            status="loaded",
+            applied=applied,
+            rows=sum(int(a[2]) for a in applied),
+            last_error=None,
+            load_id=unit.load_id,
+            loaded_at=now if isinstance(now, str) else now.isoformat(),
+            lease=None,
+            pending=None,
+        )
+        return new
+
+    # -- the load ---------------------------------------------------------------------------------
+
+    def load(self, unit: LoadUnit) -> LoadResult:
+        return self.load_many([unit])[0]
+
+    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
+        if not units:
+            return []
+        target = units[0].target
+        if any(u.target != target for u in units) or len({u.partition for u in units}) != len(units):
+            raise ValueError("load_many takes one unit per partition of a single dataset")
+        if target.format not in self.capabilities.formats:
+            raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
+        leased: list[tuple[Part, Versioned]] = []
+        results: dict[Partition, LoadResult] = {}
+        try:
+            for unit in units:
+                pending, state = self._take(unit)
+                if state is None:
+                    results[unit.partition] = self._skipped(unit, ALREADY)
+                else:
+                    leased.append((Part(unit, pending), state))
+            if leased:
+                self.checkpoint("locked")
+                results.update(self._load_parts(leased))
+        except BaseException:
+            for _part, state in leased:
+                if state.doc["lease"]:
+                    self._release(state)
+            raise
+        return [results[u.partition] for u in units]
+
+    def _load_parts(self, leased: list[tuple[Part, Versioned]]) -> dict[Partition, LoadResult]:
+        parts = [p for p, _s in leased]
+        context = self._athena_context(parts)
+        existing = [str(r[0]) for r in self.execute("target_columns", **context)]
+        has_rows = any(p.entries for p in parts)
+        if has_rows and not existing:  # the staging table lives in the target's database
+            self.execute("create_schema", **context)
+        try:
+            staged = self._stage(parts, context) if has_rows else None
+        except LoaderError as exc:
+            raise self._blame(exc, parts) from exc
+        try:
+            rows = self._rows_per_manifest(parts, staged)
+            self.checkpoint("staged")
+            self._apply_chunks(parts, staged, existing, context, leased)
+            self.checkpoint("applied")
+            for index, (part, state) in enumerate(leased):
+                doc = self._committed(state.doc, part.unit, part.pending, rows)
+                try:
+                    leased[index] = (part, self.states_store.write(Versioned(doc, state.etag)))
+                except Conflict:
+                    raise TransientError(
+                        f"{part.unit.partition.key}: the lease expired and was taken over; the next load re-applies"
+                    ) from None
+            self.checkpoint("recorded")
+        finally:
+            if staged is not None:
+                self._clean(context)
+        return {p.unit.partition: self._result(p, rows) for p in parts}
+
+    def _athena_context(self, parts: Sequence[Part]) -> dict[str, Any]:
+        units = [p.unit for p in parts]
+        context = self._context(units)
+        table = split_table(units[0].target.table)
+        database = (table[-2] if len(table) > 1 else self.database).lower()
+        name = table[-1].lower()
+        context.update(
+            target=(database, name),
+            target_schema=database,
+            target_schema_path=(database,),
+            target_name=name,
+            target_location=f"{self.location}{name}/",
+            stage_table=(database, context["stage"]),
+            stage_location=f"{self.stage_prefix}{context['stage']}/",
+            partition_columns=list(units[0].target.partition_columns),
+            manifest_column=MANIFEST_COLUMN,
+            partition_keys=[u.partition.key for u in units],
+            partitions=[list(u.partition.items) for u in units],
+        )
+        return context
+
+    def _apply_chunks(
+        self,
+        parts: list[Part],
+        staged: Staged | None,
+        existing: list[str],
+        context: dict[str, Any],
+        leased: list[tuple[Part, Versioned]],
+    ) -> None:
+        strategy = parts[0].unit.target.strategy
+        if staged is None and not existing:
+            return  # nothing to insert, and no table to delete from
+        if staged is not None:
+            columns = [n for n, _t in staged.columns]
+            self._check_columns(parts, [c for c in columns if c != MANIFEST_COLUMN], existing)
+            context = {**context, "columns": columns, "typed_columns": [list(c) for c in staged.columns]}
+            if not existing:
+                self.execute("create_target", **context)
+        for start in range(0, len(parts), MAX_PARTITIONS):
+            chunk = parts[start : start + MAX_PARTITIONS]
+            self._still_ours(leased[start : start + MAX_PARTITIONS])
+            ctx = {
+                **context,
+                "partition_keys": [p.unit.partition.key for p in chunk],
+                "partitions": [list(p.unit.partition.items) for p in chunk],
+                "manifest_ids": [_manifest_id(m) for p in chunk for m in p.pending],
+            }
+            if strategy is Strategy.REPLACE:
+                self.execute("delete_partition", **ctx)
+                if staged is not None:
+                    self.execute("insert", dedupe=False, **ctx)
+            elif staged is None:
+                continue
+            elif strategy is Strategy.MERGE:
+                self.execute("merge" if existing else "insert", dedupe=True, **ctx)
+            else:
+                self.execute("delete_manifests", **ctx)
+                self.execute("insert", dedupe=False, **ctx)
+
+    def _still_ours(self, leased: Sequence[tuple[Part, Versioned]]) -> None:
+        """Fencing: run a chunk's statements only while its state is what our lease wrote."""
+        for part, state in leased:
+            if self.states_store.read(part.unit.target.dataset, part.unit.partition.key).etag != state.etag:
+                raise TransientError(f"{part.unit.partition.key}: the lease was taken over; statements not run")
+
+    # -- staging: Parquet under a prefix, an external table over it --------------------------
+
+    def _stage(self, parts: list[Part], context: dict[str, Any]) -> Staged:
+        if self._recording is not None:  # compile: the answers say what the files hold
+            answer = self._recording[1]
+            described = [(str(n), "string") for n, _t in answer("describe", context) if n != FILE_COLUMN]
+            fields = context["partition_columns"]
+            columns = [c for c in described if c[0] not in fields]
+            columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
+            counts = {str(p): int(n) for p, n in answer("staged_counts", context)}
+        else:
+            columns, counts = self._write_stage(parts, context)
+        self.execute("create_stage", typed_columns=[list(c) for c in columns], **context)
+        return Staged(tuple(columns), counts)
+
+    def _write_stage(self, parts: list[Part], context: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+        import pyarrow as pa
+
+        from sinks import athena_files as files_
+        from sinks.staging import file_batches, file_schema, unify, unit_files
+
+        fmt = parts[0].unit.target.format
+        files = unit_files(self.store, parts)
+        schema = unify([file_schema(self.store, f, fmt) for f in files], files).remove_metadata()
+        fields = [c.lower() for c in context["partition_columns"]]
+        for name in [f.name for f in schema if f.name.lower() in fields or f.name == MANIFEST_COLUMN]:
+            schema = schema.remove(schema.get_field_index(name))
+        extra = [*context["partition_columns"], MANIFEST_COLUMN]
+        full = pa.schema([*schema, *(pa.field(c, pa.string()) for c in extra)])
+        bucket, _, prefix = context["stage_location"].removeprefix("s3://").partition("/")
+        writer = files_.PartWriter(self.s3, bucket, prefix, full)
+        counts: dict[str, int] = {}
+        for file in files:
+            values = [v for _k, v in file.part.unit.partition.items] + [_manifest_id(file.manifest)]
+            counts[file.path] = 0
+            for batch in file_batches(self.store, file, fmt, self.batch_rows):
+                counts[file.path] += batch.num_rows
+                data = files_.conform(batch, schema)
+                constants = [pa.array([v] * batch.num_rows, pa.string()) for v in values]
+                writer.write(pa.RecordBatch.from_arrays([*data.columns, *constants], schema=full))
+        writer.close()
+        return [(f.name, iceberg_type(f.type)) for f in full], counts
+
+    def _clean(self, context: dict[str, Any]) -> None:
+        try:
+            self.execute("drop_stage", **context)
+            if self._recording is None:
+                from sinks.athena_files import data_keys
+
+                bucket, _, prefix = context["stage_location"].removeprefix("s3://").partition("/")
+                for key in data_keys(self.s3, bucket, prefix):
+                    self.s3.delete_object(Bucket=bucket, Key=key)
+        except Exception:
+            log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
+
+
+def _manifest_id(manifest: Manifest) -> str:
+    return f"{manifest.url}#{manifest.version}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat()
