@@ -31,6 +31,7 @@ from typing import Any
 from loaders.config import Config, DatasetConfig
 from loaders.runner import Runner
 from manifests import ConfigError, Entry, LoaderError, Manifest, Partition
+from manifests.store import open_object
 from sinks import REGISTRY
 from sinks.base import LoadUnit
 from sinks.sqlbase import FILE_COLUMN, Recorded, SqlSink, redact
@@ -220,9 +221,7 @@ def _columns_of(
 
 def _names(runner: Runner, url: str, fmt: str) -> list[str]:
     """Read only what names the columns: a Parquet footer, a header or first line."""
-    fs = runner.store.filesystem()
-    path = runner.store.engine_path(url)
-    with fs.open(path, "rb") if fs is not None else open(path, "rb") as fh:
+    with open_object(runner.store, url) as fh:
         if fmt == "parquet":
             import pyarrow.parquet as pq
 

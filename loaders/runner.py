@@ -237,9 +237,7 @@ class Runner:
 
         if self._registry is None:
             self._registry = SchemaRegistry(self.store)
-        converted, written = convert(manifest, fmt, self.store, self._registry)
-        staged += written
-        return converted
+        return convert(manifest, fmt, self.store, self._registry, staged)
 
     def run_units(self, sink_name: str, units: Sequence[LoadUnit]) -> list[Outcome]:
         """Hand units to a sink: all in one transaction where it can, else one by one.

@@ -21,23 +21,26 @@ from dataclasses import replace
 from typing import Any
 
 from manifests.avro import read_avro, read_wrapped
+from manifests.errors import RecordCountError
 from manifests.models import Entry, Manifest
 from manifests.schemas import SchemaRegistry, hex_form
+from manifests.store import ObjectStore, open_object
 
 AVRO_FORMATS = ("avro", "avro-wrapped")
 STAGING = "_loaders/staging/"
 
 
-def convert(manifest: Manifest, fmt: str, store: Any, registry: SchemaRegistry) -> tuple[Manifest, list[str]]:
-    """The manifest with its Avro entries replaced by Parquet copies; and those copies."""
+def convert(manifest: Manifest, fmt: str, store: ObjectStore, registry: SchemaRegistry, written: list[str]) -> Manifest:
+    """The manifest with its Avro entries replaced by Parquet copies. Each copy's URL is
+    added to ``written`` as soon as it exists, so the caller removes it even if a later
+    file of the manifest fails."""
     import pyarrow.parquet as pq
 
     folder = store.root + STAGING + hashlib.sha256(f"{manifest.url}#{manifest.version}".encode()).hexdigest()[:20]
     entries: list[Entry] = []
-    written: list[str] = []
     for index, entry in enumerate(manifest.entries):
         groups: dict[str, tuple[Any, str, int]] = {}  # name → (writer, temp path, rows)
-        with tempfile.TemporaryDirectory() as tmp, _open(store, entry.url) as fh:
+        with tempfile.TemporaryDirectory() as tmp, open_object(store, entry.url) as fh:
             batches = (
                 (("0", b) for b in read_avro(fh, entry.url))
                 if fmt == "avro"
@@ -54,6 +57,13 @@ def convert(manifest: Manifest, fmt: str, store: Any, registry: SchemaRegistry) 
             finally:
                 for writer, _path, _rows in groups.values():
                     writer.close()
+            total = sum(rows for _writer, _path, rows in groups.values())
+            if entry.record_count is not None and entry.record_count != total:
+                raise RecordCountError(
+                    f"record_count is {entry.record_count} but the file holds {total}",
+                    manifest=manifest.url,
+                    file=entry.url,
+                )
             for name, (_writer, path, rows) in sorted(groups.items()):
                 url = f"{folder}/{index:05d}-{name}.parquet"
                 with open(path, "rb") as data:
@@ -61,18 +71,4 @@ def convert(manifest: Manifest, fmt: str, store: Any, registry: SchemaRegistry) 
                 store.write(url, body)
                 written.append(url)
                 entries.append(Entry(url=url, mandatory=True, content_length=len(body), record_count=rows))
-        if entry.record_count is not None and entry.record_count != sum(g[2] for g in groups.values()):
-            from manifests.errors import RecordCountError
-
-            raise RecordCountError(
-                f"record_count is {entry.record_count} but the file holds {sum(g[2] for g in groups.values())}",
-                manifest=manifest.url,
-                file=entry.url,
-            )
-    return replace(manifest, entries=tuple(entries), format="parquet"), written
-
-
-def _open(store: Any, url: str) -> Any:
-    fs = store.filesystem()
-    path = store.engine_path(url)
-    return fs.open(path, "rb") if fs is not None else open(path, "rb")
+    return replace(manifest, entries=tuple(entries), format="parquet")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from manifests.errors import ConfigError, ForeignURLError, MissingFileError, TransientError
@@ -55,6 +55,14 @@ class ObjectStore(Protocol):
     def filesystem(self) -> fsspec.AbstractFileSystem | None:
         """An fsspec filesystem for engines that cannot reach the store by themselves."""
         ...
+
+
+def open_object(store: ObjectStore, url: str) -> IO[bytes]:
+    """A streaming reader of one object, for readers that take a file (pyarrow, fastavro):
+    through the store's filesystem on S3, a plain file locally; never the whole object."""
+    fs = store.filesystem()
+    path = store.engine_path(url)
+    return fs.open(path, "rb") if fs is not None else open(path, "rb")  # type: ignore[no-any-return]
 
 
 def open_store(root: str, endpoint_url: str | None = None, *, base_dir: str = ".") -> ObjectStore:

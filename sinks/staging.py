@@ -28,7 +28,7 @@ from manifests import (
     TransientError,
     UnsupportedError,
 )
-from manifests.store import ObjectStore
+from manifests.store import ObjectStore, open_object
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink
 
 if TYPE_CHECKING:
@@ -134,11 +134,6 @@ def read_error(exc: Exception, file: File) -> LoaderError:
     return TerminalError(f"cannot read the file: {exc}", **where)
 
 
-def _open(store: ObjectStore, path: str) -> Any:
-    fs = store.filesystem()
-    return fs.open(path, "rb") if fs is not None else open(path, "rb")
-
-
 def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
     """The file's columns: a Parquet footer, a CSV's first block, a JSON file read whole."""
     import pyarrow.csv as pacsv
@@ -146,7 +141,7 @@ def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
     import pyarrow.parquet as pq
 
     try:
-        with _open(store, file.path) as fh:
+        with open_object(store, file.entry.url) as fh:
             if fmt == "parquet":
                 return pq.read_schema(fh)
             if fmt == "csv":
@@ -163,7 +158,7 @@ def file_batches(store: ObjectStore, file: File, fmt: str, batch_rows: int) -> I
     import pyarrow.parquet as pq
 
     try:
-        with _open(store, file.path) as fh:
+        with open_object(store, file.entry.url) as fh:
             if fmt == "parquet":
                 # Read column chunks through a small buffer instead of whole row groups at
                 # once: a 6M-row file's decoding peaked at 117 MB of Arrow memory by default,

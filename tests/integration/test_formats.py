@@ -202,3 +202,21 @@ def test_csv_missing_a_key_column_and_json_of_a_wrong_type_are_refused_by_name(t
     assert outcome.error_class == "SchemaMismatchError", outcome.error
     assert "column event_ts: the table has BIGINT but the data has VARCHAR" in (outcome.error or "")
     assert [r[0] for r in table(json_project)] == [1, 2, 3]  # nothing of b2 loaded
+
+
+def test_copies_already_written_are_removed_when_a_later_file_fails(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro")
+    entries = []
+    for name, body, count in (("ok", avro_bytes(SCHEMA, ROWS), 3), ("short", avro_bytes(SCHEMA, ROWS[:1]), 2)):
+        data = f"data/ad_server/conversion/{PART}/{name}.avro"
+        (project.lake.root / data).parent.mkdir(parents=True, exist_ok=True)
+        (project.lake.root / data).write_bytes(body)
+        entries.append({"url": data, "mandatory": True, "meta": {"content_length": len(body), "record_count": count}})
+    key = project.lake.write_manifest(f"manifests/ad_server/conversion/{PART}/b1.json", {"entries": entries})
+    outcome = load(project, key)
+    assert outcome.error_class == "RecordCountError" and "short.avro" in (outcome.error or "")
+    staging = project.lake.root / "_loaders"
+    assert staging.exists() and not any(
+        p.is_file() for p in staging.rglob("*")
+    )  # the first copy was made, then removed
+    assert table(project) == []
