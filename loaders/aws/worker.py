@@ -120,9 +120,7 @@ class Worker:
         else:
             try:
                 outcomes = [o for request in message.requests for o in self._run(runner, request)]
-            except ConfigError as exc:  # e.g. a sink that cannot be opened: fix the config, then redrive
-                outcomes = [failure_outcome("-", None, None, exc)]
-            except LoaderError as exc:
+            except LoaderError as exc:  # a ConfigError too (a sink that cannot be opened): fix it, then redrive
                 outcomes = [failure_outcome("-", None, None, exc)]
             except Exception as exc:  # a bug: retry, and after maxReceiveCount SQS moves it to the DLQ
                 logger.exception("unexpected error")
