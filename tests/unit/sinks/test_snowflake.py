@@ -70,7 +70,7 @@ def test_the_url_becomes_connect_arguments_and_every_query_parameter_passes_thro
 
 
 @pytest.mark.parametrize(
-    "url", ["postgresql://u@h/db", "snowflake://u:p@acct/DB", "snowflake://u:p@acct/DB/S/X", "snowflake:///DB/S"]
+    "url", ["postgresql://u:p@h/db", "snowflake://u:p@acct/DB", "snowflake://u:p@acct/DB/S/X", "snowflake://u:p@/DB/S"]
 )
 def test_a_bad_url_is_a_config_error_that_hides_the_password(url: str) -> None:
     with pytest.raises(ConfigError) as caught:
@@ -246,6 +246,3 @@ def test_lock_waits_and_timeouts_are_transient_other_errors_terminal(message: st
     assert isinstance(sink()._translate(Exception(message), "merge_insert"), TransientError) is transient
 
 
-def test_the_password_never_reaches_a_statement() -> None:
-    kept = record(sink(), LoadUnit(TARGET, PARTITION, (manifest(1),), load_id="L7"), STATE)
-    assert kept and not any("p@ss" in r.sql or "p%40ss" in r.sql for r in kept)
