@@ -270,13 +270,6 @@ class PostgresSink(SqlSink):
     # -- staging ----------------------------------------------------------------------------
 
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
-        try:
-            return self._stage(parts, context)
-        except BaseException:
-            self._drop_stage(context)  # the load drops only a stage that was finished
-            raise
-
-    def _stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         files = unit_files(self.store, parts)
         described, schemas = describe(self, files, context, self.type_names)
         names = {name.lower() for name, _type in described}

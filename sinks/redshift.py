@@ -29,9 +29,9 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from manifests import ConfigError, LoaderError, Partition, TerminalError, TransientError, UnsupportedError
+from manifests import ConfigError, LoaderError, Partition, TerminalError, TransientError
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit
+from sinks.base import Capabilities
 from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
 from sinks.sqlbase import Part, SqlSink, Staged
 from sinks.staging import File, TypeNames, checked_type, describe, duplicate_keys, stage_table, unit_files
@@ -119,13 +119,6 @@ class RedshiftSink(SqlSink):
 
     # -- the load -------------------------------------------------------------------------
 
-    def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
-        if len(units) > 1:
-            raise UnsupportedError(
-                f"sink {self.name} loads one partition per transaction (capabilities.batch_partitions is off)"
-            )
-        return super().load_many(units)
-
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """As the base records a failure, in a transaction of its own: without ON CONFLICT the
         partition's row is added, if missing, under the state tables' lock, then updated."""
@@ -149,13 +142,6 @@ class RedshiftSink(SqlSink):
                 raise
 
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
-        try:
-            return self._stage(parts, context)
-        except BaseException:
-            self._drop_stage(context)  # the load drops only a stage that was finished
-            raise
-
-    def _stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         [part] = parts
         files = unit_files(self.store, parts)
         described, _schemas = describe(self, files, context, self.type_names)

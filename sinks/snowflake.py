@@ -211,7 +211,6 @@ class SnowflakeSink(SqlSink):
         if self._recording is not None or context["format"] not in self._formats:
             self.execute("file_format", **ctx)
             self._formats.update([context["format"]] if self._recording is None else [])
-        created = False
         try:
             described: dict[str, tuple[str, str]] = {}
             for files in _chunks(list(entries)):
@@ -221,13 +220,10 @@ class SnowflakeSink(SqlSink):
             fill = [k for k, _v in parts[0].unit.partition.items if k.upper() not in described]
             columns = (*described.values(), *((k, "VARCHAR") for k in fill))
             self.execute("create_stage", stage_columns=columns, **ctx)
-            created = True
             counts = self._copy(parts, fill, entries, ctx)
             self._prepare_target(parts, columns, context)
-        except BaseException as exc:
-            if created:  # the base drops staging only once staging has succeeded
-                self._drop_stage(context)
-            if isinstance(exc, LoaderError) and (blamed := _blame(exc, entries, owner)) is not exc:
+        except LoaderError as exc:
+            if (blamed := _blame(exc, entries, owner)) is not exc:
                 raise blamed from exc
             raise
         return Staged(columns=columns, rows_by_path=counts)

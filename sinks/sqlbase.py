@@ -221,6 +221,10 @@ class SqlSink:
         """Load several partitions of one dataset in one transaction (see Capabilities)."""
         if not units:
             return []
+        if len(units) > 1 and not self.capabilities.batch_partitions:
+            raise UnsupportedError(
+                f"sink {self.name} loads one partition per transaction (capabilities.batch_partitions is off)"
+            )
         target = units[0].target
         if any(u.target != target for u in units) or len({u.partition for u in units}) != len(units):
             raise ValueError("load_many takes one unit per partition of a single dataset")
@@ -261,11 +265,12 @@ class SqlSink:
             "partition_keys": [p.unit.partition.key for p in parts],
             "partitions": [list(p.unit.partition.items) for p in parts],
         }
+        staging = any(p.entries for p in parts)
         try:
-            staged = self.stage(parts, context) if any(p.entries for p in parts) else None
-        except LoaderError as exc:
-            raise self._blame(exc, parts) from exc
-        try:
+            try:
+                staged = self.stage(parts, context) if staging else None
+            except LoaderError as exc:
+                raise self._blame(exc, parts) from exc
             rows = self._rows_per_manifest(parts, staged)
             self.checkpoint("staged")
             self.execute("begin", **context)
@@ -285,7 +290,7 @@ class SqlSink:
                 self._rollback(context)
                 raise
         finally:
-            if staged is not None:
+            if staging:  # also after staging failed halfway: drop_stage is DROP … IF EXISTS
                 self._drop_stage(context)
         return [self._result(p, rows) for p in parts]
 
