@@ -26,7 +26,7 @@ from loaders.backfill import execute
 from loaders.config import load_config
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
-from manifests import ForeignURLError
+from manifests import ForeignURLError, LoaderError
 from manifests.store import S3Store
 from sinks import Strategy
 from sinks.snowflake import SnowflakeSink
@@ -183,6 +183,20 @@ def test_a_url_outside_the_stage_is_refused_and_nothing_is_loaded(harness: Harne
     finally:
         narrow.close()
     assert harness.read("SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'RAW'") == [(0,)]
+
+
+def test_a_copy_that_fails_halfway_leaves_no_staging_table(harness: Harness) -> None:
+    key = harness.lake.write({"dt": "2026-11-28", "hour": "08"}, "b1", conversions((1, 10)))
+    manifest = harness.lake.manifest(key)
+    harness.lake.corrupt(manifest.entries[0].url)  # same size: staging gets as far as COPY
+    sink = harness.open_sink()
+    try:
+        with pytest.raises(LoaderError):
+            sink.load(unit(target(Strategy.APPEND), {"dt": "2026-11-28", "hour": "08"}, [manifest]))
+    finally:
+        sink.close()
+    stages = "SELECT COUNT(*) FROM information_schema.tables WHERE table_name LIKE '%LOADERS_STAGE%'"
+    assert harness.read(stages) == [(0,)]
 
 
 # -- status and backfill through this sink ----------------------------------------------
