@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
 PART_ROWS = 1_000_000
 #: written last under a finished prefix; Hive and Athena ignore names starting with "_"
 MARKER = "_loaders.json"
+_FIELD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def hive_type(t: pa.DataType) -> str:
@@ -57,9 +59,11 @@ def hive_type(t: pa.DataType) -> str:
     if types.is_map(t):
         return f"map<{hive_type(t.key_type)},{hive_type(t.item_type)}>"
     if types.is_struct(t):
-        return (
-            "struct<" + ",".join(f"{t.field(i).name}:{hive_type(t.field(i).type)}" for i in range(t.num_fields)) + ">"
-        )
+        names = [t.field(i).name for i in range(t.num_fields)]
+        odd = [n for n in names if not _FIELD.fullmatch(n)]
+        if odd:  # they would go into the table's DDL as they are, unquoted
+            raise UnsupportedError(f"struct field name {odd[0]!r}: only letters, digits and _ are allowed in Athena")
+        return "struct<" + ",".join(f"{n}:{hive_type(t.field(i).type)}" for i, n in enumerate(names)) + ">"
     raise UnsupportedError(f"no Hive column type for Arrow type {t}")
 
 

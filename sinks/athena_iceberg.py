@@ -63,7 +63,9 @@ MANIFEST_COLUMN = "_loaders_manifest"
 #: Athena writes at most 100 partitions per INSERT/MERGE statement
 MAX_PARTITIONS = 100
 #: the column types the DDL templates accept (generated from Arrow types, never user text)
-_TYPE = re.compile(r"[a-z][a-z0-9_]*(\([0-9, ]+\))?|(array|map|struct)<[^;'`\"]*>")
+#: a Hive type as hive_type() writes it: no whitespace anywhere, so a nested type cannot
+#: smuggle in "name type" pairs (struct field names are checked where they are written)
+_TYPE = re.compile(r"[a-z][a-z0-9_]*(\([0-9,]+\))?|(array|map|struct)<[A-Za-z0-9_:,<>()]*>")
 #: Hive types Iceberg tables do not have
 _ICEBERG_TYPES = {"tinyint": "int", "smallint": "int"}
 

@@ -496,6 +496,17 @@ def test_ddl_quoting_and_column_types_admit_nothing_else() -> None:
     assert templates.ident(("raw", 'a"b')) == '"raw"."a""b"'
     for good in ("string", "decimal(20,0)", "array<struct<a:int,b:string>>", "map<string,bigint>"):
         assert templates.column_type(good) == good
-    for bad in ("string) LOCATION 's3://x/'", "int; DROP TABLE t", "string`", ""):
+    for bad in ("string) LOCATION 's3://x/'", "int; DROP TABLE t", "string`", "", "struct<a:int>, injected string"):
         with pytest.raises(ValueError):
             templates.column_type(bad)
+
+
+def test_struct_field_names_that_would_inject_ddl_are_refused() -> None:
+    import pyarrow as pa
+
+    from manifests import UnsupportedError
+    from sinks.athena_files import hive_type
+
+    assert hive_type(pa.struct([("a_1", pa.int32())])) == "struct<a_1:int>"
+    with pytest.raises(UnsupportedError, match="struct field name"):
+        hive_type(pa.struct([("a:int>, injected string, z array<int", pa.int32())]))
