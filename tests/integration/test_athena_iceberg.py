@@ -174,8 +174,8 @@ def test_append_statements_and_a_reload_is_skipped_without_statements(setup: Set
     state = sink.states_store.read("ad_server.conversion", Partition.of(P8).key).doc
     assert (state["status"], state["rows"], state["lease"], len(state["applied"])) == ("loaded", 3, None, 2)
     # the staging table and its files are gone
-    assert setup.duck.conn.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_loaders_stage%'")
-    assert setup.duck.conn.fetchone() == (0,)
+    stages = "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE '_loaders_stage%'"
+    assert setup.duck.conn.execute(stages).fetchone() == (0,)
     listed = setup.s3.list_objects_v2(Bucket=setup.bucket, Prefix="warehouse/_loaders/stage/").get("Contents", [])
     assert listed == []
 
@@ -366,7 +366,6 @@ def test_statements_write_at_most_100_partitions_each(setup: Setup, strategy: St
 
 def test_load_many_records_each_partition_and_skips_what_is_applied(setup: Setup) -> None:
     sink = setup.sink()
-    sink.memory_states = MemoryStates()
     units = _units(Strategy.APPEND, 3)
     replies = {
         "describe": [("conversion_id", "VARCHAR")],
