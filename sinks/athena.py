@@ -204,10 +204,7 @@ class AthenaSink:
                 continue
             for entry in old:
                 bucket, prefix = _split(entry["location"])
-                pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-                for page in pages:
-                    for obj in page.get("Contents", []):
-                        self.s3.delete_object(Bucket=bucket, Key=obj["Key"])
+                files_.delete_keys(self.s3, bucket, files_.all_keys(self.s3, bucket, prefix))
                 purged.append(entry["location"])
             self._forget_superseded(doc["dataset"], doc["partition"], {s["location"] for s in old})
         return purged

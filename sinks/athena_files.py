@@ -125,9 +125,23 @@ class PartWriter:
 
 def data_keys(client: Any, bucket: str, prefix: str) -> list[str]:
     """The data files under a prefix, as Athena sees them (no ``_``/``.`` names)."""
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    keys = [o["Key"] for page in pages for o in page.get("Contents", [])]
+    keys = all_keys(client, bucket, prefix)
     return sorted(k for k in keys if not k.rsplit("/", 1)[-1].startswith(("_", ".")))
+
+
+def all_keys(client: Any, bucket: str, prefix: str) -> list[str]:
+    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+
+
+def delete_keys(client: Any, bucket: str, keys: list[str]) -> None:
+    """Delete objects 1,000 per request, the most DeleteObjects takes (S3 API reference)."""
+    for start in range(0, len(keys), 1000):
+        chunk = [{"Key": k} for k in keys[start : start + 1000]]
+        answer = client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+        if answer.get("Errors"):
+            first = answer["Errors"][0]
+            raise TransientError(f"cannot delete s3://{bucket}/{first.get('Key')}: {first.get('Message')}")
 
 
 def read_marker(client: Any, bucket: str, prefix: str) -> dict[str, Any] | None:

@@ -503,11 +503,10 @@ class AthenaIcebergSink(SqlSink):
         try:
             self.execute("drop_stage", **context)
             if self._recording is None:
-                from sinks.athena_files import data_keys
+                from sinks.athena_files import data_keys, delete_keys
 
                 bucket, _, prefix = context["stage_location"].removeprefix("s3://").partition("/")
-                for key in data_keys(self.s3, bucket, prefix):
-                    self.s3.delete_object(Bucket=bucket, Key=key)
+                delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
         except Exception:
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
 
