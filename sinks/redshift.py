@@ -196,14 +196,14 @@ class RedshiftSink(SqlSink):
         """The failed COPY's error with its first rejected rows, naming the first bad file;
         None when Redshift recorded none (the COPY failed before reading a row)."""
         try:
-            rows = self.execute("load_errors", **context)
+            rows = self.execute("load_errors", limit=LOAD_ERROR_ROWS, **context)
         except LoaderError:
             return None  # the detail is a courtesy; the COPY's own error stands
         if not rows:
             return None
         detail = "; ".join(
             f"{str(path).strip()} line {line} column {str(column).strip()}: {str(reason).strip()}"
-            for line, path, column, reason in rows[:LOAD_ERROR_ROWS]
+            for line, path, column, reason in rows
         )
         first = str(rows[0][1]).strip()
         bad = next((f for f in files if first in (f.path, f.entry.url)), None)

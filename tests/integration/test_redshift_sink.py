@@ -22,7 +22,7 @@ from manifests import ConfigError, Manifest, TerminalError, TransientError, pars
 from manifests.check import check_files
 from manifests.store import ObjectStore, S3Store
 from sinks import Strategy, open_sink
-from sinks.redshift import RedshiftSink, driver_args
+from sinks.redshift import LOAD_ERROR_ROWS, RedshiftSink, driver_args
 from tests.integration.conformance import P8, target, unit
 from tests.lake import Lake
 
@@ -152,7 +152,8 @@ def test_the_error_detail_query_parses_as_redshift() -> None:
     import sqlglot
     from sqlfluff.core import FluffConfig, Linter
 
-    sql = RedshiftSink("r", {"url": URL, "iam_role": ROLE}, Lake(Path("/nonexistent")).store).render("load_errors")
+    sink = RedshiftSink("r", {"url": URL, "iam_role": ROLE}, Lake(Path("/nonexistent")).store)
+    sql = sink.render("load_errors", limit=LOAD_ERROR_ROWS)
     sqlglot.parse_one(sql, read="redshift")
     parsed = Linter(config=FluffConfig(overrides={"dialect": "redshift", "templater": "raw"})).parse_string(sql)
     assert parsed.tree is not None and not list(parsed.tree.recursive_crawl("unparsable"))
