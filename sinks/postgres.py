@@ -177,10 +177,15 @@ class PostgresSink(SqlSink):
     """
 
     capabilities = Capabilities(
-        dialect="postgres", concurrent_loads=True, batch_partitions=True, formats=("parquet", "csv", "jsonl")
+        dialect="postgres",
+        concurrent_loads=True,
+        batch_partitions=True,
+        formats=("parquet", "csv", "jsonl"),
+        adds_columns=True,
     )
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(text="TEXT", binary="BYTEA", json="JSONB", partition="TEXT")
+    text_type = type_names.text
     schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
 
     def __init__(

@@ -50,12 +50,17 @@ class RedshiftSink(SqlSink):
     """
 
     capabilities = Capabilities(
-        dialect="redshift", concurrent_loads=True, batch_partitions=False, formats=("parquet", "csv", "jsonl")
-    )
+        dialect="redshift",
+        concurrent_loads=True,
+        batch_partitions=False,
+        formats=("parquet", "csv", "jsonl"),
+        adds_columns=True,  # ADD COLUMN runs inside a transaction block, except on external tables:
+    )  # https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(
         text="VARCHAR(65535)", binary="VARBYTE(65535)", json="SUPER", partition="VARCHAR(256)", max_decimal_precision=38
     )
+    text_type = type_names.text
     schemes: ClassVar[tuple[str, ...]] = ("redshift+redshift_connector", "redshift")
     #: steps Redshift runs as several statements, in order
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {

@@ -38,6 +38,7 @@ from manifests import (
 )
 from manifests.store import ObjectStore
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.columntypes import fits
 from sinks.templates import Templates, split_table
 
 log = logging.getLogger("loaders.sql")
@@ -94,6 +95,8 @@ class SqlSink:
 
     capabilities: ClassVar[Capabilities]
     default_schema: ClassVar[str] = "public"
+    #: the type a new column gets when the data has only nulls in it (Arrow's null type)
+    text_type: ClassVar[str] = "VARCHAR"
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
@@ -381,8 +384,10 @@ class SqlSink:
                 self.execute("delete_partition", **context)
             return
         columns = [name for name, _type in staged.columns if name != FILE_COLUMN]
-        added = self._evolve(parts, staged.columns, existing, context) if existing else []
-        self._check_columns(parts, columns, [str(r[0]) for r in existing] + added)
+        known = [(str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in existing]
+        for name, kind in self._schema_changes(parts, staged.columns, known):
+            kind = self.text_type if kind.upper() == "NULL" else kind  # null in every row so far
+            self.execute("add_column", column=name, column_type=kind, **context)
         context = {**context, "columns": columns}
         if not existing:
             if context["target_schema_path"]:
@@ -400,54 +405,53 @@ class SqlSink:
         """Whether staging holds a key twice; a sink that can tell cheaply skips de-duplication."""
         return True
 
-    def _evolve(
+    def _schema_changes(
         self,
-        parts: list[Part],
-        staged: Sequence[tuple[str, str]],
-        existing: Sequence[tuple[Any, ...]],
-        context: dict[str, Any],
-    ) -> list[str]:
-        """Schema evolution, where the sink declares it: a column the data brings and the
-        table lacks is added (rows loaded before read null); a column whose new type does
-        not fit the table's safely is refused, naming both types. Returns the added names."""
-        if not self.capabilities.adds_columns:
-            return []
-        known = {str(r[0]).lower(): (str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in existing}
-        pending = [m for p in parts for m in p.pending]
-        where = pending[0].url if len(pending) == 1 else None
-        added = []
-        for name, kind in staged:
-            if name == FILE_COLUMN:
-                continue
-            old = known.get(name.lower(), "")
-            if name.lower() not in known:
-                self.execute("add_column", column=name, column_type=kind, **context)
-                added.append(name)
-            elif old and not fits(kind, old):
-                raise SchemaMismatchError(
-                    f"column {name}: the table has {old} but the data has {kind}, which does not fit safely",
-                    manifest=where,
-                )
-        return added
+        parts: Sequence[Part],
+        staged: Sequence[tuple[str, str | None]],
+        existing: Sequence[tuple[str, str | None]],
+    ) -> list[tuple[str, str]]:
+        """Check the staged columns (name, type) against the target's; the columns to add.
 
-    def _check_columns(self, parts: list[Part], staged: list[str], existing: list[str]) -> None:
+        The keys and ``order_by`` must be there. Once the target exists, a column it lacks
+        is added where the sink declares ``adds_columns`` (rows loaded before read null)
+        and refused otherwise; where it adds columns, a column whose new type does not fit
+        the table's safely (:func:`sinks.columntypes.fits`) is refused naming both types.
+        A type of None is unknown and not compared. Nothing is executed here."""
         target = parts[0].unit.target
         pending = [m for p in parts for m in p.pending]
         where = pending[0].url if len(pending) == 1 else None
-        lower = {c.lower() for c in staged}
-        needed = [*target.keys, *([target.order_by] if target.order_by else [])]
-        absent = [c for c in needed if c.lower() not in lower]
+        lower = {name.lower() for name, _type in staged}
+        absent = [c for c in (*target.keys, *([target.order_by] if target.order_by else [])) if c.lower() not in lower]
         if absent:
             raise SchemaMismatchError(
                 f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where
             )
-        if existing:
-            known = {c.lower() for c in existing}
-            extra = [c for c in staged if c.lower() not in known]
-            if extra:
+        if not existing:
+            return []
+        known = {name.lower(): kind for name, kind in existing}
+        adds = self.capabilities.adds_columns
+        new = [(name, kind) for name, kind in staged if name != FILE_COLUMN and name.lower() not in known]
+        if new and not adds:
+            raise SchemaMismatchError(
+                f"column(s) {', '.join(n for n, _t in new)} are not in table {target.table}", manifest=where
+            )
+        for name, kind in staged if adds else ():
+            old = known.get(name.lower())
+            if kind and old and not fits(kind, old, self.capabilities.dialect):
                 raise SchemaMismatchError(
-                    f"column(s) {', '.join(extra)} are not in table {target.table}", manifest=where
+                    f"column {name}: the table has {old.upper()} but the data has {kind.upper()},"
+                    " which does not fit safely",
+                    manifest=where,
                 )
+        untyped = [n for n, kind in new if not kind]
+        if untyped:
+            raise SchemaMismatchError(f"column(s) {', '.join(untyped)}: no type to add them with", manifest=where)
+        return [(name, kind) for name, kind in new if kind]
+
+    def _check_columns(self, parts: Sequence[Part], staged: Sequence[str], existing: Sequence[str]) -> None:
+        """:meth:`_schema_changes` for a caller that knows only the column names."""
+        self._schema_changes(parts, [(n, None) for n in staged], [(n, None) for n in existing])
 
     def _record(self, parts: list[Part], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
         if parts[0].unit.target.strategy is Strategy.REPLACE:
@@ -477,23 +481,6 @@ class SqlSink:
 
     def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
         return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
-
-
-_INTEGERS = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT")
-_SYNONYMS = {"INT": "INTEGER", "INT4": "INTEGER", "INT8": "BIGINT", "INT2": "SMALLINT", "TEXT": "VARCHAR",
-             "STRING": "VARCHAR", "FLOAT8": "DOUBLE", "DOUBLE PRECISION": "DOUBLE", "REAL": "FLOAT",
-             "FLOAT4": "FLOAT", "CHARACTER VARYING": "VARCHAR", "BOOL": "BOOLEAN"}  # fmt: skip
-
-
-def fits(new: str, old: str) -> bool:
-    """Whether values of type ``new`` go into a column of type ``old`` without loss:
-    the same type, a narrower integer, an integer or FLOAT into DOUBLE, anything into text."""
-    a, b = (_SYNONYMS.get(t.upper().strip(), t.upper().strip()) for t in (new, old))
-    if a == b or b == "VARCHAR":
-        return True
-    if a in _INTEGERS and b in _INTEGERS:
-        return _INTEGERS.index(a) <= _INTEGERS.index(b)
-    return b == "DOUBLE" and (a in _INTEGERS[:3] or a == "FLOAT")
 
 
 def _now() -> datetime:

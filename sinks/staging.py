@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 
 #: bytes a Parquet column chunk is read in (one range read each on S3)
 READ_BUFFER = 1 << 20
+#: the type of a column null in every row (Arrow's null type): it fits any target column;
+#: staged as the target's type, or as text when the target lacks the column
+UNTYPED = "NULL"
 #: what a column type may look like; types never come from input, this is a second fence
 _SQL_TYPE = re.compile(r"^[A-Z][A-Z ]*(\(\d+(, ?\d+)?\))?$")
 
@@ -70,7 +73,7 @@ def column_type(t: pa.DataType, names: TypeNames) -> str:
         (lambda x: types.is_float16(x) or types.is_float32(x), "REAL"),
         (types.is_float64, "DOUBLE PRECISION"),
         (lambda x: types.is_string(x) or types.is_large_string(x) or types.is_string_view(x), names.text),
-        (types.is_null, names.text),
+        (types.is_null, UNTYPED),
         (_is_binary, names.binary),
         (types.is_date, "DATE"),
         (types.is_time, "TIME"),
@@ -252,15 +255,20 @@ def stage_table(
     exists, the target's column of each name, whose type the stage then takes.
 
     The columns are checked against the target here, before anything is copied, as the
-    load checks them again under its lock. The look at the target runs outside the load's
+    load checks them again under its lock; a column the target lacks (schema evolution)
+    is staged with its mapped type and added to the target by the load. The look at the target runs outside the load's
     transaction (it only shapes the stage), hence the base class's ``execute``, which a
     sink may extend for the look it takes inside the transaction."""
-    existing = [str(r[0]) for r in SqlSink.execute(sink, "target_columns", **context)]
-    sink._check_columns(list(parts), [n for n, _t in columns], existing)
-    by_name = {name.lower(): name for name in existing}
+    existing = [
+        (str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None)
+        for r in SqlSink.execute(sink, "target_columns", **context)
+    ]
+    sink._schema_changes(list(parts), columns, existing)
+    by_name = {name.lower(): name for name, _kind in existing}
+    staged = [(name, checked_type(sink.text_type if kind == UNTYPED else kind)) for name, kind in columns]
     return {
         **context,
         "like_target": bool(existing),
-        "like_columns": [(name, by_name.get(name.lower(), name)) for name, _t in columns],
-        "stage_columns": [(name, checked_type(kind)) for name, kind in columns],
+        "like_columns": [(name, by_name.get(name.lower()), kind) for name, kind in staged],
+        "stage_columns": staged,
     }

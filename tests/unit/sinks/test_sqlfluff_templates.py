@@ -40,6 +40,7 @@ SWITCHES: dict[str, list[str | None]] = {
     "target": [SAMPLE, "('analytics', 'raw', 'conversions')"],
     "target_schema_path": [SAMPLE, "()"],
     "like_target": [SAMPLE, "False"],
+    "known": [SAMPLE, "None"],
     "serialize_json": [SAMPLE, "True"],
 }
 
