@@ -367,7 +367,8 @@ def superseded(
 
 @main.group()
 def schemas() -> None:
-    """The Avro schema registry in the store: <root>/schemas/<dataType>/<fingerprint>.json."""
+    """Writer schemas: the registry in the store (<root>/schemas/<dataType>/<fingerprint>.json)
+    and the fingerprints each table's load state recorded."""
 
 
 @schemas.command("publish")
@@ -392,6 +393,50 @@ def schemas_publish(data_type: str, schema_file: str, config_path: str | None) -
     store = open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
     url = SchemaRegistry(store).publish(data_type, schema)
     click.echo(f"{url}\t{hex_form(value)}\t{value}")
+
+
+@schemas.command("list")
+@click.option("--sink", "sink_name", metavar="NAME", help="Only this sink.")
+@click.option("--dataset", "dataset", metavar="NAME", help="Only this dataset.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def schemas_list(sink_name: str | None, dataset: str | None, as_json: bool, config_path: str | None) -> None:
+    """The writer schemas each table holds data of, from the load state: fingerprint,
+    and the partition and load that first brought it."""
+    from loaders.report import emit
+    from loaders.runner import Runner
+
+    config = load_config(config_path)
+    if dataset is not None and dataset not in config.datasets:
+        raise ConfigError(f"--dataset {dataset}: not configured in {config.source}")
+    runner = Runner(config, only_sink=sink_name)
+    rows = []
+    try:
+        for name in [sink_name] if sink_name else list(config.sinks):
+            sink: Any = runner.sink(name)
+            if not sink.capabilities.schema_history:
+                click.echo(f"sink {name}: does not record schema fingerprints", err=True)
+                continue
+            for seen in sink.schemas(dataset):
+                at = seen.first_loaded_at
+                rows.append(
+                    {
+                        "sink": name,
+                        "dataset": seen.dataset,
+                        "fingerprint": seen.fingerprint,
+                        "partition": seen.partition,
+                        "load_id": seen.load_id,
+                        "first_loaded_at": at.isoformat() if hasattr(at, "isoformat") else str(at),
+                    }
+                )
+    finally:
+        runner.close()
+    if as_json:
+        emit({"schemas": rows})
+        return
+    for r in rows:
+        click.echo(f"{r['sink']}\t{r['dataset']}\t{r['fingerprint']}\t{r['partition']}\t{r['first_loaded_at']}")
 
 
 @main.group()

@@ -34,7 +34,7 @@ from manifests import ConfigError, Entry, LoaderError, Manifest, Partition
 from manifests.store import open_object
 from sinks import REGISTRY
 from sinks.base import LoadUnit
-from sinks.sqlbase import FILE_COLUMN, Recorded, SqlSink, redact
+from sinks.sqlbase import FILE_COLUMN, STATE_TABLES, Recorded, SqlSink, redact
 from sinks.templates import SHIPPED
 
 LOAD_ID = "<load_id>"
@@ -130,7 +130,7 @@ def _answers(
     """The engine's side of a recorded load: state and target there or not, staging as
     the manifests describe it, duplicate keys assumed (so the de-duplicating MERGE shows)."""
     replies: dict[str, list[tuple[Any, ...]]] = {
-        "state_tables": [("partitions",), ("manifests",)] if exists else [],
+        "state_tables": [(t,) for t in STATE_TABLES] if exists else [],
         "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
         "staged_counts": list(counts),
         # COPY INTO's result: one row per file (file, status, rows_parsed, rows_loaded, ...)

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from manifests.errors import ManifestError, SchemaMismatchError
-from manifests.schemas import SchemaRegistry, hex_form
+from manifests.schemas import SchemaRegistry, fingerprint, hex_form
 
 BATCH_ROWS = 65_536
 WRAPPER_FIELDS = {"dataType", "schemaFingerprint", "data"}
@@ -73,23 +73,25 @@ def _arrow_type(kind: Any) -> Any:
     return pa.string()  # records, arrays, maps: carried as their JSON text
 
 
-def read_avro(fh: IO[bytes], file: str, batch_rows: int = BATCH_ROWS) -> Iterator[Any]:
-    """Record batches of a plain Avro container file."""
+def read_avro(fh: IO[bytes], file: str, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[int, Any]]:
+    """(fingerprint, record batch) pairs of a plain Avro container file: one writer
+    schema, the file header's, whose fingerprint every pair carries."""
     import fastavro
 
     try:
         reader = fastavro.reader(fh)
         schema = arrow_schema(reader.writer_schema)
+        value = fingerprint(reader.writer_schema)
         rows: list[dict[str, Any]] = []
         for record in reader:
             rows.append(record)
             if len(rows) >= batch_rows:
-                yield _batch(rows, schema, file)
+                yield value, _batch(rows, schema, file)
                 rows = []
     except (ValueError, EOFError, fastavro.read.SchemaResolutionError) as exc:
         raise ManifestError(f"not a readable Avro container file ({exc})", file=file) from None
     if rows:
-        yield _batch(rows, schema, file)
+        yield value, _batch(rows, schema, file)
 
 
 def read_wrapped(

@@ -5,7 +5,8 @@ offline; Snowflake and Redshift cannot read DataWrapper envelopes), so the runne
 converts a unit's Avro files to Parquet under ``<root>/_loaders/staging/`` before the
 load — the seed's AVRO → Parquet step — and removes them after. The converted manifest
 keeps the original's URL and version, so the load state records what the producer
-wrote, not our copy; its entries name the Parquet files, with their row counts.
+wrote, not our copy; its entries name the Parquet files, with their row counts, and its
+``schemas`` the fingerprints of the writer schemas found, which the load state records.
 
 Paths are derived from the manifest's identity, so a retry rewrites the same files.
 A wrapped file becomes one Parquet file per writer schema; ``union_by_name`` reading
@@ -38,16 +39,15 @@ def convert(manifest: Manifest, fmt: str, store: ObjectStore, registry: SchemaRe
 
     folder = store.root + STAGING + hashlib.sha256(f"{manifest.url}#{manifest.version}".encode()).hexdigest()[:20]
     entries: list[Entry] = []
+    found = set(manifest.schemas)  # the writer schemas' fingerprints
     for index, entry in enumerate(manifest.entries):
         groups: dict[str, tuple[Any, str, int]] = {}  # name → (writer, temp path, rows)
         with tempfile.TemporaryDirectory() as tmp, open_object(store, entry.url) as fh:
-            batches = (
-                (("0", b) for b in read_avro(fh, entry.url))
-                if fmt == "avro"
-                else ((hex_form(fp), b) for fp, b in read_wrapped(fh, entry.url, registry))
-            )
+            batches = read_avro(fh, entry.url) if fmt == "avro" else read_wrapped(fh, entry.url, registry)
             try:
-                for name, batch in batches:
+                for value, batch in batches:
+                    name = hex_form(value)
+                    found.add(name)
                     if name not in groups:
                         path = os.path.join(tmp, f"{name}.parquet")
                         groups[name] = (pq.ParquetWriter(path, batch.schema), path, 0)
@@ -71,4 +71,4 @@ def convert(manifest: Manifest, fmt: str, store: ObjectStore, registry: SchemaRe
                 store.write(url, body)
                 written.append(url)
                 entries.append(Entry(url=url, mandatory=True, content_length=len(body), record_count=rows))
-    return replace(manifest, entries=tuple(entries), format="parquet")
+    return replace(manifest, entries=tuple(entries), format="parquet", schemas=tuple(sorted(found)))

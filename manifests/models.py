@@ -66,6 +66,9 @@ class Manifest:
     partition: Partition | None = None
     format: str | None = None
     schema_fingerprint: str | None = None
+    #: the writer schemas of the data, as 16-hex-digit fingerprints: the manifest's
+    #: ``schema_fingerprint``, or those the Avro files named (set when they are converted)
+    schemas: tuple[str, ...] = field(default=(), compare=False)
     extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
 
     @property

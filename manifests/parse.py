@@ -13,6 +13,7 @@ from typing import Any
 
 from manifests.errors import ManifestError
 from manifests.models import FORMATS, Entry, Manifest, Partition
+from manifests.schemas import hex_form
 
 
 def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
@@ -42,7 +43,8 @@ def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
         dataset=_optional_str(doc, "dataset", url),
         partition=_partition(doc.get("partition"), url),
         format=_format(doc.get("format"), url),
-        schema_fingerprint=_fingerprint(doc.get("schema_fingerprint"), url),
+        schema_fingerprint=(declared := _fingerprint(doc.get("schema_fingerprint"), url)),
+        schemas=(_hex(declared),) if declared is not None else (),
         extra={k: v for k, v in doc.items() if k not in known},
     )
 
@@ -127,6 +129,17 @@ def _fingerprint(value: Any, url: str) -> str | None:
     if isinstance(value, bool) or not isinstance(value, str | int):
         raise ManifestError(f'"schema_fingerprint" must be a string or integer, got {value!r}', manifest=url)
     return str(value)
+
+
+def _hex(fingerprint: str) -> str:
+    """A declared fingerprint in the registry's 16-hex-digit form; a decimal (Avro's
+    signed long, as a DataWrapper carries it) is converted, anything else kept as written."""
+    if len(fingerprint) == 16 and all(c in "0123456789abcdefABCDEF" for c in fingerprint):
+        return fingerprint.lower()
+    try:
+        return hex_form(int(fingerprint))
+    except ValueError:
+        return fingerprint
 
 
 def _kind(value: Any) -> str:

@@ -8,7 +8,17 @@ from typing import Any
 
 from manifests import ConfigError
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Sink, Snapshot, Strategy, Target
+from sinks.base import (
+    Capabilities,
+    LoadResult,
+    LoadUnit,
+    PartitionState,
+    SchemaSeen,
+    Sink,
+    Snapshot,
+    Strategy,
+    Target,
+)
 
 #: sink type → "module:Class"; a module is imported only when a sink of its type is opened.
 REGISTRY: dict[str, str] = {
@@ -40,6 +50,7 @@ __all__ = [
     "LoadResult",
     "LoadUnit",
     "PartitionState",
+    "SchemaSeen",
     "Sink",
     "Snapshot",
     "Strategy",

@@ -48,6 +48,19 @@ class Capabilities:
     #: adds a column that newer data brings to the target table (``add_column``) and
     #: refuses a type change that does not fit safely; otherwise a new column is refused
     adds_columns: bool = False
+    #: records the writer-schema fingerprints of the data it loads (``schemas(dataset)``)
+    schema_history: bool = False
+
+
+@dataclass(frozen=True)
+class SchemaSeen:
+    """A writer schema a dataset's table holds data of, and the load that first brought it."""
+
+    dataset: str
+    fingerprint: str
+    partition: str
+    load_id: str
+    first_loaded_at: Any
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class DuckDBSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
+        schema_history=True,
     )
     default_schema = "main"
 

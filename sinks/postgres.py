@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from manifests import ConfigError, LoaderError, TerminalError, TransientError
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
-from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
 from sinks.staging import (
     File,
     TypeNames,
@@ -182,6 +182,7 @@ class PostgresSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
+        schema_history=True,
     )
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(text="TEXT", binary="BYTEA", json="JSONB", partition="TEXT")
@@ -259,12 +260,12 @@ class PostgresSink(SqlSink):
         at once on a new database would otherwise race on CREATE … IF NOT EXISTS."""
         if self._state_ready:
             return
-        if len(self.execute("state_tables")) < 2:
+        if len(self.execute("state_tables")) < len(STATE_TABLES):
             context: dict[str, Any] = {"load_id": "-"}
             self.execute("begin", **context)
             try:
                 self.execute("ddl_lock", **context)
-                for step in ("state_schema", "state_partitions", "state_manifests"):
+                for step in STATE_STEPS:
                     self.execute(step, **context)
                 self.execute("commit", **context)
             except BaseException:

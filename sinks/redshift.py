@@ -54,8 +54,11 @@ class RedshiftSink(SqlSink):
         concurrent_loads=True,
         batch_partitions=False,
         formats=("parquet", "csv", "jsonl"),
-        adds_columns=True,  # ADD COLUMN runs inside a transaction block, except on external tables:
-    )  # https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html
+        # ADD COLUMN runs inside a transaction block, except on external tables:
+        # https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html
+        adds_columns=True,
+        schema_history=True,
+    )
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(
         text="VARCHAR(65535)", binary="VARBYTE(65535)", json="SUPER", partition="VARCHAR(256)", max_decimal_precision=38

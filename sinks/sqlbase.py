@@ -37,13 +37,17 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.columntypes import fits
 from sinks.templates import Templates, split_table
 
 log = logging.getLogger("loaders.sql")
 
 FILE_COLUMN = "_loaders_file"
+#: the state tables' creation, in order (each CREATE … IF NOT EXISTS: a database that has
+#: some of them, from an older version, gets the rest)
+STATE_STEPS = ("state_schema", "state_partitions", "state_manifests", "state_schemas")
+STATE_TABLES = ("partitions", "manifests", "schemas")
 ALREADY = "already loaded: every manifest version is applied"
 _SECRET_WORDS = (
     r"password|secret|token|credentials?|aws_secret_(?:access_)?key|aws_key_id|aws_token|master_key|private_key"
@@ -106,7 +110,11 @@ class SqlSink:
         self.store = store
         self.templates = Templates(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
         schema = str(options.get("state_schema", "_loaders"))
-        self.state = {"partitions_table": (schema, "partitions"), "manifests_table": (schema, "manifests")}
+        self.state = {
+            "partitions_table": (schema, "partitions"),
+            "manifests_table": (schema, "manifests"),
+            "schemas_table": (schema, "schemas"),
+        }
         self.state_schema = schema
         self._state_ready = False
         self._recording: tuple[list[Recorded], Answer] | None = None
@@ -172,8 +180,8 @@ class SqlSink:
     def ensure_state(self) -> None:
         """Create the state tables once; a read first, because DDL costs a commit."""
         if not self._state_ready:
-            if len(self.execute("state_tables")) < 2:
-                for step in ("state_schema", "state_partitions", "state_manifests"):
+            if len(self.execute("state_tables")) < len(STATE_TABLES):
+                for step in STATE_STEPS:
                     self.execute(step)
             self._state_ready = True
 
@@ -214,6 +222,13 @@ class SqlSink:
             )
             for r in rows
         ]
+
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        """The writer-schema fingerprints each dataset's table holds data of, first seen first."""
+        with self.exclusive():
+            self.ensure_state()
+            rows = self.execute("schemas", dataset=dataset)
+        return [SchemaSeen(str(d), str(f), str(p), str(i), t) for d, f, p, i, t in rows]
 
     # -- the load transaction -----------------------------------------------------------
 
@@ -465,6 +480,12 @@ class SqlSink:
             for m in p.pending
         ]
         self.execute("record_manifests", manifests=manifests, **context)
+        first_seen: dict[str, str] = {}  # fingerprint → the first partition that has it
+        for p in parts:
+            for fingerprint in (f for m in p.pending for f in m.schemas):
+                first_seen.setdefault(fingerprint, p.unit.partition.key)
+        if first_seen:
+            self.execute("record_schemas", schemas=sorted(first_seen.items()), **context)
         self.execute("record_partition", **context)
 
     def _rollback(self, context: dict[str, Any]) -> None:

@@ -32,3 +32,31 @@ class TestDuckDBContract(SinkContract):
     @pytest.fixture
     def harness(self, tmp_path: Path) -> Harness:
         return duckdb_harness(tmp_path)
+
+
+def test_a_state_from_before_the_schemas_table_gets_it_and_keeps_the_rest(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from manifests import Partition
+    from sinks import Strategy
+    from tests.integration.conformance import P8, P9, rows, target, unit
+
+    h = duckdb_harness(tmp_path)
+    k1 = h.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    sink = h.open_sink()
+    try:
+        sink.load(unit(target(Strategy.APPEND), P8, [h.lake.manifest(k1)]))
+        sink.connection.execute('DROP TABLE "_loaders"."schemas"')  # as an older version left it
+    finally:
+        sink.close()
+    k2 = h.lake.write(P9, "b2", rows((2, 10, 1.0)))
+    sink = h.open_sink()
+    try:
+        loaded = sink.load(
+            unit(target(Strategy.APPEND), P9, [replace(h.lake.manifest(k2), schemas=("63dd24e7cc258f8a",))])
+        )
+        assert loaded.action == "loaded"
+        assert [s.fingerprint for s in sink.schemas()] == ["63dd24e7cc258f8a"]
+        assert sink.applied("ad_server.conversion", Partition.of(P8)) != set()  # the older state is kept
+    finally:
+        sink.close()

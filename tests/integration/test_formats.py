@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ import fastavro
 import pytest
 
 from loaders.runner import Runner
-from manifests.schemas import SchemaRegistry, fingerprint
+from manifests.schemas import SchemaRegistry, fingerprint, hex_form
 from tests.conformance_rows import conversions
 from tests.integration.project import Project
 
@@ -162,11 +164,21 @@ def test_a_newer_schema_adds_its_column_and_older_rows_read_null(tmp_path: Path)
     assert project.query("SELECT conversion_id, coupon FROM raw.conversions ORDER BY 1") == [
         (1, None), (2, "WINTER"), (3, None),
     ]  # fmt: skip
+    # the load state records both writer schemas, each with the load that first brought it
+    assert load(project, second).action == "skipped"
+    listed = subprocess.run(
+        [sys.executable, "-m", "loaders", "schemas", "list", "--json", "--config", str(project.config_path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seen = json.loads(listed.stdout)["schemas"]
+    assert sorted((s["sink"], s["dataset"], s["fingerprint"], s["partition"]) for s in seen) == sorted([
+        ("local", "ad_server.conversion", hex_form(fingerprint(SCHEMA)), PART),
+        ("local", "ad_server.conversion", hex_form(fingerprint(v2)), PART),
+    ])  # fmt: skip
+    assert seen[0]["load_id"] != seen[1]["load_id"]
 
 
 def test_schemas_publish_writes_the_schema_under_its_fingerprint(tmp_path: Path) -> None:
-    import subprocess
-    import sys
 
     project = project_of(tmp_path, "avro-wrapped")
     avsc = tmp_path / "conversion.avsc"

@@ -17,7 +17,7 @@ from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests import ObjectInfo
 from manifests.store import LocalStore
-from sinks.sqlbase import SqlSink
+from sinks.sqlbase import STATE_STEPS, SqlSink
 from tests.conformance_rows import conversions
 from tests.integration.project import Project
 
@@ -48,7 +48,7 @@ class Counted:
         monkeypatch.setattr(SqlSink, "execute", execute_counted)
 
     def data_statements(self) -> list[str]:
-        state = {"state_tables", "state_schema", "state_partitions", "state_manifests", "window_state", "applied"}
+        state = {"state_tables", *STATE_STEPS, "window_state", "applied"}
         return [s for s in self.steps if s not in state]
 
 

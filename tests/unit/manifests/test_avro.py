@@ -74,7 +74,9 @@ def wrapped(records: list[tuple[Any, dict[str, Any]]], fp: int | None = None) ->
 
 def test_a_plain_container_reads_in_bounded_batches() -> None:
     rows = [{"conversion_id": i, "event_ts": 10 * i} for i in range(5)]
-    batches = list(read_avro(container(V1, rows), "f.avro", batch_rows=2))
+    pairs = list(read_avro(container(V1, rows), "f.avro", batch_rows=2))
+    assert {value for value, _b in pairs} == {fingerprint(V1)}  # the header's writer schema
+    batches = [b for _value, b in pairs]
     assert [b.num_rows for b in batches] == [2, 2, 1]
     assert [r for b in batches for r in b.to_pylist()] == rows
     assert str(batches[0].schema.field("conversion_id").type) == "int64"

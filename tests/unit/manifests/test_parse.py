@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -239,3 +240,20 @@ def test_error_names_the_index_of_the_bad_entry() -> None:
 def test_partition_empty_value_is_refused() -> None:
     with pytest.raises(ManifestError):
         parse({"entries": [], "partition": {"dt": ""}})
+
+
+@pytest.mark.parametrize(
+    ("declared", "schemas"),
+    [
+        ("63DD24E7CC258F8A", ("63dd24e7cc258f8a",)),  # the registry's form, lower-cased
+        (7195948357588979594, ("63dd24e7cc258f8a",)),  # Avro's long, as a DataWrapper carries it
+        ("-6970731678124411036", ("9f42fc78a4d4f764",)),  # negative: the unsigned value's hex
+        ("v2-conversions", ("v2-conversions",)),  # a producer's own label, kept as written
+        (None, ()),
+    ],
+)
+def test_a_declared_schema_fingerprint_is_recorded_in_the_registrys_form(
+    declared: Any, schemas: tuple[str, ...]
+) -> None:
+    doc: dict[str, Any] = {"entries": []} | ({"schema_fingerprint": declared} if declared is not None else {})
+    assert parse(doc).schemas == schemas

@@ -2,4 +2,4 @@
 -- step state_tables, template shipped sql/duckdb/state_tables.sql
 SELECT table_name
 FROM duckdb_tables()
-WHERE schema_name = '_loaders' AND table_name IN ('partitions', 'manifests')
+WHERE schema_name = '_loaders' AND table_name IN ('partitions', 'manifests', 'schemas')

@@ -2,4 +2,4 @@
 -- step state_tables, template shipped sql/default/state_tables.sql
 SELECT table_name
 FROM information_schema.tables
-WHERE table_schema = '_loaders' AND table_name IN ('partitions', 'manifests')
+WHERE table_schema = '_loaders' AND table_name IN ('partitions', 'manifests', 'schemas')

@@ -3,4 +3,4 @@
 -- A partition column the files do not carry, added after the COPY (which matches Parquet
 -- columns by position, so the stage could not have it before): every staged row takes
 -- the partition's value as the column's default.
-ALTER TABLE "_loaders_stage_loadid" ADD COLUMN "hour" VARCHAR(256) DEFAULT '00'
+ALTER TABLE "_loaders_stage_loadid" ADD COLUMN "dt" VARCHAR(256) DEFAULT '2026-01-01'
