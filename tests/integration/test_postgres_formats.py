@@ -15,7 +15,7 @@ from tests.integration.test_postgres_sink import Server, fixture_pg, fixture_pg_
 __all__ = ["fixture_pg", "fixture_pg_server"]
 
 
-@pytest.mark.parametrize("fmt", ["parquet", "csv", "avro", "avro-wrapped"])
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "avro", "avro-wrapped"])
 def test_every_format_loads_the_same_postgres_table(tmp_path: Path, pg: Server, fmt: str) -> None:
     project = PostgresProject(tmp_path, pg)
     text = project.config_path.read_text().replace('format = "parquet"', f'format = "{fmt}"')
