@@ -431,3 +431,43 @@ def test_memory_is_bounded_by_a_batch_not_the_file(tmp_path: Path, pg: Server) -
     finally:
         sink.close()
     assert 0 < peak[0] < table.nbytes / 2, (peak[0], table.nbytes)
+
+
+def test_two_loads_bringing_the_same_new_column_at_once_both_commit(tmp_path: Path, pg: Server) -> None:
+    """Both look at the target under their own partition's lock and find the column missing;
+    the second ALTER waits for the first to commit, then adds nothing (IF NOT EXISTS)
+    instead of failing with 'column already exists'."""
+    import threading
+
+    h = postgres_harness(tmp_path, pg)
+    load(h, Strategy.APPEND, P8, [h.lake.write(P8, "b0", rows((0, 10, 1.0)))])
+    parts = [{"dt": "2026-11-28", "hour": f"{i:02d}"} for i in (1, 2)]
+    keys = [
+        h.lake.write(p, "b1", [{"conversion_id": i, "event_ts": 10, "revenue": 1.0, "coupon": f"c{i}"}])
+        for i, p in zip((1, 2), parts, strict=True)
+    ]
+    both_locked = threading.Barrier(2, timeout=30)
+    errors: list[BaseException] = []
+
+    class Racing(PostgresSink):
+        def checkpoint(self, step: str) -> None:
+            if step == "locked":  # neither has looked at the target's columns yet
+                both_locked.wait()
+
+    def work(i: int) -> None:
+        sink = Racing("pg", {"type": "postgres", "url": pg.url}, h.lake.store, str(tmp_path))
+        try:
+            sink.load(unit(target(Strategy.APPEND), parts[i], [h.lake.manifest(keys[i])]))
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            sink.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    got = pg.query(f"SELECT conversion_id, coupon FROM {TABLE} ORDER BY 1")
+    assert got == [(0, None), (1, "c1"), (2, "c2")]
