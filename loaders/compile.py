@@ -12,6 +12,9 @@ Written per sink and dataset, under ``DIR/<sink>/<dataset>/``:
                                 exist (the load that runs every day)
     first_load/NN_<step>.sql    the first load: state tables and target created, then filled
     status/NN_<step>.sql        what ``status``, ``sweep`` and a failed load run
+    schema_change/NN_<step>.sql what a load adds when its data brings a new column
+                                (``new_column``) and declares its writer schema: only
+                                the statements the daily load does not run
 
 The partition's real manifests are used when ``--partition`` is given and the store holds
 them (columns then come from the first data file); otherwise a sample manifest and sample
@@ -24,7 +27,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +43,9 @@ from sinks.templates import SHIPPED
 LOAD_ID = "<load_id>"
 NOW = "<now>"
 SAMPLE_VALUES = {"dt": "2026-01-01", "hour": "00"}
+#: what the schema_change/ recording's data brings: a new column and a declared schema
+NEW_COLUMN = "new_column"
+FINGERPRINT = "<fingerprint>"
 EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "avro": "avro", "avro-wrapped": "avro"}
 
 
@@ -101,18 +107,32 @@ def _compile_one(
     partition, manifests, columns = _inputs(runner, dataset, partition_arg, notes)
     unit = LoadUnit(target=dataset.target, partition=partition, manifests=tuple(manifests), load_id=LOAD_ID)
     counts = [(runner.store.engine_path(e.url), e.record_count or 0) for m in manifests for e in m.entries]
-    runs: list[tuple[str, Callable[[], object], bool]] = [
-        ("", lambda: sink.load(unit), True),
-        ("first_load", lambda: sink.load(unit), False),
-        ("status", lambda: _status(sink, dataset.name, partition), True),
+    # a later load whose data brings a column the target lacks and declares its writer
+    # schema: only the statements the daily load does not have are written
+    changed = LoadUnit(
+        target=dataset.target,
+        partition=partition,
+        manifests=tuple(replace(m, schemas=(FINGERPRINT,)) for m in manifests),
+        load_id=LOAD_ID,
+    )
+    runs: list[tuple[str, Callable[[], object], bool, list[tuple[str, str]]]] = [
+        ("", lambda: sink.load(unit), True, columns),
+        ("first_load", lambda: sink.load(unit), False, columns),
+        ("status", lambda: _status(sink, dataset.name, partition), True, columns),
+        ("schema_change", lambda: sink.load(changed), True, [*columns, (NEW_COLUMN, "VARCHAR")]),
     ]
     if folder.exists():
         shutil.rmtree(folder)
     written: list[Statement] = []
-    for sub, run, exists in runs:
-        answer = _answers(columns, dataset.partition, counts, exists)
+    daily: set[str] = set()
+    for sub, run, exists, staged in runs:
+        answer = _answers(staged, dataset.partition, counts, exists, target=columns)
         with sink.recording(answer, clock=lambda: NOW) as kept:
             run()
+        if not sub:
+            daily = {rec.step for rec in kept}
+        elif sub == "schema_change":
+            kept = [rec for rec in kept if rec.step not in daily]
         written += _write(sink, dataset.name, folder / sub if sub else folder, partition, kept)
     return written
 
@@ -125,20 +145,31 @@ def _status(sink: SqlSink, dataset: str, partition: Partition) -> None:
 
 
 def _answers(
-    columns: Sequence[tuple[str, str]], fields: Sequence[str], counts: Sequence[tuple[str, int]], exists: bool
+    columns: Sequence[tuple[str, str]],
+    fields: Sequence[str],
+    counts: Sequence[tuple[str, int]],
+    exists: bool,
+    target: Sequence[tuple[str, str]],
 ) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]:
-    """The engine's side of a recorded load: state and target there or not, staging as
-    the manifests describe it, duplicate keys assumed (so the de-duplicating MERGE shows)."""
+    """The engine's side of a recorded load: state and target (with ``target``'s columns)
+    there or not, staging finding ``columns``, duplicate keys assumed (so the
+    de-duplicating MERGE shows)."""
     replies: dict[str, list[tuple[Any, ...]]] = {
         "state_tables": [(t,) for t in STATE_TABLES] if exists else [],
         "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
         "staged_counts": list(counts),
         # COPY INTO's result: one row per file (file, status, rows_parsed, rows_loaded, ...)
         "copy": [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in counts],
-        "target_columns": [(n,) for n in dict.fromkeys([*(c for c, _t in columns), *fields])] if exists else [],
+        "target_columns": [(n,) for n in dict.fromkeys([*(c for c, _t in target), *fields])] if exists else [],
         "duplicate_keys": [(True,)],
     }
-    return lambda step, _context: replies.get(step, [])
+
+    def answer(step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        if step == "add_column":  # the target has it from now on, as the engine's would
+            replies["target_columns"] = [*replies["target_columns"], (context["column"],)]
+        return replies.get(step, [])
+
+    return answer
 
 
 def _write(sink: SqlSink, dataset: str, folder: Path, partition: Partition, kept: list[Recorded]) -> list[Statement]:

@@ -7,13 +7,15 @@ INSERT INTO {{ schemas_table|ident }} (dataset, fingerprint, partition_key, load
 SELECT s.dataset, s.fingerprint, s.partition_key, s.load_id, s.first_loaded_at
 FROM (
 {% for fingerprint, key in schemas %}
+{% if not loop.first %}
+    UNION ALL
+{% endif %}
     SELECT
         {{ dataset|lit }} AS dataset,
         {{ fingerprint|lit }} AS fingerprint,
         {{ key|lit }} AS partition_key,
         {{ load_id|lit }} AS load_id,
         CAST({{ now|lit }} AS TIMESTAMP) AS first_loaded_at
-    {{ "UNION ALL" if not loop.last }}
 {% endfor %}
 ) AS s
 WHERE NOT EXISTS (

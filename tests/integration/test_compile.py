@@ -43,8 +43,15 @@ def test_compile_writes_every_statement_in_order_without_touching_the_warehouse(
         "06_begin.sql", "07_lock.sql", "08_target_columns.sql", "09_duplicate_keys.sql", "10_merge.sql",
         "11_record_manifests.sql", "12_record_partition.sql", "13_commit.sql", "14_drop_stage.sql",
     ]  # fmt: skip
-    assert "local/ad_server.conversion/first_load/13_create_target.sql" in files
+    assert "local/ad_server.conversion/first_load/14_create_target.sql" in files
     assert "local/ad_server.conversion/status/02_window_state.sql" in files
+    # a load whose data brings a column and declares its schema: only what it adds
+    assert [n for n in files if "/schema_change/" in n and n.startswith("local/ad_server.conversion/")] == [
+        "local/ad_server.conversion/schema_change/01_add_column.sql",
+        "local/ad_server.conversion/schema_change/02_record_schemas.sql",
+    ]
+    added = files["local/ad_server.conversion/schema_change/01_add_column.sql"]
+    assert 'ALTER TABLE "raw"."conversions" ADD COLUMN IF NOT EXISTS "new_column"' in added
     merge = files["local/ad_server.conversion/10_merge.sql"]
     assert merge.startswith("-- loaders compile: sink local (duckdb), dataset ad_server.conversion")
     assert "template shipped sql/default/merge.sql" in merge and 'MERGE INTO "raw"."conversions"' in merge

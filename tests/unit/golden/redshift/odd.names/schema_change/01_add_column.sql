@@ -1,0 +1,3 @@
+-- loaders compile: sink redshift (redshift), dataset odd.names, partition dt=2026-01-01
+-- step add_column, template shipped sql/default/add_column.sql
+ALTER TABLE "select"."ta""ble; drop" ADD COLUMN "new_column" VARCHAR
