@@ -33,8 +33,14 @@ from loaders.config import load_config
 from loaders.runner import Runner
 from sinks.sqlbase import SqlSink
 
-SCHEMA = {"conversion_id": "BIGINT", "event_ts": "TIMESTAMP", "campaign_id": "BIGINT", "advertiser": "VARCHAR",
-          "booking_value": "DOUBLE", "currency": "VARCHAR"}
+SCHEMA = {
+    "conversion_id": "BIGINT",
+    "event_ts": "TIMESTAMP",
+    "campaign_id": "BIGINT",
+    "advertiser": "VARCHAR",
+    "booking_value": "DOUBLE",
+    "currency": "VARCHAR",
+}
 DDL = f"CREATE TABLE t ({', '.join(f'{c} {t}' for c, t in SCHEMA.items())})"
 #: Statements that only read or create the load state; every other step is a data statement.
 STATE_STEPS = frozenset({"applied", "states", "state_tables", "state_schema", "state_partitions", "state_manifests"})
@@ -68,7 +74,6 @@ class Bench:
         return path
 
 
-
 def generate(bench: Bench, n_files: int) -> None:
     """v1: unique conversion_ids; v2: the same ids, event_ts a minute newer, booking_value + 1."""
     store = bench.root / "store"
@@ -84,17 +89,20 @@ def generate(bench: Bench, n_files: int) -> None:
         start = datetime(2026, 11, 1) + timedelta(days=i // len(HOURS), hours=int(HOURS[i % len(HOURS)]))
         dt, hour = start.strftime("%Y-%m-%d"), start.strftime("%H")
         ts = np.datetime64(start, "us") + rng.integers(0, 3_600_000_000, n).astype("timedelta64[us]")
-        v1 = pa.table({
-            "conversion_id": rng.permutation(np.arange(offset, offset + n, dtype=np.int64)),
-            "event_ts": ts,
-            "campaign_id": rng.integers(1, 5_000, n, dtype=np.int64),
-            "advertiser": advertisers[rng.integers(0, len(advertisers), n)],
-            "booking_value": rng.gamma(2.0, 40.0, n).round(2),
-            "currency": currencies[rng.integers(0, len(currencies), n)],
-        })
+        v1 = pa.table(
+            {
+                "conversion_id": rng.permutation(np.arange(offset, offset + n, dtype=np.int64)),
+                "event_ts": ts,
+                "campaign_id": rng.integers(1, 5_000, n, dtype=np.int64),
+                "advertiser": advertisers[rng.integers(0, len(advertisers), n)],
+                "booking_value": rng.gamma(2.0, 40.0, n).round(2),
+                "currency": currencies[rng.integers(0, len(currencies), n)],
+            }
+        )
         offset += n
         v2 = v1.set_column(1, "event_ts", pa.array(ts + np.timedelta64(60, "s"))).set_column(
-            4, "booking_value", pa.array(v1["booking_value"].to_numpy() + 1.0))
+            4, "booking_value", pa.array(v1["booking_value"].to_numpy() + 1.0)
+        )
         for version, table, batches in (("v1", v1, ("append", "merge", "replace")), ("v2", v2, ("remerge",))):
             rel = f"data/{version}/dt={dt}/hour={hour}/part-00000.parquet"
             path = store / rel
@@ -128,11 +136,12 @@ def check(db: Path, table: str, rows: int, newer: list[str] | None = None) -> No
         if got is None or got[0] != rows:
             raise SystemExit(f"wrong result: {db}:{table} has {got} rows, expected {rows}")
         if newer:
-            same = conn.execute(f"SELECT count(*) FROM {table} AS t JOIN {reader(newer)} s USING (conversion_id) "
-                                "WHERE t.event_ts = s.event_ts").fetchone()
+            same = conn.execute(
+                f"SELECT count(*) FROM {table} AS t JOIN {reader(newer)} s USING (conversion_id) "
+                "WHERE t.event_ts = s.event_ts"
+            ).fetchone()
             if same is None or same[0] != rows:
                 raise SystemExit(f"wrong result: {db}:{table}: {same} of {rows} rows carry the newer event_ts")
-
 
 
 def reader(files: list[str]) -> str:
@@ -145,9 +154,7 @@ def same_table_reader(files: list[str]) -> str:
     """The files plus the partition columns loaders adds (dt, hour as text), written the
     fastest way we know in raw DuckDB: one scan, the values joined on by file name."""
     paths = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-    values = ", ".join(
-        f"('{f}', '{f.split('dt=')[1][:10]}', '{f.split('hour=')[1][:2]}')" for f in files
-    )
+    values = ", ".join(f"('{f}', '{f.split('dt=')[1][:10]}', '{f.split('hour=')[1][:2]}')" for f in files)
     return (
         f"(SELECT * EXCLUDE (f) FROM read_parquet([{paths}], hive_partitioning = false, filename = 'f') "
         f"JOIN (VALUES {values}) AS p(f, dt, hour) USING (f))"
@@ -198,7 +205,6 @@ def raw(bench: Bench) -> None:
     bench.record("raw MERGE into empty, same table", timed_sql(db, merge_sql(v1, True), SAME_DDL))
     bench.record("raw MERGE newer rows, same table", timed_sql(db, merge_sql(v2, True)))
     check(db, "t", bench.rows, newer=v2)
-
 
 
 @contextlib.contextmanager
@@ -256,7 +262,6 @@ def loaders(bench: Bench) -> None:
         bench.reload_steps[strategy] = {step: int(calls) for step, (calls, _s) in steps.items()}
 
 
-
 def dlt_merge(bench: Bench) -> None:
     os.environ.setdefault("RUNTIME__DLTHUB_TELEMETRY", "false")  # no network here
     os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")  # not one schema-hint warning per table
@@ -275,8 +280,12 @@ def dlt_merge(bench: Bench) -> None:
             yield pq.read_table(path)
 
     db = bench.db("dlt")
-    pipeline = dlt.pipeline(pipeline_name="bench", destination=dlt.destinations.duckdb(str(db)),
-                            dataset_name="bench", pipelines_dir=str(work / "pipelines"))
+    pipeline = dlt.pipeline(
+        pipeline_name="bench",
+        destination=dlt.destinations.duckdb(str(db)),
+        dataset_name="bench",
+        pipelines_dir=str(work / "pipelines"),
+    )
     for name in ("dlt merge into empty", "dlt unchanged re-run"):
         start = time.perf_counter()
         pipeline.run(conversion())
@@ -287,15 +296,30 @@ def dlt_merge(bench: Bench) -> None:
 FIGURES = (  # (figure, numerator, denominator or None for the value itself, comparison, target)
     # Like for like: raw SQL producing the same table as loaders (with the partition columns).
     ("loaders append / raw INSERT, same table", "loaders append", "raw INSERT, same table", "<=", 1.15),
-    ("loaders merge / raw MERGE, same table (empty)", "loaders merge into empty",
-     "raw MERGE into empty, same table", "<=", 1.3),
-    ("loaders merge / raw MERGE, same table (newer)", "loaders merge newer rows into loaded",
-     "raw MERGE newer rows, same table", "<=", 1.3),
+    (
+        "loaders merge / raw MERGE, same table (empty)",
+        "loaders merge into empty",
+        "raw MERGE into empty, same table",
+        "<=",
+        1.3,
+    ),
+    (
+        "loaders merge / raw MERGE, same table (newer)",
+        "loaders merge newer rows into loaded",
+        "raw MERGE newer rows, same table",
+        "<=",
+        1.3,
+    ),
     # Against raw SQL that loads the files' own columns only (two fewer text columns to write).
     ("loaders append / raw INSERT, file columns", "loaders append", "raw INSERT ... read_parquet", "<=", 1.15),
     ("loaders merge / raw MERGE, file cols (empty)", "loaders merge into empty", "raw MERGE into empty", "<=", 1.3),
-    ("loaders merge / raw MERGE, file cols (newer)", "loaders merge newer rows into loaded",
-     "raw MERGE newer rows into loaded", "<=", 1.3),
+    (
+        "loaders merge / raw MERGE, file cols (newer)",
+        "loaders merge newer rows into loaded",
+        "raw MERGE newer rows into loaded",
+        "<=",
+        1.3,
+    ),
     ("dlt merge / loaders merge (empty)", "dlt merge into empty", "loaders merge into empty", ">=", 3),
     *((f"unchanged reload seconds ({s})", f"loaders unchanged reload ({s})", None, "<=", 0.2) for s in STRATEGIES),
     *((f"unchanged reload data statements ({s})", f"data statements ({s})", None, "==", 0) for s in STRATEGIES),
@@ -332,24 +356,36 @@ def report(bench: Bench, repeat: int) -> None:
         steps, total = all_steps[median_run], runs[median_run]
         sql = sum(s for _c, s in steps.values())
         ordered = sorted(steps.items(), key=lambda kv: -kv[1][1])
-        breakdown[name] = {"seconds": total, "outside_sql": total - sql,
-                           "steps": {k: {"calls": int(c), "seconds": s} for k, (c, s) in ordered}}
+        breakdown[name] = {
+            "seconds": total,
+            "outside_sql": total - sql,
+            "steps": {k: {"calls": int(c), "seconds": s} for k, (c, s) in ordered},
+        }
         print(f"  {name}: {total:.3f} s = SQL {sql:.3f} s + outside SQL (manifests, Python) {total - sql:.3f} s")
         for step, (calls, seconds) in ordered:
             print(f"    {step:<18} {int(calls):4d} calls {seconds:8.3f} s {100 * seconds / total:5.1f} %")
-    doc = {"params": {"rows": bench.rows, "files": len(bench.files["v1"]), "repeat": repeat},
-           "environment": versions(), "figures": rows, "unchanged_reload_statements": bench.reload_steps,
-           "measurements": {k: {"median": statistics.median(v), "runs": v} for k, v in bench.runs.items()},
-           "loaders_steps": breakdown}
+    doc = {
+        "params": {"rows": bench.rows, "files": len(bench.files["v1"]), "repeat": repeat},
+        "environment": versions(),
+        "figures": rows,
+        "unchanged_reload_statements": bench.reload_steps,
+        "measurements": {k: {"median": statistics.median(v), "runs": v} for k, v in bench.runs.items()},
+        "loaders_steps": breakdown,
+    }
     (bench.root / "results.json").write_text(json.dumps(doc, indent=2))
     print(f"\nwritten: {bench.root / 'results.json'}")
 
 
 def versions() -> dict[str, str]:
-    found = {"python": platform.python_version(), "duckdb": duckdb.__version__, "pyarrow": pa.__version__,
-             "cores": str(os.cpu_count())}
+    found = {
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "pyarrow": pa.__version__,
+        "cores": str(os.cpu_count()),
+    }
     with contextlib.suppress(ImportError):
         import dlt
+
         found["dlt"] = dlt.__version__
     return found
 
