@@ -1,11 +1,11 @@
 """Snowflake: COPY INTO from an external stage, then the shared load transaction.
 
 Staging happens before ``BEGIN`` because Snowflake commits an open transaction before
-any DDL (https://docs.snowflake.com/en/sql-reference/transactions): the staging table and,
-on a first load, the target table are created outside it, so the transaction itself holds
-only DML and stays atomic. Inside it, merge is a DELETE + INSERT rather than MERGE and the
-lock is an UPDATE of the state rows (Snowflake's DML lock) followed by an INSERT of the
-missing ones; both are plain DML that fakesnow can also run inside ``BEGIN``.
+any DDL (https://docs.snowflake.com/en/sql-reference/transactions): the staging table, the
+target on a first load and the columns new data brings are made outside it, so the
+transaction holds only DML and stays atomic. Inside it, merge is DELETE + INSERT, not
+MERGE, and the lock is an UPDATE of the state rows (Snowflake's DML lock) followed by an
+INSERT of the missing ones; both are plain DML that fakesnow can also run inside BEGIN.
 
 Identifiers are folded to upper case, then quoted: what users write unquoted in
 Snowflake (``raw.conversions``) names the tables loaders creates, and any name is still
@@ -93,7 +93,13 @@ def _redacted(url: str) -> str:
 
 
 class SnowflakeSink(SqlSink):
-    capabilities = Capabilities(dialect="snowflake", batch_partitions=True, formats=("parquet", "csv", "jsonl"))
+    capabilities = Capabilities(
+        dialect="snowflake",
+        batch_partitions=True,
+        formats=("parquet", "csv", "jsonl"),
+        adds_columns=True,
+        schema_history=True,
+    )
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
@@ -258,8 +264,14 @@ class SnowflakeSink(SqlSink):
     def _prepare_target(
         self, parts: Sequence[Part], columns: Sequence[tuple[str, str]], context: dict[str, Any]
     ) -> None:
-        """Create a missing target now, outside the transaction: Snowflake would commit the
-        open transaction before CREATE TABLE. What was found is reused inside it."""
+        """Create a missing target, or add the columns the files bring to it, now: Snowflake
+        commits an open transaction before CREATE or ALTER TABLE
+        (https://docs.snowflake.com/en/sql-reference/transactions), so inside the load
+        either would commit the lock and leave the rest in autocommit. Out here, every type
+        is checked before anything is altered; a crash after ADD COLUMN leaves a column null
+        in every row, harmless, which the retry finds and does not add again. The columns
+        are read again after adding: IF NOT EXISTS keeps the type a concurrent load gave
+        one, and that type must fit too. What was found is reused inside the transaction."""
         existing = self.execute("target_columns", **context)
         if not existing:
             names = [n for n, _t in columns]
@@ -268,6 +280,13 @@ class SnowflakeSink(SqlSink):
                 self.execute("create_schema", **context)
             self.execute("create_target", columns=names, **context)
             existing = [(n, t) for n, t in columns]
+        elif added := self._schema_changes(parts, columns, _typed(existing)):
+            for name, kind in added:
+                kind = self.text_type if kind.upper() == "NULL" else kind  # null in every row so far
+                self.execute("add_column", column=name, column_type=kind, **context)
+            existing = self.execute("target_columns", **context)
+            if missing := self._schema_changes(parts, columns, _typed(existing)):
+                raise TransientError(f"{self.name}: column(s) {', '.join(n for n, _t in missing)} not added; retry")
         self._target = ((context["load_id"], context["target"]), existing)
 
 
@@ -302,6 +321,11 @@ def _checked(kind: str) -> str:
     if not _TYPE.fullmatch(kind.strip().upper()):
         raise TerminalError(f"INFER_SCHEMA reported an unexpected column type {kind!r}")
     return kind.strip().upper()
+
+
+def _typed(rows: Sequence[Sequence[Any]]) -> list[tuple[str, str | None]]:
+    """target_columns rows as (name, type); a type not given is unknown."""
+    return [(str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in rows]
 
 
 def _chunks(names: Sequence[str]) -> Iterator[list[str]]:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +27,14 @@ from loaders.config import load_config
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests import ForeignURLError, LoaderError
+from manifests.schemas import SchemaRegistry
 from manifests.store import S3Store
 from sinks import Strategy
 from sinks.snowflake import SnowflakeSink
 from tests.conformance_rows import conversions
 from tests.integration.conformance import Harness, SinkContract, target, unit
+from tests.integration.test_formats import ROWS, avro_bytes, wrapped_bytes
+from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
 from tests.lake import Lake
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -199,6 +202,70 @@ def test_a_copy_that_fails_halfway_leaves_no_staging_table(harness: Harness) -> 
     assert harness.read(stages) == [(0,)]
 
 
+def test_a_new_column_is_added_before_begin_with_its_inferred_type_and_a_crash_there_converges(
+    harness: Harness,
+) -> None:
+    """ALTER TABLE commits an open transaction on Snowflake, so ADD COLUMN runs while
+    staging, before BEGIN. A crash after it leaves the new columns null in every row, data
+    and state unchanged; the retry finds them there, adds nothing and loads the batch."""
+    p8 = {"dt": "2026-11-28", "hour": "08"}
+    first = harness.lake.write(p8, "b1", conversions((1, 10)))
+    sink = harness.open_sink()
+    try:
+        assert sink.load(unit(target(Strategy.APPEND), p8, [harness.lake.manifest(first)])).rows == 1
+    finally:
+        sink.close()
+    newer = [{**conversions((2, 20))[0], "coupon": "WINTER", "units": 3, "seen_at": datetime(2026, 11, 28, 8, 30)}]
+    second = harness.lake.write(p8, "b2", newer)
+    batch = unit(target(Strategy.APPEND), p8, [harness.lake.manifest(first), harness.lake.manifest(second)])
+
+    def attempt(crash: bool) -> list[str]:
+        sent: list[str] = []
+        sink = harness.open_sink()
+        original = sink.render
+
+        def spy(step: str, **context: Any) -> str:
+            sent.append(step)
+            return original(step, **context)
+
+        def checkpoint(step: str) -> None:
+            if crash and step == "staged":
+                raise RuntimeError("the process dies before BEGIN")
+
+        sink.render = spy  # type: ignore[method-assign]
+        sink.checkpoint = checkpoint  # type: ignore[method-assign]
+        try:
+            sink.load(batch)
+        except RuntimeError:
+            assert crash
+        finally:
+            sink.close()
+        return sent
+
+    crashed = attempt(crash=True)
+    assert crashed.count("add_column") == 3 and "begin" not in crashed
+    assert crashed.index("copy") < crashed.index("add_column")  # types were checked, nothing refused
+    # seen_at IS NULL: fakesnow's server sends a NULL TIMESTAMP_NTZ to the connector as 1970-01-01
+    null_row = "SELECT conversion_id, coupon, units, seen_at IS NULL FROM raw.conversions ORDER BY 1"
+    assert harness.read(null_row) == [(1, None, None, True)]
+    retried = attempt(crash=False)
+    assert "add_column" not in retried and "begin" in retried  # found there: nothing added twice
+    columns = harness.read(
+        "SELECT column_name, data_type, numeric_precision, numeric_scale FROM information_schema.columns "
+        "WHERE table_schema = 'RAW' AND table_name = 'CONVERSIONS' AND column_name IN ('COUPON', 'UNITS', 'SEEN_AT') "
+        "ORDER BY ordinal_position"
+    )
+    assert columns == [
+        ("COUPON", "TEXT", None, None),
+        ("UNITS", "NUMBER", 38, 0),
+        ("SEEN_AT", "TIMESTAMP_NTZ", None, None),
+    ]
+    assert harness.read(null_row) == [(1, None, None, True), (2, "WINTER", 3, False)]
+    assert harness.read("SELECT seen_at FROM raw.conversions WHERE conversion_id = 2") == [
+        (datetime(2026, 11, 28, 8, 30),)
+    ]
+
+
 # -- status and backfill through this sink ----------------------------------------------
 
 DAY = "2026-11-27"
@@ -282,3 +349,47 @@ def test_the_cli_backfills_and_reports_status_through_snowflake(project: Path) -
     assert [(r["sink"], r["partition"], r["status"], r["rows"]) for r in rows] == [
         ("snowflake", f"dt={DAY}/hour=01", "loaded", 2)
     ]
+
+
+# -- the same rows in every format (as tests/integration/test_formats.py on DuckDB) ----------
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "avro", "avro-wrapped"])
+def test_the_same_rows_in_every_format_fakesnow_can_copy_load_the_same_table(
+    project: Path, warehouse: tuple[str, Any], fmt: str
+) -> None:
+    """Through the runner, as in production: Avro and wrapped Avro reach the sink as the
+    Parquet copies manifests/convert.py writes beside the data, under the stage, so
+    Snowflake loads them as Parquet. CSV and JSON lines are not run here: fakesnow 0.12.1's
+    COPY INTO matches columns by name (MATCH_BY_COLUMN_NAME) for Parquet only, and the test
+    server answers INFER_SCHEMA for Parquet only (docs/sinks/snowflake.md, fidelity)."""
+    project.write_text(project.read_text().replace('format = "parquet"', f'format = "{fmt}"'))
+    lake = lake_of(project)
+    if not fmt.startswith("avro"):
+        key = lake.write({"dt": "2026-11-28", "hour": "08"}, "b1", ROWS, fmt=fmt)
+    else:
+        wrapped = fmt == "avro-wrapped"
+        if wrapped:
+            SchemaRegistry(lake.store).publish("conversion", AVRO_SCHEMA)
+        body = wrapped_bytes(ROWS) if wrapped else avro_bytes(AVRO_SCHEMA, ROWS)
+        key = "manifests/ad_server/conversion/dt=2026-11-28/hour=08/b1.json"
+        data = "data/ad_server/conversion/dt=2026-11-28/hour=08/b1.avro"
+        lake.store.write(lake.store.resolve(data), body)
+        entry = {"url": data, "mandatory": True, "meta": {"content_length": len(body), "record_count": 3}}
+        lake.write_manifest(key, {"entries": [entry]})
+
+    def load() -> Any:
+        runner = Runner(load_config(str(project)))
+        try:
+            [outcome] = runner.load([key])
+        finally:
+            runner.close()
+        return outcome
+
+    outcome = load()
+    assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
+    with warehouse[1].cursor() as cursor:
+        cursor.execute("SELECT conversion_id, event_ts, revenue, dt, hour FROM raw.conversions ORDER BY 1")
+        assert [tuple(r) for r in cursor.fetchall()] == [(i, 10 * i, 2.5, "2026-11-28", "08") for i in (1, 2, 3)]
+    assert load().action == "skipped"  # the state holds the producer's manifest, not the copy
+    assert lake.store.list(lake.store.resolve("_loaders/")) == []  # the Parquet copies are removed

@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 
-from manifests import ConfigError, Entry, ForeignURLError, Manifest, Partition, TerminalError, TransientError
+from manifests import (
+    ConfigError,
+    Entry,
+    ForeignURLError,
+    Manifest,
+    Partition,
+    SchemaMismatchError,
+    TerminalError,
+    TransientError,
+)
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
 from sinks.snowflake import MAX_TAG, SnowflakeSink, connect_args, copy_error
@@ -54,7 +63,7 @@ def copied(context: dict[str, Any]) -> list[tuple[Any, ...]]:
     return [(f"s3://lake/{f}", "LOADED", 1, 1, 1, 0, None, None, None, None) for f in context["files"]]
 
 
-STATE = {"state_tables": [("PARTITIONS",), ("MANIFESTS",)], "copy": copied}
+STATE = {"state_tables": [("PARTITIONS",), ("MANIFESTS",), ("SCHEMAS",)], "copy": copied}
 
 
 # -- configuration --------------------------------------------------------------------
@@ -159,6 +168,67 @@ def test_identifiers_are_folded_to_upper_case_and_quoted() -> None:
     assert [r.step for r in kept].count("target_columns") == 1  # read while staging, reused inside
 
 
+# -- schema evolution ---------------------------------------------------------------
+
+TABLE = [("CONVERSION_ID", "NUMBER(38, 0)"), ("EVENT_TS", "NUMBER(38, 0)"), ("DT", "TEXT"), ("HOUR", "TEXT")]
+
+
+def evolving(files: list[tuple[str, str]], after: list[tuple[str, str]]) -> dict[str, Any]:
+    """Answers for a load into an existing table: INFER_SCHEMA reports ``files``; the table
+    has TABLE's columns, and ``after`` once ALTER TABLE has run."""
+    sent: list[str] = []
+
+    def columns(context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        sent.append("target_columns")
+        return list(after if "add_column" in sent else TABLE)
+
+    def add(context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        sent.append("add_column")
+        return []
+
+    return {**STATE, "describe": files, "target_columns": columns, "add_column": add}
+
+
+def test_a_new_column_is_added_before_begin_with_the_type_infer_schema_reported() -> None:
+    files = [("conversion_id", "NUMBER(38, 0)"), ("event_ts", "NUMBER(38, 0)"), ("coupon", "TEXT")]
+    files += [("seen_at", "TIMESTAMP_NTZ(9)")]
+    after = [*TABLE, ("COUPON", "VARCHAR(16777216)"), ("SEEN_AT", "TIMESTAMP_NTZ")]
+    kept = record(sink(), LoadUnit(TARGET, PARTITION, (manifest(1),), load_id="L7"), evolving(files, after))
+    steps = [r.step for r in kept]
+    adds = [r.sql for r in kept if r.step == "add_column"]
+    assert adds == [
+        'ALTER TABLE "RAW"."CONVERSIONS" ADD COLUMN IF NOT EXISTS "COUPON" VARCHAR',
+        'ALTER TABLE "RAW"."CONVERSIONS" ADD COLUMN IF NOT EXISTS "SEEN_AT" TIMESTAMPNTZ(9)',
+    ]
+    # DDL commits an open transaction on Snowflake: after COPY, before BEGIN, then the
+    # columns are read again (a concurrent load may have added one with its own type)
+    assert steps.index("copy") < steps.index("add_column") < steps.index("begin")
+    assert steps[steps.index("add_column") + 2] == "target_columns" and steps.count("target_columns") == 2
+
+
+def test_a_type_that_does_not_fit_is_refused_by_name_and_types_before_any_ddl() -> None:
+    files = [("conversion_id", "NUMBER(38, 0)"), ("event_ts", "TEXT"), ("coupon", "TEXT")]
+    answers = evolving(files, TABLE)
+    target = sink()
+
+    def answer(step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        found = answers.get(step, [])
+        return found(context) if callable(found) else found
+
+    refused = r"column event_ts: the table has NUMBER\(38, 0\) but the data has TEXT"
+    with pytest.raises(SchemaMismatchError, match=refused), target.recording(answer, str) as kept:
+        target.load(LoadUnit(TARGET, PARTITION, (manifest(1),), load_id="L8"))
+    steps = [r.step for r in kept]
+    assert "add_column" not in steps and "begin" not in steps and steps[-1] == "drop_stage"
+
+
+def test_a_column_a_concurrent_load_added_with_a_type_that_does_not_fit_is_refused() -> None:
+    files = [("conversion_id", "NUMBER(38, 0)"), ("event_ts", "NUMBER(38, 0)"), ("units", "REAL")]
+    answers = evolving(files, [*TABLE, ("UNITS", "NUMBER(38, 0)")])  # IF NOT EXISTS kept the other's type
+    with pytest.raises(SchemaMismatchError, match=r"column units: the table has NUMBER\(38, 0\) but the data has REAL"):
+        record(sink(), LoadUnit(TARGET, PARTITION, (manifest(1),), load_id="L9"), answers)
+
+
 # -- COPY errors ------------------------------------------------------------------------
 
 SNOWFLAKE_COPY_ERROR = """100038 (22018): Numeric value 'abc' is not recognized
@@ -244,5 +314,3 @@ def test_a_copy_result_row_that_did_not_load_is_a_terminal_error() -> None:
 def test_lock_waits_and_timeouts_are_transient_other_errors_terminal(message: str, transient: bool) -> None:
     assert sink()._translate(Exception(message), "merge_insert").transient is transient
     assert isinstance(sink()._translate(Exception(message), "merge_insert"), TransientError) is transient
-
-

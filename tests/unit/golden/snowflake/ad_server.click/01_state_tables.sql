@@ -2,4 +2,4 @@
 -- step state_tables, template shipped sql/snowflake/state_tables.sql
 SELECT table_name
 FROM information_schema.tables
-WHERE table_schema = '_LOADERS' AND table_name IN ('PARTITIONS', 'MANIFESTS')
+WHERE table_schema = '_LOADERS' AND table_name IN ('PARTITIONS', 'MANIFESTS', 'SCHEMAS')
