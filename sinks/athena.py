@@ -8,7 +8,9 @@ Athena cannot commit data and state together, so a load never changes data in pl
              a retry finds the prefix finished (its ``_loaders.json`` marker) and writes nothing
     lock     take the partition's lease: a conditional write of its state object that
              also records the intended switch (``pending``) and a new fencing token
-    apply    switch the Glue partition to the new prefix in one catalogue call
+    apply    append the data's new columns to the Glue table (UpdateTable, only when some
+             are missing: the table's columns always cover every partition's), then switch
+             the Glue partition to the new prefix in one catalogue call
              (BatchCreatePartition when new, UpdatePartition otherwise): readers see the
              old files or the new ones, never a mix
     record   a conditional write of the state: applied manifests, rows, location, lease off
@@ -48,11 +50,11 @@ from manifests import (
 )
 from manifests.store import ObjectStore
 from sinks import athena_files as files_
-from sinks.athena_glue import Table, partition_location, switch, table_columns
+from sinks.athena_glue import Table, evolve, partition_location, switch, table_columns
 from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_state import Conflict, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
-from sinks.sqlbase import ALREADY, Part, SqlSink
+from sinks.sqlbase import ALREADY, Part, SqlSink, schema_changes
 from sinks.templates import split_table
 
 
@@ -69,7 +71,12 @@ class AthenaSink:
     """Hive tables in Glue, loaded by partition switch; state in S3 (see module docstring)."""
 
     capabilities = Capabilities(
-        dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=False, supersedes=True
+        dialect="athena",
+        transactions=False,
+        concurrent_loads=True,
+        batch_partitions=False,
+        supersedes=True,
+        adds_columns=True,
     )
 
     #: the templates of ``table_format = "iceberg"`` (what sqlfluff lints sql/athena/ with)
@@ -261,7 +268,12 @@ class AthenaSink:
                 raise TransientError(
                     f"{unit.partition.key}: the lease was taken over before the switch; nothing switched"
                 )
-            switch(self.glue, table, unit.partition, unit.target.partition_columns, staged.columns, staged.location)
+            # the table gains the data's new columns before any partition shows them; a crash
+            # after this leaves columns that read NULL everywhere until the retry switches
+            columns, added = evolve(self.glue, table, unit.target.partition_columns, staged.columns)
+            if added:
+                self.checkpoint("evolved")
+            switch(self.glue, table, unit.partition, columns, staged.location)
             self.checkpoint("applied")
             doc = self._committed(state.doc, unit, pending, staged.rows, staged.location)
             try:
@@ -368,10 +380,13 @@ class AthenaSink:
     # -- stage: Parquet under a content-addressed prefix ------------------------------------
 
     def _stage(self, table: Table, unit: LoadUnit, pending: tuple[Any, ...], doc: Mapping[str, Any]) -> Staged:
-        from sinks.staging import file_batches, file_schema, unify, unit_files
+        from sinks.staging import file_batches, unit_files
 
         target = unit.target
         base = doc["location"] if target.strategy is not Strategy.REPLACE else None
+        existing = table_columns(self.glue, table)
+        files = unit_files(self.store, [Part(unit, pending)])
+        schema = self._schema(unit, pending, files, existing)
         inputs = {
             "table": [table.database, table.name],
             "partition": unit.partition.key,
@@ -380,30 +395,22 @@ class AthenaSink:
             "order_by": target.order_by,
             "base": base,
             "manifests": [list(m.identity) for m in pending],
+            # the types the files are written in follow the table's: another prefix if they changed
+            "columns": [[f.name, files_.hive_type(f.type)] for f in schema] if schema is not None else None,
         }
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
         location = f"{table.location}{unit.partition.key}/{digest}/"
         bucket, prefix = _split(location)
         marker = files_.read_marker(self.s3, bucket, prefix)
-        existing = table_columns(self.glue, table)
         if marker is not None:  # a retry of the same inputs: the prefix is finished already
             rows = {(u, v): int(n) for u, v, n in marker["rows"]}
             return Staged(location, tuple((c, t) for c, t in marker["columns"]), rows)
-        files = unit_files(self.store, [Part(unit, pending)])
-        schemas = [file_schema(self.store, f, target.format) for f in files]
-        drop = {c.lower() for c in target.partition_columns}
-        schema = unify(schemas, files) if schemas else None
-        if schema is not None:
-            schema = schema.remove_metadata()
-            for name in [f.name for f in schema if f.name.lower() in drop]:
-                schema = schema.remove(schema.get_field_index(name))
-        self._check_columns(unit, pending, [f.name for f in schema] if schema else [], existing)
-        columns = tuple((f.name, files_.hive_type(f.type)) for f in schema) if schema else ()
+        columns = tuple((f.name, files_.hive_type(f.type)) for f in schema) if schema is not None else ()
         per_file: dict[str, int] = {}
         if target.strategy is Strategy.MERGE and schema is not None:
             columns = self._merge(unit, files, schema, base, bucket, prefix, per_file)
         elif schema is not None:
-            first = self._copy_current(base, bucket, prefix) if base else 0
+            first = files_.copy_current(self.s3, base, bucket, prefix) if base else 0
             writer = files_.PartWriter(self.s3, bucket, prefix, schema, first)
             for file in files:
                 per_file[file.path] = 0
@@ -412,7 +419,7 @@ class AthenaSink:
                     writer.write(files_.conform(batch, schema))
             writer.close()
         elif base:
-            self._copy_current(base, bucket, prefix)
+            files_.copy_current(self.s3, base, bucket, prefix)
         if not columns and existing:
             columns = tuple(existing)
         rows = self._rows(pending, per_file)
@@ -420,6 +427,31 @@ class AthenaSink:
             self.s3, bucket, prefix, {"rows": [[*k, n] for k, n in rows.items()], "columns": [list(c) for c in columns]}
         )
         return Staged(location, columns, rows)
+
+    def _schema(
+        self, unit: LoadUnit, pending: tuple[Any, ...], files: Sequence[Any], existing: list[tuple[str, str]] | None
+    ) -> Any:
+        """The files' unified columns without the partition columns, checked against the
+        table as every sink checks them (keys present; a column the table has in a type
+        that fits it, :func:`sinks.columntypes.fits` in Athena's dialect; a new column
+        allowed: ``adds_columns``) and then in the table's types. None without files."""
+        import pyarrow as pa
+
+        from sinks.staging import file_schema, unify
+
+        schemas = [file_schema(self.store, f, unit.target.format) for f in files]
+        if not schemas:
+            return None
+        drop = {c.lower() for c in unit.target.partition_columns}
+        schema = unify(schemas, files).remove_metadata()
+        for name in [f.name for f in schema if f.name.lower() in drop]:
+            schema = schema.remove(schema.get_field_index(name))
+        staged = [(f.name, "NULL" if pa.types.is_null(f.type) else files_.hive_type(f.type)) for f in schema]
+        schema_changes(self.capabilities, [Part(unit, pending)], staged, existing or [])
+        try:
+            return files_.in_table_types(schema, existing or [])
+        except SchemaMismatchError as exc:
+            raise SchemaMismatchError(exc.reason, manifest=pending[0].url if len(pending) == 1 else None) from None
 
     def _merge(
         self,
@@ -455,15 +487,6 @@ class AthenaSink:
         writer.close()
         return tuple((f.name, files_.hive_type(f.type)) for f in merged.schema)
 
-    def _copy_current(self, base: str, bucket: str, prefix: str) -> int:
-        """Append keeps the partition's current files: copied server-side into the new prefix."""
-        base_bucket, base_prefix = _split(base)
-        keys = files_.data_keys(self.s3, base_bucket, base_prefix)
-        for number, key in enumerate(keys):
-            target = f"{prefix}part-{number:05d}.parquet"
-            self.s3.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": base_bucket, "Key": key})
-        return len(keys)
-
     def _rows(self, pending: tuple[Any, ...], per_file: Mapping[str, int]) -> dict[tuple[str, str], int]:
         rows: dict[tuple[str, str], int] = {}
         for manifest in pending:
@@ -479,25 +502,6 @@ class AthenaSink:
                 total += got
             rows[manifest.identity] = total
         return rows
-
-    @staticmethod
-    def _check_columns(
-        unit: LoadUnit, pending: tuple[Any, ...], staged: list[str], existing: list[tuple[str, str]] | None
-    ) -> None:
-        target = unit.target
-        where = pending[0].url if len(pending) == 1 else None
-        lower = {c.lower() for c in staged}
-        needed = [*target.keys, *([target.order_by] if target.order_by else [])]
-        absent = [c for c in needed if c.lower() not in lower]
-        if staged and absent:
-            raise SchemaMismatchError(f"the data has no column {', '.join(absent)} (keys/order_by)", manifest=where)
-        if existing:
-            known = {c.lower() for c, _t in existing}
-            extra = [c for c in staged if c.lower() not in known]
-            if extra:
-                raise SchemaMismatchError(
-                    f"column(s) {', '.join(extra)} are not in table {target.table}", manifest=where
-                )
 
     # -- the catalogue -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from manifests import TransientError, UnsupportedError
+from manifests import SchemaMismatchError, TransientError, UnsupportedError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -65,6 +65,16 @@ def hive_type(t: pa.DataType) -> str:
             raise UnsupportedError(f"struct field name {odd[0]!r}: only letters, digits and _ are allowed in Athena")
         return "struct<" + ",".join(f"{n}:{hive_type(t.field(i).type)}" for i, n in enumerate(names)) + ">"
     raise UnsupportedError(f"no Hive column type for Arrow type {t}")
+
+
+#: Hive types Iceberg tables do not have
+_ICEBERG_TYPES = {"tinyint": "int", "smallint": "int"}
+
+
+def iceberg_type(arrow_type: pa.DataType) -> str:
+    """The Athena Iceberg column type for an Arrow type (Hive's, minus tinyint/smallint)."""
+    name = hive_type(arrow_type)
+    return _ICEBERG_TYPES.get(name, name)
 
 
 def conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
@@ -121,6 +131,16 @@ class PartWriter:
             os.unlink(self._path)
         self.number += 1
         self._writer, self._rows = None, 0
+
+
+def copy_current(client: Any, base: str, bucket: str, prefix: str) -> int:
+    """Append keeps the partition's current files: copied server-side into the new prefix."""
+    base_bucket, _, base_prefix = base.removeprefix("s3://").partition("/")
+    keys = data_keys(client, base_bucket, base_prefix)
+    for number, key in enumerate(keys):
+        target = f"{prefix}part-{number:05d}.parquet"
+        client.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": base_bucket, "Key": key})
+    return len(keys)
 
 
 def data_keys(client: Any, bucket: str, prefix: str) -> list[str]:
@@ -189,3 +209,64 @@ def latest_per_key(table: pa.Table, keys: Sequence[str], order_by: str) -> pa.Ta
         [pa.array([True]), changed.combine_chunks() if hasattr(changed, "combine_chunks") else changed]
     )
     return ranked.filter(first).drop_columns(["__loaders_row"])
+
+
+#: Hive types back to the Arrow types this module writes them from (the simple ones)
+_ARROW = {
+    "boolean": "bool_",
+    "tinyint": "int8",
+    "smallint": "int16",
+    "int": "int32",
+    "integer": "int32",
+    "bigint": "int64",
+    "float": "float32",
+    "double": "float64",
+    "string": "string",
+    "binary": "binary",
+    "date": "date32",
+}
+_DECIMAL = re.compile(r"decimal\((\d+),\s*(\d+)\)")
+
+
+def arrow_type(hive: str) -> pa.DataType | None:
+    """The Arrow type that Parquet of Hive type ``hive`` is written in; None for a nested type."""
+    import pyarrow as pa
+
+    name = hive.strip().lower()
+    if name in _ARROW:
+        return getattr(pa, _ARROW[name])()
+    if name == "timestamp":
+        return pa.timestamp("us")
+    if name.startswith(("varchar", "char")):
+        return pa.string()
+    found = _DECIMAL.fullmatch(name)
+    return pa.decimal128(int(found[1]), int(found[2])) if found else None
+
+
+def in_table_types(schema: pa.Schema, existing: Sequence[tuple[str, str]]) -> pa.Schema:
+    """``schema`` with each column the table has in the table's type, so that every file of
+    the table holds a column in one type whatever the producer wrote (the caller checked
+    that the data's type fits: :func:`sinks.columntypes.fits`); a new column null in every
+    row becomes a string. A fitting change Arrow cannot cast (a struct into a string) is a
+    SchemaMismatchError naming the column and both types."""
+    import pyarrow as pa
+
+    known = {n.lower(): t for n, t in existing}
+    fields = []
+    for field in schema:
+        old = known.get(field.name.lower())
+        if old is None:
+            fields.append(field.with_type(pa.string()) if pa.types.is_null(field.type) else field)
+            continue
+        want = arrow_type(old) if hive_type(field.type) != old else field.type
+        try:
+            if want is None:
+                raise ValueError("no Arrow type")
+            pa.array([], field.type).cast(want)
+        except Exception:
+            raise SchemaMismatchError(
+                f"column {field.name}: the table has {old.upper()} but the data has {hive_type(field.type).upper()},"
+                " which Parquet files of this table cannot hold"
+            ) from None
+        fields.append(field.with_type(want))
+    return pa.schema(fields)

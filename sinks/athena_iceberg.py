@@ -9,6 +9,7 @@ sequence of statements each of which can be repeated without changing the result
              partition values, and create an external table over the prefix
     lock     take the partitions' leases: conditional writes of their S3 state objects
              (athena_state, as for Hive tables)
+    evolve   ALTER TABLE … ADD COLUMNS per column the data brings (commits on its own)
     apply    per chunk of at most 100 partitions, one of
                append   DELETE the rows of the pending manifests, then INSERT them
                merge    MERGE INTO target USING (staging, latest order_by per key)
@@ -26,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import itertools
 import logging
 import os
 import re
@@ -51,8 +51,9 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore
-from sinks.athena_state import Conflict, StateStore, Versioned, applied_of, new_doc
+from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.columntypes import parse
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged
 from sinks.templates import Templates, split_table
 
@@ -66,8 +67,6 @@ MAX_PARTITIONS = 100
 #: a Hive type as hive_type() writes it: no whitespace anywhere, so a nested type cannot
 #: smuggle in "name type" pairs (struct field names are checked where they are written)
 _TYPE = re.compile(r"[a-z][a-z0-9_]*(\([0-9,]+\))?|(array|map|struct)<[A-Za-z0-9_:,<>()]*>")
-#: Hive types Iceberg tables do not have
-_ICEBERG_TYPES = {"tinyint": "int", "smallint": "int"}
 
 
 class AthenaTemplates(Templates):
@@ -95,45 +94,12 @@ class AthenaTemplates(Templates):
         return name
 
 
-def iceberg_type(arrow_type: Any) -> str:
-    """The Athena Iceberg column type for an Arrow type (Hive's, minus tinyint/smallint)."""
-    from sinks.athena_files import hive_type
-
-    name = hive_type(arrow_type)
-    return _ICEBERG_TYPES.get(name, name)
-
-
-class MemoryStates:
-    """StateStore's interface in memory, with the same compare-and-swap: what ``loaders
-    compile`` and the unit tests use instead of S3."""
-
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], Versioned] = {}
-        self._etags = itertools.count(1)
-
-    def read(self, dataset: str, partition: str) -> Versioned:
-        found = self.objects.get((dataset, partition))
-        return copy.deepcopy(found) if found else Versioned(new_doc(dataset, partition), None)
-
-    def write(self, state: Versioned) -> Versioned:
-        key = (state.doc["dataset"], state.doc["partition"])
-        current = self.objects.get(key)
-        if (current.etag if current else None) != state.etag:
-            raise Conflict(str(key))
-        written = Versioned(copy.deepcopy(state.doc), f'"{next(self._etags)}"')
-        self.objects[key] = written
-        return copy.deepcopy(written)
-
-    def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
-        for key in sorted(self.objects):
-            if dataset in (None, key[0]):
-                yield copy.deepcopy(self.objects[key].doc)
-
-
 class AthenaIcebergSink(SqlSink):
     """Iceberg tables through Athena SQL (see module docstring)."""
 
-    capabilities = Capabilities(dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=True)
+    capabilities = Capabilities(
+        dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=True, adds_columns=True
+    )
     templates_class = AthenaTemplates
 
     def __init__(
@@ -364,7 +330,7 @@ class AthenaIcebergSink(SqlSink):
     def _load_parts(self, leased: list[tuple[Part, Versioned]]) -> dict[Partition, LoadResult]:
         parts = [p for p, _s in leased]
         context = self._athena_context(parts)
-        existing = [str(r[0]) for r in self.execute("target_columns", **context)]
+        existing = self._target_columns(context)
         has_rows = any(p.entries for p in parts)
         if has_rows and not existing:  # the staging table lives in the target's database
             self.execute("create_schema", **context)
@@ -416,7 +382,7 @@ class AthenaIcebergSink(SqlSink):
         self,
         parts: list[Part],
         staged: Staged | None,
-        existing: list[str],
+        existing: list[tuple[str, str | None]],
         context: dict[str, Any],
         leased: list[tuple[Part, Versioned]],
     ) -> None:
@@ -425,10 +391,15 @@ class AthenaIcebergSink(SqlSink):
             return  # nothing to insert, and no table to delete from
         if staged is not None:
             columns = [n for n, _t in staged.columns]
-            self._check_columns(parts, [c for c in columns if c != MANIFEST_COLUMN], existing)
+            data = [c for c in staged.columns if c[0] != MANIFEST_COLUMN]
+            new = self._schema_changes(parts, data, existing)
             context = {**context, "columns": columns, "typed_columns": [list(c) for c in staged.columns]}
             if not existing:
                 self.execute("create_target", **context)
+            for name, kind in new:
+                self._add_column(parts, name, kind, context)
+            if new:
+                self.checkpoint("evolved")
         for start in range(0, len(parts), MAX_PARTITIONS):
             chunk = parts[start : start + MAX_PARTITIONS]
             self._still_ours(leased[start : start + MAX_PARTITIONS])
@@ -449,6 +420,32 @@ class AthenaIcebergSink(SqlSink):
             else:
                 self.execute("delete_manifests", **ctx)
                 self.execute("insert", dedupe=False, **ctx)
+
+    def _target_columns(self, context: dict[str, Any]) -> list[tuple[str, str | None]]:
+        """The target's (name, type); a type sqlglot cannot read as Athena's is unknown (None)
+        and not compared."""
+        found = []
+        for row in self.execute("target_columns", **context):
+            kind = str(row[1]) if len(row) > 1 and row[1] is not None else None
+            try:
+                parse(kind or "", "athena")
+            except ValueError:
+                kind = None
+            found.append((str(row[0]), kind))
+        return found
+
+    def _add_column(self, parts: list[Part], name: str, kind: str, context: dict[str, Any]) -> None:
+        """``ALTER TABLE … ADD COLUMNS`` commits on its own, before any data statement: a
+        crash after it leaves a column that reads NULL, which the retry finds and keeps. A
+        loader of another partition may add the column first; Athena then refuses ours and
+        the column as it now is gets the check any existing column gets."""
+        try:
+            self.execute("add_column", column=name, column_type=kind, **context)
+        except LoaderError:
+            now = [c for c in self._target_columns(context) if c[0].lower() == name.lower()]
+            if not now:
+                raise
+            self._schema_changes(parts, [(name, kind)], now)
 
     def _still_ours(self, leased: Sequence[tuple[Part, Versioned]]) -> None:
         """Fencing: run a chunk's statements only while its state is what our lease wrote."""
@@ -475,6 +472,7 @@ class AthenaIcebergSink(SqlSink):
         import pyarrow as pa
 
         from sinks import athena_files as files_
+        from sinks.athena_files import iceberg_type
         from sinks.staging import file_batches, file_schema, unify, unit_files
 
         fmt = parts[0].unit.target.format

@@ -18,6 +18,8 @@ boto3 is imported by the caller's client only; nothing here imports it.
 
 from __future__ import annotations
 
+import copy
+import itertools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,3 +120,30 @@ def applied_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
 
 def _code(exc: Exception) -> str:
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+class MemoryStates:
+    """StateStore's interface in memory, with the same compare-and-swap: what ``loaders
+    compile`` and the unit tests use instead of S3."""
+
+    def __init__(self) -> None:
+        self.objects: dict[tuple[str, str], Versioned] = {}
+        self._etags = itertools.count(1)
+
+    def read(self, dataset: str, partition: str) -> Versioned:
+        found = self.objects.get((dataset, partition))
+        return copy.deepcopy(found) if found else Versioned(new_doc(dataset, partition), None)
+
+    def write(self, state: Versioned) -> Versioned:
+        key = (state.doc["dataset"], state.doc["partition"])
+        current = self.objects.get(key)
+        if (current.etag if current else None) != state.etag:
+            raise Conflict(str(key))
+        written = Versioned(copy.deepcopy(state.doc), f'"{next(self._etags)}"')
+        self.objects[key] = written
+        return copy.deepcopy(written)
+
+    def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
+        for key in sorted(self.objects):
+            if dataset in (None, key[0]):
+                yield copy.deepcopy(self.objects[key].doc)

@@ -426,43 +426,8 @@ class SqlSink:
         staged: Sequence[tuple[str, str | None]],
         existing: Sequence[tuple[str, str | None]],
     ) -> list[tuple[str, str]]:
-        """Check the staged columns (name, type) against the target's; the columns to add.
-
-        The keys and ``order_by`` must be there. Once the target exists, a column it lacks
-        is added where the sink declares ``adds_columns`` (rows loaded before read null)
-        and refused otherwise; where it adds columns, a column whose new type does not fit
-        the table's safely (:func:`sinks.columntypes.fits`) is refused naming both types.
-        A type of None is unknown and not compared. Nothing is executed here."""
-        target = parts[0].unit.target
-        pending = [m for p in parts for m in p.pending]
-        where = pending[0].url if len(pending) == 1 else None
-        lower = {name.lower() for name, _type in staged}
-        absent = [c for c in (*target.keys, *([target.order_by] if target.order_by else [])) if c.lower() not in lower]
-        if absent:
-            raise SchemaMismatchError(
-                f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where
-            )
-        if not existing:
-            return []
-        known = {name.lower(): kind for name, kind in existing}
-        adds = self.capabilities.adds_columns
-        new = [(name, kind) for name, kind in staged if name != FILE_COLUMN and name.lower() not in known]
-        if new and not adds:
-            raise SchemaMismatchError(
-                f"column(s) {', '.join(n for n, _t in new)} are not in table {target.table}", manifest=where
-            )
-        for name, kind in staged if adds else ():
-            old = known.get(name.lower())
-            if kind and old and not fits(kind, old, self.capabilities.dialect):
-                raise SchemaMismatchError(
-                    f"column {name}: the table has {old.upper()} but the data has {kind.upper()},"
-                    " which does not fit safely",
-                    manifest=where,
-                )
-        untyped = [n for n, kind in new if not kind]
-        if untyped:
-            raise SchemaMismatchError(f"column(s) {', '.join(untyped)}: no type to add them with", manifest=where)
-        return [(name, kind) for name, kind in new if kind]
+        """:func:`schema_changes` under this sink's capabilities."""
+        return schema_changes(self.capabilities, parts, staged, existing)
 
     def _check_columns(self, parts: Sequence[Part], staged: Sequence[str], existing: Sequence[str]) -> None:
         """:meth:`_schema_changes` for a caller that knows only the column names."""
@@ -506,6 +471,50 @@ class SqlSink:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def schema_changes(
+    capabilities: Capabilities,
+    parts: Sequence[Part],
+    staged: Sequence[tuple[str, str | None]],
+    existing: Sequence[tuple[str, str | None]],
+) -> list[tuple[str, str]]:
+    """Check the staged columns (name, type) against the target's; the columns to add.
+    Shared by every sink, SQL or not (the Athena Hive sink checks its Glue table with it).
+
+    The keys and ``order_by`` must be there. Once the target exists, a column it lacks
+    is added where the sink declares ``adds_columns`` (rows loaded before read null)
+    and refused otherwise; where it adds columns, a column whose new type does not fit
+    the table's safely (:func:`sinks.columntypes.fits`) is refused naming both types.
+    A type of None is unknown and not compared. Nothing is executed here."""
+    target = parts[0].unit.target
+    pending = [m for p in parts for m in p.pending]
+    where = pending[0].url if len(pending) == 1 else None
+    lower = {name.lower() for name, _type in staged}
+    absent = [c for c in (*target.keys, *([target.order_by] if target.order_by else [])) if c.lower() not in lower]
+    if absent:
+        raise SchemaMismatchError(f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where)
+    if not existing:
+        return []
+    known = {name.lower(): kind for name, kind in existing}
+    adds = capabilities.adds_columns
+    new = [(name, kind) for name, kind in staged if name != FILE_COLUMN and name.lower() not in known]
+    if new and not adds:
+        raise SchemaMismatchError(
+            f"column(s) {', '.join(n for n, _t in new)} are not in table {target.table}", manifest=where
+        )
+    for name, kind in staged if adds else ():
+        old = known.get(name.lower())
+        if kind and old and not fits(kind, old, capabilities.dialect):
+            raise SchemaMismatchError(
+                f"column {name}: the table has {old.upper()} but the data has {kind.upper()},"
+                " which does not fit safely",
+                manifest=where,
+            )
+    untyped = [n for n, kind in new if not kind]
+    if untyped:
+        raise SchemaMismatchError(f"column(s) {', '.join(untyped)}: no type to add them with", manifest=where)
+    return [(name, kind) for name, kind in new if kind]
 
 
 def redact(sql: str) -> str:

@@ -46,6 +46,9 @@ def read_hive(glue: Any, s3: Any, sql: str) -> list[tuple[Any, ...]]:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db["Name"]}"')
             for table in glue.get_tables(DatabaseName=db["Name"])["TableList"]:
                 keys = [k["Name"] for k in table["PartitionKeys"]]
+                # Athena shows the table's columns, read from each file by name (Parquet):
+                # a column a file lacks reads NULL, a column the table lacks is not there
+                names = [c["Name"] for c in table["StorageDescriptor"]["Columns"]]
                 parts = glue.get_partitions(DatabaseName=db["Name"], TableName=table["Name"])["Partitions"]
                 tables = []
                 for partition in parts:
@@ -55,7 +58,10 @@ def read_hive(glue: Any, s3: Any, sql: str) -> list[tuple[Any, ...]]:
                         if obj["Key"].rsplit("/", 1)[-1].startswith(("_", ".")):
                             continue
                         body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-                        data = pq.read_table(io.BytesIO(body))
+                        found = pq.read_table(io.BytesIO(body))
+                        data = pa.table(
+                            {n: found.column(n) if n in found.column_names else pa.nulls(found.num_rows) for n in names}
+                        )
                         for key, value in zip(keys, partition["Values"], strict=True):
                             data = data.append_column(key, pa.array([value] * data.num_rows, pa.string()))
                         tables.append(data)

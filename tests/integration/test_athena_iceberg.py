@@ -54,12 +54,26 @@ class DuckAthena:
             self.conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{tree.this.name}"')
             self.description, self._rows = None, []
             return
+        if isinstance(tree, exp.Alter) and any(isinstance(a, exp.Schema) for a in tree.args.get("actions", [])):
+            self._add_columns(tree)
+            return
         (statement,) = sqlglot.transpile(sql, read="athena", write="duckdb")
         got = self.conn.execute(statement)
         self.description = got.description
         self._rows = got.fetchall() if got.description else []
         if isinstance(tree, exp.Create) and tree.find(exp.ExternalProperty) is not None:
             self._fill_external(tree.this.this, tree.find(exp.LocationProperty).this.name)
+
+    def _add_columns(self, tree: Any) -> None:
+        """Athena's ``ALTER TABLE t ADD COLUMNS (c type, …)``: sqlglot writes it for DuckDB
+        as is, which DuckDB cannot parse; DuckDB adds one column per statement."""
+        from sqlglot import exp
+
+        for action in tree.args["actions"]:
+            for column in action.expressions:
+                add = exp.Alter(this=tree.this, kind="TABLE", actions=[column])
+                self.conn.execute(add.sql(dialect="duckdb"))
+        self.description, self._rows = None, []
 
     def _fill_external(self, table: Any, location: str) -> None:
         """What Athena reads through an external table: the Parquet files under LOCATION."""

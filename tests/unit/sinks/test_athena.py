@@ -78,3 +78,87 @@ def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None
 def test_bad_options_are_config_errors(extra: dict[str, str], message: str, tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=message):
         AthenaSink("ath", options(**extra), LocalStore(str(tmp_path)))
+
+
+# -- schema evolution: table types and the Glue update -----------------------------------
+
+
+def test_data_is_written_in_the_tables_types_and_a_new_null_column_as_string() -> None:
+    from sinks.athena_files import in_table_types
+
+    schema = pa.schema([("id", pa.int32()), ("ts", pa.timestamp("ms", "UTC")), ("new", pa.null()), ("d", pa.int64())])
+    table = [("id", "bigint"), ("ts", "timestamp"), ("d", "decimal(20,0)")]
+    got = in_table_types(schema, table)
+    assert [(f.name, f.type) for f in got] == [
+        ("id", pa.int64()),
+        ("ts", pa.timestamp("ms", "UTC")),  # the same Hive type: left as the producer wrote it
+        ("new", pa.string()),
+        ("d", pa.decimal128(20, 0)),
+    ]
+
+
+def test_a_fitting_change_arrow_cannot_write_is_refused_by_column_and_types() -> None:
+    from manifests import SchemaMismatchError
+    from sinks.athena_files import in_table_types
+
+    nested = pa.schema([("s", pa.struct([("a", pa.int32())]))])
+    with pytest.raises(SchemaMismatchError, match="column s: the table has STRING but the data has STRUCT<A:INT>"):
+        in_table_types(nested, [("s", "string")])
+
+
+class FakeGlue:
+    """GetTable/UpdateTable as Glue answers them, refusing a stale VersionId once."""
+
+    def __init__(self, conflicts: int) -> None:
+        self.conflicts = conflicts
+        self.version = 1
+        self.updates: list[dict[str, object]] = []
+        self.table = {
+            "Name": "conversions",
+            "DatabaseName": "raw",
+            "CreateTime": "2026-11-28",
+            "TableType": "EXTERNAL_TABLE",
+            "Parameters": {"classification": "parquet"},
+            "PartitionKeys": [{"Name": "dt", "Type": "string"}],
+            "StorageDescriptor": {"Columns": [{"Name": "id", "Type": "bigint"}], "Location": "s3://l/t/"},
+        }
+
+    def get_table(self, DatabaseName: str, Name: str) -> dict[str, object]:
+        return {"Table": {**self.table, "VersionId": str(self.version)}}
+
+    def update_table(self, DatabaseName: str, TableInput: dict[str, object], VersionId: str) -> None:
+        from botocore.exceptions import ClientError
+
+        if self.conflicts:  # another loader added a column since this one read the table
+            self.conflicts -= 1
+            self.table["StorageDescriptor"]["Columns"].append({"Name": "other", "Type": "int"})  # type: ignore[index]
+            self.version += 1
+        if VersionId != str(self.version):
+            raise ClientError({"Error": {"Code": "ConcurrentModificationException"}}, "UpdateTable")
+        self.updates.append(TableInput)
+        self.table = {**self.table, **TableInput}
+        self.version += 1
+
+
+def test_evolve_appends_missing_columns_and_rereads_after_a_concurrent_update() -> None:
+    from sinks.athena_glue import Table, evolve
+
+    glue = FakeGlue(conflicts=1)
+    table = Table("raw", "conversions", "s3://l/t/")
+    columns, added = evolve(glue, table, ["dt"], [("id", "bigint"), ("coupon", "string")])
+    assert added == [("coupon", "string")]
+    assert columns == [("id", "bigint"), ("other", "int"), ("coupon", "string")]  # the other loader's kept
+    [update] = glue.updates
+    assert set(update) == {"Name", "TableType", "Parameters", "PartitionKeys", "StorageDescriptor"}  # no read-only
+    assert evolve(glue, table, ["dt"], [("id", "bigint"), ("coupon", "string")]) == (columns, [])  # no update
+    assert len(glue.updates) == 1
+
+
+def test_evolve_refuses_a_column_another_loader_added_with_another_type() -> None:
+    from manifests import TransientError
+    from sinks.athena_glue import Table, evolve
+
+    glue = FakeGlue(conflicts=0)
+    with pytest.raises(TransientError, match="column id: the table has bigint but this attempt wrote string"):
+        evolve(glue, Table("raw", "conversions", "s3://l/t/"), ["dt"], [("id", "string")])
+    assert glue.updates == []
