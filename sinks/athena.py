@@ -52,8 +52,8 @@ from manifests.store import ObjectStore
 from sinks import athena_files as files_
 from sinks.athena_glue import Table, evolve, partition_location, switch, table_columns
 from sinks.athena_iceberg import AthenaTemplates
-from sinks.athena_state import Conflict, StateStore, Versioned, applied_of
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.athena_state import Conflict, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.sqlbase import ALREADY, Part, SqlSink, schema_changes
 from sinks.templates import split_table
 
@@ -77,6 +77,7 @@ class AthenaSink:
         batch_partitions=False,
         supersedes=True,
         adds_columns=True,
+        schema_history=True,
     )
 
     #: the templates of ``table_format = "iceberg"`` (what sqlfluff lints sql/athena/ with)
@@ -173,6 +174,9 @@ class AthenaSink:
             for d in self.states_store.all(dataset)
             if d["status"] != "new"
         ]
+
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        return schemas_seen(self.states_store.all(dataset))
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt; data, location and applied manifests stay as they were."""
@@ -371,6 +375,7 @@ class AthenaSink:
             lease=None,
             pending=None,
         )
+        record_schemas(new, pending, unit.load_id, new["loaded_at"])
         if location is not None and location != doc["location"]:
             if doc["location"]:
                 new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.clock().isoformat()}]

@@ -51,8 +51,16 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, Snapshot, Strategy
+from sinks.athena_state import (
+    Conflict,
+    MemoryStates,
+    StateStore,
+    Versioned,
+    applied_of,
+    record_schemas,
+    schemas_seen,
+)
+from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.columntypes import parse
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged
 from sinks.templates import Templates, split_table
@@ -98,7 +106,12 @@ class AthenaIcebergSink(SqlSink):
     """Iceberg tables through Athena SQL (see module docstring)."""
 
     capabilities = Capabilities(
-        dialect="athena", transactions=False, concurrent_loads=True, batch_partitions=True, adds_columns=True
+        dialect="athena",
+        transactions=False,
+        concurrent_loads=True,
+        batch_partitions=True,
+        adds_columns=True,
+        schema_history=True,
     )
     templates_class = AthenaTemplates
 
@@ -218,6 +231,9 @@ class AthenaIcebergSink(SqlSink):
 
         return AthenaSink.snapshot(self, dataset, partitions)  # type: ignore[arg-type]
 
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        return schemas_seen(self.states_store.all(dataset))
+
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         from sinks.athena import AthenaSink
 
@@ -293,6 +309,7 @@ class AthenaIcebergSink(SqlSink):
             lease=None,
             pending=None,
         )
+        record_schemas(new, pending, unit.load_id, new["loaded_at"])
         return new
 
     # -- the load ---------------------------------------------------------------------------------

@@ -12,6 +12,8 @@ whose lease was taken from it cannot record over the new holder. The object hold
     pending     the switch a lease holder intends (location, applied, rows), so that a
                 loader that dies after switching is rolled forward, not repeated
     superseded  prefixes no longer referenced, for an explicit, dry-run-first clean-up
+    schemas     the writer-schema fingerprints the partition's data came with, each with
+                the load that first brought it (``loaders schemas list``)
 
 boto3 is imported by the caller's client only; nothing here imports it.
 """
@@ -21,11 +23,13 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from manifests import TransientError
+from manifests import Manifest, TransientError
+from sinks.base import SchemaSeen
 
 #: S3 answers a lost conditional write with 412, and a concurrent one in flight with 409.
 _LOST = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
@@ -112,6 +116,31 @@ class StateStore:
                 yield json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except Exception as exc:
             raise TransientError(f"cannot list load state under s3://{self.bucket}/{prefix}: {exc}") from exc
+
+
+def record_schemas(new: dict[str, Any], pending: Sequence[Manifest], load_id: str, at: str) -> None:
+    """Add the fingerprints of the writer schemas ``pending`` brought to a state about to be
+    written; a fingerprint already there keeps the load that first brought it."""
+    seen = dict(new.get("schemas") or {})
+    for fingerprint in (f for m in pending for f in m.schemas):
+        seen.setdefault(fingerprint, {"load_id": load_id, "at": at})
+    new["schemas"] = seen
+
+
+def schemas_seen(docs: Iterable[dict[str, Any]]) -> list[SchemaSeen]:
+    """Each dataset's fingerprints over its partitions' states: the earliest load of each."""
+    first: dict[tuple[str, str], SchemaSeen] = {}
+    for doc in docs:
+        for fingerprint, seen in (doc.get("schemas") or {}).items():
+            try:
+                at: Any = datetime.fromisoformat(seen["at"])
+            except ValueError:
+                at = seen["at"]
+            found = SchemaSeen(doc["dataset"], fingerprint, doc["partition"], seen["load_id"], at)
+            key = (found.dataset, fingerprint)
+            if key not in first or str(found.first_loaded_at) < str(first[key].first_loaded_at):
+                first[key] = found
+    return sorted(first.values(), key=lambda s: (s.dataset, str(s.first_loaded_at), s.fingerprint))
 
 
 def applied_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
