@@ -24,7 +24,7 @@ from manifests import (
     RecordCountError,
     SchemaMismatchError,
 )
-from sinks import LoadUnit, Sink, Strategy, Target
+from sinks import Capabilities, LoadUnit, Sink, Strategy, Target
 from sinks.sqlbase import STATE_STEPS
 from tests.lake import Lake
 
@@ -47,6 +47,15 @@ class Crash(Exception):
 
 def rows(*triples: tuple[int, int, float]) -> list[dict[str, Any]]:
     return [{"conversion_id": c, "event_ts": t, "revenue": r} for c, t, r in triples]
+
+
+def capabilities(harness: Harness) -> Capabilities:
+    """What the sink under test declares (the contract checks each capability's promise)."""
+    sink = harness.open_sink()
+    try:
+        return sink.capabilities
+    finally:
+        sink.close()
 
 
 def target(strategy: Strategy, table: str = TABLE) -> Target:
@@ -185,9 +194,7 @@ class SinkContract:
         self.load(harness, target(Strategy.APPEND), P8, [k1])
         before = self.table(harness)
         k2 = harness.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": 1, "revenue": 1.0, "surprise": "x"}])
-        sink = harness.open_sink()
-        adds = sink.capabilities.adds_columns
-        sink.close()
+        adds = capabilities(harness).adds_columns
         if not adds:
             with pytest.raises(SchemaMismatchError, match="surprise"):
                 self.load(harness, target(Strategy.APPEND), P8, [k1, k2])
@@ -197,9 +204,7 @@ class SinkContract:
         assert harness.read(f"SELECT conversion_id, surprise FROM {TABLE} ORDER BY 1") == [(1, None), (2, "x")]
 
     def test_a_type_change_that_does_not_fit_is_refused_by_column_and_types(self, harness: Harness) -> None:
-        sink = harness.open_sink()
-        adds = sink.capabilities.adds_columns
-        sink.close()
+        adds = capabilities(harness).adds_columns
         if not adds:
             pytest.skip("this sink refuses every schema change (capabilities.adds_columns is false)")
         k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
@@ -213,10 +218,7 @@ class SinkContract:
         assert self.table(harness) == before
 
     def test_the_writer_schemas_of_loaded_data_are_recorded_once_each(self, harness: Harness) -> None:
-        sink = harness.open_sink()
-        history = sink.capabilities.schema_history
-        sink.close()
-        if not history:
+        if not capabilities(harness).schema_history:
             pytest.skip("this sink does not record schema fingerprints (capabilities.schema_history is false)")
         v1, v2 = "63dd24e7cc258f8a", "9f0e2a44c1b3d5e7"
 
