@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from manifests import ConfigError, LoaderError, TerminalError, TransientError
 from manifests.store import ObjectStore
+from manifests.urls import hide_password
 from sinks.base import Capabilities
 from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
 from sinks.staging import (
@@ -61,12 +62,12 @@ def connect_args(url: str, schemes: Sequence[str]) -> dict[str, Any]:
     """
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in schemes:
-        raise ConfigError(f"sink url {_hide_password(url)!r}: expected {schemes[0]}://user@host:port/database")
+        raise ConfigError(f"sink url {hide_password(url)!r}: expected {schemes[0]}://user@host:port/database")
     parts = urlsplit(f"//{rest}")  # not the whole URL: "_" (redshift_connector) is no scheme character
     try:
         port = parts.port
     except ValueError as exc:
-        raise ConfigError(f"sink url {_hide_password(url)!r}: {exc}") from None
+        raise ConfigError(f"sink url {hide_password(url)!r}: {exc}") from None
     args: dict[str, Any] = {
         "host": parts.hostname,
         "port": port,
@@ -77,12 +78,6 @@ def connect_args(url: str, schemes: Sequence[str]) -> dict[str, Any]:
     args = {k: v for k, v in args.items() if v is not None}
     args.update(parse_qsl(parts.query, keep_blank_values=True))
     return args
-
-
-def _hide_password(url: str) -> str:
-    _scheme, sep, rest = url.partition("://")
-    password = urlsplit(f"//{rest}").password if sep else None
-    return url if password is None else url.replace(f":{password}@", ":***@", 1)
 
 
 class Sessions:

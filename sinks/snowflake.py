@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
 from manifests.store import ObjectStore
+from manifests.urls import hide_password
 from sinks.base import Capabilities, LoadUnit
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.templates import Templates
@@ -72,7 +73,9 @@ def connect_args(url: str) -> dict[str, Any]:
     and protocol all work. Anything else stays text: a passcode keeps its leading zero."""
     parts = urlsplit(url)
     if parts.scheme != "snowflake" or not parts.hostname:
-        raise ConfigError(f"sink url {_redacted(url)!r}: expected snowflake://user:password@account/DATABASE/SCHEMA")
+        raise ConfigError(
+            f"sink url {hide_password(url)!r}: expected snowflake://user:password@account/DATABASE/SCHEMA"
+        )
     args: dict[str, Any] = {"account": unquote(parts.netloc.rpartition("@")[2])}
     if parts.username:
         args["user"] = unquote(parts.username)
@@ -80,16 +83,12 @@ def connect_args(url: str) -> dict[str, Any]:
         args["password"] = unquote(parts.password)
     path = [unquote(p) for p in parts.path.split("/") if p]
     if len(path) != 2:  # the state, the stage and one-part table names live in them
-        raise ConfigError(f"sink url {_redacted(url)!r}: the path is /DATABASE/SCHEMA")
+        raise ConfigError(f"sink url {hide_password(url)!r}: the path is /DATABASE/SCHEMA")
     args.update(zip(("database", "schema"), path, strict=True))
     for key, value in parse_qsl(parts.query, keep_blank_values=True):
         low = value.lower()
         args[key] = int(value) if key in _INTS else (low == "true") if low in ("true", "false") else value
     return args
-
-
-def _redacted(url: str) -> str:
-    return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
 
 
 class SnowflakeSink(SqlSink):
