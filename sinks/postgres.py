@@ -229,14 +229,14 @@ class PostgresSink(SqlSink):
         text = f"{self.name}: step {step} failed: {engine_message(exc)}"
         return TransientError(text) if is_transient(exc) else TerminalError(text)
 
-    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
-        rows = super().execute(step, **context)
-        if step == "target_columns" and not rows:
-            # The target is about to be created: wait for any other first load doing the
-            # same, then look again, so that the second one merges into the table the
-            # first created instead of inserting next to it.
-            super().execute("ddl_lock", **context)
-            rows = super().execute(step, **context)
+    def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """When the target is about to be created: wait for any other first load doing the
+        same, then look again, so that the second one merges into the table the first
+        created instead of inserting next to it."""
+        rows = super().target_columns(context)
+        if not rows:
+            self.execute("ddl_lock", **context)
+            rows = super().target_columns(context)
         return rows
 
     def _copy_in(self, feed: Iterator[bytes], step: str, **context: Any) -> None:

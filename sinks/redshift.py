@@ -65,7 +65,6 @@ class RedshiftSink(SqlSink):
     )
     text_type = type_names.text
     schemes: ClassVar[tuple[str, ...]] = ("redshift+redshift_connector", "redshift")
-    #: steps Redshift runs as several statements, in order
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "lock": ("lock", "claim_partitions", "count_attempt"),
         "merge": ("merge_delete", "merge_insert"),
@@ -119,12 +118,6 @@ class RedshiftSink(SqlSink):
         text = f"{self.name}: step {step} failed: {engine_message(exc)}"
         return TransientError(text) if is_transient(exc) else TerminalError(text)
 
-    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
-        for statement in self.statements.get(step, (step,)):
-            rows = super().execute(statement, **context)
-        return rows
-
     # -- the load -------------------------------------------------------------------------
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
@@ -143,7 +136,7 @@ class RedshiftSink(SqlSink):
             self.execute("begin", **context)
             try:
                 for step in ("lock", "claim_partitions", "record_failure"):
-                    super().execute(step, **context)
+                    self._execute_one(step, context)
                 self.execute("commit", **context)
             except BaseException:
                 self._rollback(context)

@@ -19,7 +19,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
@@ -173,22 +173,30 @@ class SnowflakeSink(SqlSink):
 
     # -- one step, several statements --------------------------------------------------
 
+    #: the lock is an UPDATE of the state rows then an INSERT of the missing ones; merge
+    #: is a DELETE then an INSERT (see the module docstring)
+    statements: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "lock": ("lock", "lock_insert"),
+        "merge": ("merge_delete", "merge_insert"),
+    }
+
     def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
-        """Steps Snowflake runs as two statements, and the target's columns read while staging."""
-        load_id = context.get("load_id")
-        if step == "target_columns" and self._target and self._target[0] == (load_id, context.get("target")):
-            return self._target[1]
-        if step == "begin" and load_id != self._tagged:
+        """Tags the load's statements before its BEGIN, and returns the session to its own
+        schema after a CREATE SCHEMA (Snowflake makes the new schema current)."""
+        if step == "begin" and context.get("load_id") != self._tagged:
             self._tag(context)
-        if step in ("lock", "merge"):
-            first, second = ("lock", "lock_insert") if step == "lock" else ("merge_delete", "merge_insert")
-            super().execute(first, **context)
-            return super().execute(second, **context)
         rows = super().execute(step, **context)
-        if step in ("state_schema", "create_schema"):  # Snowflake switched the session to the new schema
+        if step in ("state_schema", "create_schema"):
             home = (self.connect_args["database"], self.connect_args["schema"])
             super().execute("use_schema", home=home, **{k: v for k, v in context.items() if k != "home"})
         return rows
+
+    def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """What staging found (and made: a first load's table, added columns) is what the
+        transaction loads into: DDL cannot run inside it."""
+        if self._target and self._target[0] == (context.get("load_id"), context.get("target")):
+            return self._target[1]
+        return super().target_columns(context)
 
     def _tag(self, context: dict[str, Any]) -> None:
         """QUERY_TAG for the rest of the load, so its cost can be attributed to it."""

@@ -101,6 +101,8 @@ class SqlSink:
     default_schema: ClassVar[str] = "public"
     #: the type a new column gets when the data has only nulls in it (Arrow's null type)
     text_type: ClassVar[str] = "VARCHAR"
+    #: steps a dialect runs as several statements (templates), in order
+    statements: ClassVar[Mapping[str, tuple[str, ...]]] = {}
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
@@ -149,6 +151,13 @@ class SqlSink:
         return self.templates.render(step, **self.state, state_schema=self.state_schema, **context)
 
     def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        """Run ``step``: its statements (:attr:`statements`) in order; the last one's rows."""
+        rows: list[tuple[Any, ...]] = []
+        for statement in self.statements.get(step, (step,)):
+            rows = self._execute_one(statement, context)
+        return rows
+
+    def _execute_one(self, step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
         sql = self.render(step, **context)
         if self._recording is not None:
             kept, answer = self._recording
@@ -161,6 +170,12 @@ class SqlSink:
             raise
         except Exception as exc:
             raise self._translate(exc, step) from exc
+
+    def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The target's (name, type) columns, as the load sees them inside its transaction;
+        none when it does not exist. A sink whose first loads race on creating it, or that
+        read the columns while staging, extends this."""
+        return self.execute("target_columns", **context)
 
     @contextlib.contextmanager
     def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:
@@ -393,7 +408,7 @@ class SqlSink:
 
     def _apply(self, parts: list[Part], staged: Staged | None, context: dict[str, Any]) -> None:
         strategy = parts[0].unit.target.strategy
-        existing = self.execute("target_columns", **context)
+        existing = self.target_columns(context)
         if staged is None:
             if strategy is Strategy.REPLACE and existing:
                 self.execute("delete_partition", **context)

@@ -256,12 +256,11 @@ def stage_table(
 
     The columns are checked against the target here, before anything is copied, as the
     load checks them again under its lock; a column the target lacks (schema evolution)
-    is staged with its mapped type and added to the target by the load. The look at the target runs outside the load's
-    transaction (it only shapes the stage), hence the base class's ``execute``, which a
-    sink may extend for the look it takes inside the transaction."""
+    is staged with its mapped type and added to the target by the load. The look at the
+    target runs outside the load's transaction: it only shapes the stage."""
     existing = [
         (str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None)
-        for r in SqlSink.execute(sink, "target_columns", **context)
+        for r in sink.execute("target_columns", **context)
     ]
     sink._schema_changes(list(parts), columns, existing)
     by_name = {name.lower(): name for name, _kind in existing}
