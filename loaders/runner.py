@@ -277,7 +277,9 @@ class Runner:
 
     @staticmethod
     def _outcome(sink_name: str, unit: LoadUnit, result: LoadResult) -> Outcome:
-        log.info(
+        # DEBUG: the CLI reports every unit itself, and the Lambda worker logs one
+        # structured line per unit; a second line per unit at INFO was noise there
+        log.debug(
             "sink=%s dataset=%s partition=%s action=%s rows=%d load_id=%s",
             sink_name, unit.target.dataset, unit.partition, result.action, result.rows, unit.load_id,
         )  # fmt: skip

@@ -269,6 +269,8 @@ def test_logs_are_json_lines_without_secrets_and_metrics_are_emf(chain: Chain) -
     loaded = [doc for doc in logs if doc["message"] == "unit loaded"]
     assert [(d["dataset"], d["partition"], d["rows"]) for d in loaded] == [(DATASET, f"dt={DT}/hour=18", 3)]
     assert loaded[0]["load_id"] and loaded[0]["message_id"] and loaded[0]["function_request_id"] == "req-1"
+    about = [d for d in logs if d["level"] != "DEBUG" and f"dt={DT}/hour=18" in json.dumps(d)]
+    assert about == loaded  # one line per unit above DEBUG, the structured one
     emf = [doc for doc in lines if "_aws" in doc]
     names = {m["Name"] for doc in emf for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
     assert {"ManifestsLoaded", "RowsLoaded", "LoadSeconds", "PartitionLagSeconds", "Failures"} <= names
