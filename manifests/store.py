@@ -180,7 +180,7 @@ class S3Store:
         return url[len(self.root) :] if url.startswith(self.root) else None
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
-        bucket, key = _split(prefix)
+        bucket, key = split_s3(prefix)
         found = []
         try:
             pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
@@ -195,7 +195,7 @@ class S3Store:
         return found
 
     def read(self, url: str) -> tuple[bytes, str]:
-        bucket, key = _split(url)
+        bucket, key = split_s3(url)
         try:
             obj = self.client.get_object(Bucket=bucket, Key=key)
             return obj["Body"].read(), obj["ETag"].strip('"')
@@ -203,14 +203,14 @@ class S3Store:
             raise _s3_error(exc, url) from exc
 
     def write(self, url: str, data: bytes) -> None:
-        bucket, key = _split(url)
+        bucket, key = split_s3(url)
         try:
             self.client.put_object(Bucket=bucket, Key=key, Body=data)
         except Exception as exc:
             raise _s3_error(exc, url) from exc
 
     def delete(self, url: str) -> None:
-        bucket, key = _split(url)
+        bucket, key = split_s3(url)
         try:
             self.client.delete_object(Bucket=bucket, Key=key)  # S3 answers 204 for a missing key too
         except Exception as exc:
@@ -241,13 +241,19 @@ class S3Store:
         return self._fs
 
 
-def _split(url: str) -> tuple[str, str]:
+def split_s3(url: str) -> tuple[str, str]:
+    """``s3://bucket/some/key`` → (``bucket``, ``some/key``)."""
     parts = urlsplit(url)
     return parts.netloc, parts.path.lstrip("/")
 
 
+def error_code(exc: BaseException) -> str:
+    """The AWS error code of a botocore ``ClientError`` ('' for any other exception)."""
+    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
 def _s3_error(exc: Exception, url: str) -> Exception:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+    code = error_code(exc)
     if code in ("NoSuchKey", "404", "NotFound"):
         return MissingFileError("no such object in the store", file=url)
     if code in ("NoSuchBucket", "AccessDenied", "403", "InvalidBucketName"):
