@@ -1,4 +1,9 @@
-"""Lookback, backfill and sweep on a local lake and DuckDB: what is planned, and what it costs."""
+"""Lookback, backfill and sweep on a local lake: what is planned, and what it costs.
+
+The planner's tests run once per backend keeping the load state (and the table): DuckDB,
+and PostgreSQL when its test server is reachable (skipped otherwise, with the reason
+test_postgres_sink gives). The CLI's tests run on DuckDB only.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -19,7 +25,15 @@ from manifests import ObjectInfo
 from manifests.store import LocalStore
 from sinks.sqlbase import STATE_STEPS, SqlSink
 from tests.conformance_rows import conversions
-from tests.integration.project import Project
+from tests.integration.project import PostgresProject, Project
+
+try:  # the PostgreSQL fixtures; without a server that module skips itself, here only its cases
+    from tests.integration.test_postgres_sink import fixture_pg, fixture_pg_server
+
+    __all__ = ["fixture_pg", "fixture_pg_server"]
+    NO_POSTGRES = ""
+except pytest.skip.Exception as skipped:
+    NO_POSTGRES = skipped.msg or "no PostgreSQL server"
 
 DAY1, DAY2, DAY3 = "2026-11-26", "2026-11-27", "2026-11-28"
 WINDOW = Window(date(2026, 11, 27), date(2026, 11, 28))  # two days, 48 hourly partitions
@@ -29,9 +43,34 @@ def part(day: str, hour: int) -> dict[str, str]:
     return {"dt": day, "hour": f"{hour:02d}"}
 
 
+@pytest.fixture(
+    params=["duckdb", pytest.param("postgres", marks=pytest.mark.skipif(bool(NO_POSTGRES), reason=NO_POSTGRES))]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Where the sink ``local`` keeps its table and load state; a test pins one with ``duckdb_only``."""
+    return str(request.param)
+
+
+duckdb_only = pytest.mark.parametrize("backend", ["duckdb"])
+
+
 @pytest.fixture
-def project(tmp_path: Path) -> Project:
-    return Project(tmp_path)
+def new_project(backend: str, request: pytest.FixtureRequest) -> Callable[..., Project]:
+    """Makes a project on the backend, each with an empty warehouse (its own DuckDB file, or a reset database)."""
+    if backend == "duckdb":
+        return Project
+    pg = request.getfixturevalue("pg")
+
+    def make(root: Path, **options: Any) -> Project:
+        pg.reset()
+        return PostgresProject(root, pg, **options)
+
+    return make
+
+
+@pytest.fixture
+def project(tmp_path: Path, new_project: Callable[..., Project]) -> Project:
+    return new_project(tmp_path)
 
 
 class Counted:
@@ -92,7 +131,10 @@ def test_an_unchanged_window_lists_once_per_partition_and_runs_no_data_statement
 ) -> None:
     for hour in (1, 2, 3):
         project.lake.write(part(DAY2, hour), "b1", conversions((hour, 10)))
-    sweep(project)
+    outcomes, _ = sweep(project)
+    assert sorted((o.partition[-7:], o.action) for o in outcomes) == [
+        ("hour=01", "loaded"), ("hour=02", "loaded"), ("hour=03", "loaded"),
+    ]  # fmt: skip
     counted = Counted(monkeypatch)
     listed: list[str] = []
     original = LocalStore.list
@@ -107,6 +149,7 @@ def test_an_unchanged_window_lists_once_per_partition_and_runs_no_data_statement
     assert len(listed) == len(set(listed)) == 48  # one LIST per hourly partition of two days
     assert counted.steps.count("window_state") == 1  # one state query for the whole window
     assert counted.data_statements() == []
+    assert project.query("SELECT conversion_id FROM raw.conversions ORDER BY 1") == [(1,), (2,), (3,)]
 
 
 def test_missing_stale_failed_and_loaded_statuses(project: Project) -> None:
@@ -149,10 +192,10 @@ def test_reprocess_failed_retries_failed_partitions(project: Project) -> None:
     assert key.endswith("b1.json")
 
 
-def test_reprocess_all_reloads_but_never_duplicates(tmp_path: Path) -> None:
+def test_reprocess_all_reloads_but_never_duplicates(tmp_path: Path, new_project: Callable[..., Project]) -> None:
     for strategy in ("append", "merge", "replace"):
         (tmp_path / strategy).mkdir()
-        project = Project(tmp_path / strategy, strategy=strategy)
+        project = new_project(tmp_path / strategy, strategy=strategy)
         project.lake.write(part(DAY2, 1), "b1", conversions((1, 10), (2, 10)))
         sweep(project)
         outcomes, _ = sweep(project, reprocess=Reprocess.ALL)
@@ -178,6 +221,7 @@ def cli(project: Project, *args: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@duckdb_only
 def test_backfill_dry_run_prints_the_plan_and_loads_nothing(project: Project) -> None:
     project.lake.write(part(DAY2, 1), "b1", conversions((1, 10), (2, 10)))
     done = cli(project, "backfill", "--start", DAY2, "--end", DAY3, "--dry-run", "--json")
@@ -191,6 +235,7 @@ def test_backfill_dry_run_prints_the_plan_and_loads_nothing(project: Project) ->
     assert [u["action"] for u in json.loads(done.stdout)["units"]] == ["loaded"]
 
 
+@duckdb_only
 def test_backfill_exits_1_when_a_unit_fails_and_2_on_usage_errors(project: Project) -> None:
     bad = project.lake.write(part(DAY2, 1), "b1", conversions((1, 10)))
     project.lake.write_manifest(bad, "{broken")
@@ -204,6 +249,7 @@ def test_backfill_exits_1_when_a_unit_fails_and_2_on_usage_errors(project: Proje
         assert done.returncode == 2 and "Traceback" not in done.stderr, args
 
 
+@duckdb_only
 def test_sweep_uses_each_datasets_lookback(project: Project) -> None:
     today = datetime.now(UTC).date().isoformat()
     project.lake.write(part(today, 0), "b1", conversions((1, 10)))
@@ -214,6 +260,7 @@ def test_sweep_uses_each_datasets_lookback(project: Project) -> None:
     assert json.loads(again.stdout)["units"] == []
 
 
+@duckdb_only
 def test_status_days_reports_missing_partitions(project: Project) -> None:
     today = datetime.now(UTC).date().isoformat()
     project.lake.write(part(today, 0), "b1", conversions((1, 10)))

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from manifests.schemas import SchemaRegistry
+from tests.integration.project import PostgresProject
 from tests.integration.test_formats import ROWS, avro_bytes, load, wrapped_bytes, write_avro_batch
 from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
-from tests.integration.test_postgres_planner import PostgresProject
 from tests.integration.test_postgres_sink import Server, fixture_pg, fixture_pg_server
 
 __all__ = ["fixture_pg", "fixture_pg_server"]
