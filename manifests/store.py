@@ -242,9 +242,10 @@ class S3Store:
 
 
 def split_s3(url: str) -> tuple[str, str]:
-    """``s3://bucket/some/key`` → (``bucket``, ``some/key``)."""
-    parts = urlsplit(url)
-    return parts.netloc, parts.path.lstrip("/")
+    """``s3://bucket/some/key`` → (``bucket``, ``some/key``). Split by hand: an object key
+    may hold ``?`` or ``#``, which urlsplit would take for a query or a fragment."""
+    bucket, _, key = url.removeprefix("s3://").partition("/")
+    return bucket, key
 
 
 def error_code(exc: BaseException) -> str:

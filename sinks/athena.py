@@ -25,34 +25,28 @@ See docs/sinks/athena.md. boto3 and pyarrow are imported when first used.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import hashlib
 import json
-import os
-import socket
-import threading
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from manifests import (
     ConfigError,
     Partition,
     RecordCountError,
     SchemaMismatchError,
-    SinkBusyError,
     TransientError,
     UnsupportedError,
 )
-from manifests.store import ObjectStore
+from manifests.store import ObjectStore, split_s3
 from sinks import athena_files as files_
 from sinks.athena_glue import Table, evolve, partition_location, switch, table_columns
 from sinks.athena_iceberg import AthenaTemplates
-from sinks.athena_state import Conflict, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
+from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.sqlbase import ALREADY, Part, SqlSink, schema_changes
 from sinks.templates import split_table
@@ -98,34 +92,22 @@ class AthenaSink:
         table_format = str(options.get("table_format", "hive")).lower()
         if table_format != "hive":
             raise ConfigError(f"sinks.{name}.table_format: expected hive or iceberg, not {table_format!r}")
-        location = str(options.get("location", ""))
-        if not location.startswith("s3://"):
-            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
-        self.location = location.rstrip("/") + "/"
-        url = urlsplit(str(options.get("url", "")))
-        self.database = str(options.get("database") or url.path.strip("/") or "default").lower()
-        host = url.hostname or ""
-        self.region = options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None)
-        self.endpoint_url = options.get("endpoint_url") or getattr(store, "endpoint_url", None)
-        self.state_prefix = str(options.get("state_prefix") or f"{self.location}_loaders/state/")
-        self.lease = timedelta(seconds=int(options.get("lease_seconds", 900)))
-        self.batch_rows = int(options.get("batch_rows", 65536))
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.settings = settings = AthenaSettings.read(name, options, store)
+        self.location, self.database, self.region = settings.location, settings.database, settings.region
+        self.state_prefix, self.batch_rows = settings.state_prefix, settings.batch_rows
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-        self._clients: dict[str, Any] = {}
-        self._clients_lock = threading.Lock()
+        self.clients = AwsClients(settings)
+        self.partitions = PartitionStates(
+            lambda: self.s3,
+            settings,
+            stamp=lambda: self.clock().replace(tzinfo=None, microsecond=0).isoformat(),
+            now=lambda: self.clock(),
+        )
 
     # -- clients and hooks ----------------------------------------------------------------
 
     def _client(self, service: str) -> Any:
-        # Backfill runs this sink's loads in threads, and creating clients from boto3's
-        # default session concurrently is not thread-safe; using one client is.
-        with self._clients_lock:
-            if service not in self._clients:
-                import boto3
-
-                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
-            return self._clients[service]
+        return self.clients.get(service)
 
     @property
     def s3(self) -> Any:
@@ -136,61 +118,31 @@ class AthenaSink:
         return self._client("glue")
 
     @property
-    def states_store(self) -> StateStore:
-        return StateStore(self.s3, self.state_prefix)
+    def states_store(self) -> StateStore | MemoryStates:
+        return self.partitions.store
 
     def checkpoint(self, step: str) -> None:
         """Called after stage, lock, apply (the switch) and record; a crash test raises here."""
 
     def close(self) -> None:
-        self._clients.clear()
+        self.clients.clear()
 
     # -- state ----------------------------------------------------------------------------
 
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
-        return applied_of(self.states_store.read(dataset, partition.key).doc)
+        return self.partitions.applied(dataset, partition)
 
     def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
-        found = {}
-        for partition in partitions:
-            doc = self.states_store.read(dataset, partition.key).doc
-            if doc["status"] != "new":
-                found[partition.key] = Snapshot(doc["status"], doc["last_error"], frozenset(applied_of(doc)))
-        return found
+        return self.partitions.snapshot(dataset, partitions)
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
-        return [
-            PartitionState(
-                dataset=d["dataset"],
-                partition=d["partition"],
-                status=d["status"],
-                rows=int(d["rows"]),
-                manifests=len(d["applied"]),
-                attempts=int(d["attempts"]),
-                last_error=d["last_error"],
-                load_id=d["load_id"],
-                loaded_at=datetime.fromisoformat(d["loaded_at"]) if d["loaded_at"] else None,
-            )
-            for d in self.states_store.all(dataset)
-            if d["status"] != "new"
-        ]
+        return self.partitions.states(dataset)
 
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
-        return schemas_seen(self.states_store.all(dataset))
+        return self.partitions.schemas(dataset)
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        """Record a failed attempt; data, location and applied manifests stay as they were."""
-        for _attempt in range(5):
-            state = self.states_store.read(dataset, partition.key)
-            doc = copy.deepcopy(state.doc)
-            doc.update(status="failed", attempts=doc["attempts"] + 1, load_id=load_id)
-            doc["last_error"] = f"{type(error).__name__}: {error}"[:2000]
-            try:
-                self.states_store.write(Versioned(doc, state.etag))
-                return
-            except Conflict:
-                continue
-        raise TransientError(f"{dataset} {partition.key}: the state kept changing while recording a failure")
+        self.partitions.fail(dataset, partition, load_id, error)
 
     def superseded(self, dataset: str | None = None) -> list[dict[str, str]]:
         """Prefixes no Glue partition points at any more: what a clean-up may delete."""
@@ -214,23 +166,17 @@ class AthenaSink:
                 purged += [s["location"] for s in old]
                 continue
             for entry in old:
-                bucket, prefix = _split(entry["location"])
+                bucket, prefix = split_s3(entry["location"])
                 files_.delete_keys(self.s3, bucket, files_.all_keys(self.s3, bucket, prefix))
                 purged.append(entry["location"])
             self._forget_superseded(doc["dataset"], doc["partition"], {s["location"] for s in old})
         return purged
 
     def _forget_superseded(self, dataset: str, partition: str, locations: set[str]) -> None:
-        for _attempt in range(5):
-            state = self.states_store.read(dataset, partition)
-            doc = copy.deepcopy(state.doc)
+        def forget(doc: dict[str, Any]) -> None:
             doc["superseded"] = [s for s in doc["superseded"] if s["location"] not in locations]
-            try:
-                self.states_store.write(Versioned(doc, state.etag))
-                return
-            except Conflict:
-                continue
-        raise TransientError(f"{dataset} {partition}: the state kept changing while forgetting purged prefixes")
+
+        self.partitions.update(dataset, partition, forget, "forgetting purged prefixes")
 
     # -- the load ---------------------------------------------------------------------------
 
@@ -250,25 +196,26 @@ class AthenaSink:
                 pending = SqlSink._pending(unit, applied_of(state.doc))
                 if not pending:
                     return self._skipped(unit, ALREADY)
-                self._check_lease(state, unit)
+                self.partitions.check_lease(state, unit)
                 if target.strategy is not Strategy.REPLACE and not any(m.entries for m in pending):
-                    doc = self._committed(state.doc, unit, pending, {m.identity: 0 for m in pending}, None)
+                    doc = self.partitions.committed(state.doc, unit, pending, {m.identity: 0 for m in pending})
                     self.states_store.write(Versioned(doc, state.etag))
                     return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
                 staged = self._stage(table, unit, pending, state.doc)
                 self.checkpoint("staged")
-                state = self._take_lease(state, unit, pending, staged)
+                committed = self.partitions.committed(state.doc, unit, pending, staged.rows, staged.location)
+                state = self.partitions.take(state, unit, {"location": staged.location, "state": committed})
             except Conflict:
                 continue  # another loader changed the state since we read it: decide again
             return self._switch_and_record(table, unit, pending, staged, state)
-        raise TransientError(f"{target.dataset} {unit.partition.key}: concurrent loads kept changing the state; retry")
+        raise contended(unit)
 
     def _switch_and_record(
         self, table: Table, unit: LoadUnit, pending: tuple[Any, ...], staged: Staged, state: Versioned
     ) -> LoadResult:
         try:
             self.checkpoint("locked")
-            if self.states_store.read(unit.target.dataset, unit.partition.key).etag != state.etag:
+            if not self.partitions.holds(state, unit):
                 raise TransientError(
                     f"{unit.partition.key}: the lease was taken over before the switch; nothing switched"
                 )
@@ -279,13 +226,8 @@ class AthenaSink:
                 self.checkpoint("evolved")
             switch(self.glue, table, unit.partition, columns, staged.location)
             self.checkpoint("applied")
-            doc = self._committed(state.doc, unit, pending, staged.rows, staged.location)
-            try:
-                state = self.states_store.write(Versioned(doc, state.etag))
-            except Conflict:
-                raise TransientError(
-                    f"{unit.partition.key}: the lease expired and was taken over; the next load reconciles"
-                ) from None
+            doc = self.partitions.committed(state.doc, unit, pending, staged.rows, staged.location)
+            state = self.partitions.record(state, unit, doc, "the next load reconciles")
             self.checkpoint("recorded")
         except BaseException:
             self._release(state)
@@ -301,86 +243,21 @@ class AthenaSink:
 
     # -- lease, intent and reconciliation ------------------------------------------------------
 
-    def _expired(self, lease: Mapping[str, Any]) -> bool:
-        return datetime.fromisoformat(lease["expires"]) <= self.clock()
-
-    def _check_lease(self, state: Versioned, unit: LoadUnit) -> None:
-        lease = state.doc["lease"]
-        if lease and not self._expired(lease):
-            raise SinkBusyError(
-                f"{unit.target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
-                f"until {lease['expires']}"
-            )
-
-    def _take_lease(self, state: Versioned, unit: LoadUnit, pending: tuple[Any, ...], staged: Staged) -> Versioned:
-        doc = copy.deepcopy(state.doc)
-        doc["token"] += 1
-        doc["lease"] = {
-            "owner": f"{self.owner}/{unit.load_id}",
-            "expires": (self.clock() + self.lease).isoformat(),
-            "token": doc["token"],
-        }
-        doc["pending"] = {
-            "location": staged.location,
-            "load_id": unit.load_id,
-            "token": doc["token"],
-            "state": self._committed(state.doc, unit, pending, staged.rows, staged.location),
-        }
-        return self.states_store.write(Versioned(doc, state.etag))
-
     def _release(self, state: Versioned) -> None:
         """Best effort after a failure: drop the lease, keep ``pending`` for reconciliation
         (whether the switch happened is decided from Glue, not from this process's memory)."""
-        if not state.doc.get("lease"):
-            return
-        doc = copy.deepcopy(state.doc)
-        doc["lease"] = None
-        with contextlib.suppress(Exception):  # if this fails too, the lease expires on its own
-            self.states_store.write(Versioned(doc, state.etag))
+        self.partitions.release(state)
 
     def _settle(self, table: Table, unit: LoadUnit, state: Versioned) -> Versioned:
         """Resolve a switch left pending by a loader that failed or died."""
         doc = state.doc
         intent = doc["pending"]
-        if intent is None or (doc["lease"] and not self._expired(doc["lease"])):
+        if intent is None or (doc["lease"] and not self.partitions.expired(doc["lease"])):
             return state
         switched = partition_location(self.glue, table, unit.partition) == intent["location"]
         settled = copy.deepcopy(intent["state"]) if switched else copy.deepcopy(doc)
         settled.update(lease=None, pending=None, token=doc["token"])
         return self.states_store.write(Versioned(settled, state.etag))
-
-    def _committed(
-        self,
-        doc: Mapping[str, Any],
-        unit: LoadUnit,
-        pending: tuple[Any, ...],
-        rows: Mapping[tuple[str, str], int],
-        location: str | None,
-    ) -> dict[str, Any]:
-        """The state once ``pending`` is applied: what the record step writes."""
-        urls = {m.url for m in pending}
-        if unit.target.strategy is Strategy.REPLACE:
-            kept: list[list[Any]] = []
-        else:
-            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
-        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
-        new = copy.deepcopy(dict(doc))
-        new.update(
-            status="loaded",
-            applied=applied,
-            rows=sum(int(a[2]) for a in applied),
-            last_error=None,
-            load_id=unit.load_id,
-            loaded_at=self.clock().replace(tzinfo=None, microsecond=0).isoformat(),
-            lease=None,
-            pending=None,
-        )
-        record_schemas(new, pending, unit.load_id, new["loaded_at"])
-        if location is not None and location != doc["location"]:
-            if doc["location"]:
-                new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.clock().isoformat()}]
-            new["location"] = location
-        return new
 
     # -- stage: Parquet under a content-addressed prefix ------------------------------------
 
@@ -405,7 +282,7 @@ class AthenaSink:
         }
         digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:24]
         location = f"{table.location}{unit.partition.key}/{digest}/"
-        bucket, prefix = _split(location)
+        bucket, prefix = split_s3(location)
         marker = files_.read_marker(self.s3, bucket, prefix)
         if marker is not None:  # a retry of the same inputs: the prefix is finished already
             rows = {(u, v): int(n) for u, v, n in marker["rows"]}
@@ -476,7 +353,7 @@ class AthenaSink:
 
         tables = []
         if base:
-            base_bucket, base_prefix = _split(base)
+            base_bucket, base_prefix = split_s3(base)
             tables = files_.read_parts(self.s3, base_bucket, files_.data_keys(self.s3, base_bucket, base_prefix))
         for file in files:
             batches = [
@@ -518,8 +395,3 @@ class AthenaSink:
 
     def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
         return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
-
-
-def _split(url: str) -> tuple[str, str]:
-    bucket, _, key = url.removeprefix("s3://").partition("/")
-    return bucket, key

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from manifests import SchemaMismatchError, TransientError, UnsupportedError
+from manifests.store import error_code, split_s3
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -135,7 +136,7 @@ class PartWriter:
 
 def copy_current(client: Any, base: str, bucket: str, prefix: str) -> int:
     """Append keeps the partition's current files: copied server-side into the new prefix."""
-    base_bucket, _, base_prefix = base.removeprefix("s3://").partition("/")
+    base_bucket, base_prefix = split_s3(base)
     keys = data_keys(client, base_bucket, base_prefix)
     for number, key in enumerate(keys):
         target = f"{prefix}part-{number:05d}.parquet"
@@ -169,7 +170,7 @@ def read_marker(client: Any, bucket: str, prefix: str) -> dict[str, Any] | None:
     try:
         return dict(json.loads(client.get_object(Bucket=bucket, Key=prefix + MARKER)["Body"].read()))
     except Exception as exc:
-        if str(getattr(exc, "response", {}).get("Error", {}).get("Code", "")) in ("NoSuchKey", "404", "NotFound"):
+        if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
             return None
         raise TransientError(f"cannot read s3://{bucket}/{prefix}{MARKER}: {exc}") from exc
 

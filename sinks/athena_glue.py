@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from manifests import Partition, TerminalError, TransientError
+from manifests.store import error_code
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -50,7 +51,7 @@ def partition_location(glue: Any, table: Table, partition: Partition) -> str | N
             DatabaseName=table.database, TableName=table.name, PartitionValues=[v for _k, v in partition.items]
         )
     except Exception as exc:
-        if code(exc) == "EntityNotFoundException":
+        if error_code(exc) == "EntityNotFoundException":
             return None
         raise glue_error(exc) from exc
     return str(got["Partition"]["StorageDescriptor"]["Location"])
@@ -127,7 +128,7 @@ def evolve(
         try:
             glue.update_table(DatabaseName=table.database, TableInput=entry, VersionId=got["VersionId"])
         except Exception as exc:
-            if code(exc) == "ConcurrentModificationException":
+            if error_code(exc) == "ConcurrentModificationException":
                 continue
             raise glue_error(exc) from exc
         return [*current, *missing], missing
@@ -138,7 +139,7 @@ def _get_table(glue: Any, table: Table) -> dict[str, Any] | None:
     try:
         return dict(glue.get_table(DatabaseName=table.database, Name=table.name)["Table"])
     except Exception as exc:
-        if code(exc) == "EntityNotFoundException":
+        if error_code(exc) == "EntityNotFoundException":
             return None
         raise glue_error(exc) from exc
 
@@ -148,7 +149,7 @@ def create_table(glue: Any, table: Table, partition_columns: Sequence[str], colu
     try:
         glue.create_database(DatabaseInput={"Name": table.database})
     except Exception as exc:
-        if code(exc) != "AlreadyExistsException":
+        if error_code(exc) != "AlreadyExistsException":
             raise glue_error(exc) from exc
     try:
         glue.create_table(
@@ -162,15 +163,11 @@ def create_table(glue: Any, table: Table, partition_columns: Sequence[str], colu
             },
         )
     except Exception as exc:
-        if code(exc) != "AlreadyExistsException":
+        if error_code(exc) != "AlreadyExistsException":
             raise glue_error(exc) from exc
 
 
-def code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def glue_error(exc: Exception) -> Exception:
-    if code(exc) in ("AccessDeniedException", "InvalidInputException", "ValidationException"):
+    if error_code(exc) in ("AccessDeniedException", "InvalidInputException", "ValidationException"):
         return TerminalError(f"Glue refused the request: {exc}")
     return TransientError(f"Glue error ({type(exc).__name__}: {exc})")

@@ -26,40 +26,27 @@ See docs/sinks/athena.md. pyathena, boto3 and pyarrow are imported when first us
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import os
 import re
-import socket
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from sqlglot import exp
 
 from manifests import (
-    ConfigError,
     LoaderError,
     Manifest,
     Partition,
-    SinkBusyError,
     TerminalError,
     TransientError,
     UnsupportedError,
 )
-from manifests.store import ObjectStore
-from sinks.athena_state import (
-    Conflict,
-    MemoryStates,
-    StateStore,
-    Versioned,
-    applied_of,
-    record_schemas,
-    schemas_seen,
-)
+from manifests.store import ObjectStore, split_s3
+from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
+from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.columntypes import parse
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged
@@ -120,51 +107,39 @@ class AthenaIcebergSink(SqlSink):
     ) -> None:
         super().__init__(name, options, store, project_dir)
         self.templates = AthenaTemplates("athena", f"{project_dir}/sql" if project_dir else None)
-        location = str(options.get("location", ""))
-        if not location.startswith("s3://"):
-            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
-        self.location = location.rstrip("/") + "/"
-        url = urlsplit(str(options.get("url", "")))
-        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-        self.database = str(options.get("database") or url.path.strip("/") or "default").lower()
+        self.settings = settings = AthenaSettings.read(name, options, store)
+        self.location, self.database, self.region = settings.location, settings.database, settings.region
+        self.state_prefix, self.batch_rows = settings.state_prefix, settings.batch_rows
         self.default_schema = self.database  # type: ignore[misc]
-        host = url.hostname or ""
-        self.region = options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None)
-        self.endpoint_url = options.get("endpoint_url") or getattr(store, "endpoint_url", None)
-        self.s3_staging_dir = options.get("s3_staging_dir") or query.get("s3_staging_dir")
-        self.work_group = options.get("work_group") or query.get("work_group")
-        self.state_prefix = str(options.get("state_prefix") or f"{self.location}_loaders/state/")
+        self.s3_staging_dir = options.get("s3_staging_dir") or settings.query.get("s3_staging_dir")
+        self.work_group = options.get("work_group") or settings.query.get("work_group")
         self.stage_prefix = f"{self.location}_loaders/stage/"
-        self.lease = timedelta(seconds=int(options.get("lease_seconds", 900)))
-        self.batch_rows = int(options.get("batch_rows", 65536))
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.clock = _now
         #: a DB-API cursor; opened with pyathena on first use (tests put their own here)
         self.cursor: Any = None
-        #: set by tests (and by recording) to keep the state in memory instead of S3
-        self.memory_states: MemoryStates | None = None
-        self._clients: dict[str, Any] = {}
+        self.clients = AwsClients(settings)
+        # the lease's clock is the real one: ``clock`` is a string while recording
+        self.partitions = PartitionStates(lambda: self.s3, settings, stamp=lambda: _iso(self.clock()))
         self._lock = threading.Lock()
 
     # -- connections ------------------------------------------------------------------------
 
-    def _client(self, service: str) -> Any:
-        with self._lock:
-            if service not in self._clients:
-                import boto3
-
-                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
-            return self._clients[service]
-
     @property
     def s3(self) -> Any:
-        return self._client("s3")
+        return self.clients.get("s3")
+
+    @property
+    def memory_states(self) -> MemoryStates | None:
+        """Set by tests (and by recording) to keep the state in memory instead of S3."""
+        return self.partitions.memory
+
+    @memory_states.setter
+    def memory_states(self, states: MemoryStates | None) -> None:
+        self.partitions.memory = states
 
     @property
     def states_store(self) -> StateStore | MemoryStates:
-        if self.memory_states is not None:
-            return self.memory_states
-        return StateStore(self.s3, self.state_prefix)
+        return self.partitions.store
 
     def _cursor(self) -> Any:
         with self._lock:
@@ -213,7 +188,7 @@ class AthenaIcebergSink(SqlSink):
     def close(self) -> None:
         with self._lock:
             cursor, self.cursor = self.cursor, None
-            self._clients.clear()
+        self.clients.clear()
         if cursor is not None:
             with contextlib.suppress(Exception):
                 cursor.close()
@@ -224,93 +199,37 @@ class AthenaIcebergSink(SqlSink):
         """Nothing to create: the state objects are written on first change."""
 
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
-        return applied_of(self.states_store.read(dataset, partition.key).doc)
+        return self.partitions.applied(dataset, partition)
 
     def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
-        from sinks.athena import AthenaSink
-
-        return AthenaSink.snapshot(self, dataset, partitions)  # type: ignore[arg-type]
+        return self.partitions.snapshot(dataset, partitions)
 
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
-        return schemas_seen(self.states_store.all(dataset))
+        return self.partitions.schemas(dataset)
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
-        from sinks.athena import AthenaSink
-
-        return AthenaSink.states(self, dataset)  # type: ignore[arg-type]
+        return self.partitions.states(dataset)
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        from sinks.athena import AthenaSink
-
-        AthenaSink.fail(self, dataset, partition, load_id, error)  # type: ignore[arg-type]
-
-    def _expired(self, lease: Mapping[str, Any]) -> bool:
-        return datetime.fromisoformat(lease["expires"]) <= datetime.now(UTC)
+        self.partitions.fail(dataset, partition, load_id, error)
 
     def _take(self, unit: LoadUnit) -> tuple[tuple[Manifest, ...], Versioned | None]:
         """The manifests the partition still needs and its state with our lease (None and
         no lease when there is nothing to do). A live lease of another loader is busy."""
-        target = unit.target
         for _attempt in range(3):
-            state = self.states_store.read(target.dataset, unit.partition.key)
+            state = self.states_store.read(unit.target.dataset, unit.partition.key)
             pending = self._pending(unit, applied_of(state.doc))
             if not pending:
                 return (), None
-            lease = state.doc["lease"]
-            if lease and not self._expired(lease):
-                raise SinkBusyError(
-                    f"{target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
-                    f"until {lease['expires']}"
-                )
-            doc = copy.deepcopy(state.doc)
-            doc["token"] += 1
-            doc["lease"] = {
-                "owner": f"{self.owner}/{unit.load_id}",
-                "expires": (datetime.now(UTC) + self.lease).isoformat(),
-                "token": doc["token"],
-            }
+            self.partitions.check_lease(state, unit)
             # what is being applied; a loader that dies leaves it, and the next load simply
             # runs the same (idempotent) statements again
-            doc["pending"] = {
-                "load_id": unit.load_id,
-                "token": doc["token"],
-                "manifests": [list(m.identity) for m in pending],
-            }
+            intent = {"manifests": [list(m.identity) for m in pending]}
             try:
-                return pending, self.states_store.write(Versioned(doc, state.etag))
+                return pending, self.partitions.take(state, unit, intent)
             except Conflict:
                 continue
-        raise TransientError(f"{target.dataset} {unit.partition.key}: concurrent loads kept changing the state; retry")
-
-    def _release(self, state: Versioned) -> None:
-        doc = copy.deepcopy(state.doc)
-        doc["lease"] = None
-        with contextlib.suppress(Exception):  # if this fails too, the lease expires on its own
-            self.states_store.write(Versioned(doc, state.etag))
-
-    def _committed(
-        self, doc: Mapping[str, Any], unit: LoadUnit, pending: Sequence[Manifest], rows: Mapping[Any, int]
-    ) -> dict[str, Any]:
-        urls = {m.url for m in pending}
-        if unit.target.strategy is Strategy.REPLACE:
-            kept: list[list[Any]] = []
-        else:
-            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
-        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
-        new = copy.deepcopy(dict(doc))
-        now = self.clock()
-        new.update(
-            status="loaded",
-            applied=applied,
-            rows=sum(int(a[2]) for a in applied),
-            last_error=None,
-            load_id=unit.load_id,
-            loaded_at=now if isinstance(now, str) else now.isoformat(),
-            lease=None,
-            pending=None,
-        )
-        record_schemas(new, pending, unit.load_id, new["loaded_at"])
-        return new
+        raise contended(unit)
 
     # -- the load ---------------------------------------------------------------------------------
 
@@ -339,8 +258,7 @@ class AthenaIcebergSink(SqlSink):
                 results.update(self._load_parts(leased))
         except BaseException:
             for _part, state in leased:
-                if state.doc["lease"]:
-                    self._release(state)
+                self.partitions.release(state)
             raise
         return [results[u.partition] for u in units]
 
@@ -361,13 +279,8 @@ class AthenaIcebergSink(SqlSink):
             self._apply_chunks(parts, staged, existing, context, leased)
             self.checkpoint("applied")
             for index, (part, state) in enumerate(leased):
-                doc = self._committed(state.doc, part.unit, part.pending, rows)
-                try:
-                    leased[index] = (part, self.states_store.write(Versioned(doc, state.etag)))
-                except Conflict:
-                    raise TransientError(
-                        f"{part.unit.partition.key}: the lease expired and was taken over; the next load re-applies"
-                    ) from None
+                doc = self.partitions.committed(state.doc, part.unit, part.pending, rows)
+                leased[index] = (part, self.partitions.record(state, part.unit, doc, "the next load re-applies"))
             self.checkpoint("recorded")
         finally:
             if staged is not None:
@@ -467,7 +380,7 @@ class AthenaIcebergSink(SqlSink):
     def _still_ours(self, leased: Sequence[tuple[Part, Versioned]]) -> None:
         """Fencing: run a chunk's statements only while its state is what our lease wrote."""
         for part, state in leased:
-            if self.states_store.read(part.unit.target.dataset, part.unit.partition.key).etag != state.etag:
+            if not self.partitions.holds(state, part.unit):
                 raise TransientError(f"{part.unit.partition.key}: the lease was taken over; statements not run")
 
     # -- staging: Parquet under a prefix, an external table over it --------------------------
@@ -500,7 +413,7 @@ class AthenaIcebergSink(SqlSink):
             schema = schema.remove(schema.get_field_index(name))
         extra = [*context["partition_columns"], MANIFEST_COLUMN]
         full = pa.schema([*schema, *(pa.field(c, pa.string()) for c in extra)])
-        bucket, _, prefix = context["stage_location"].removeprefix("s3://").partition("/")
+        bucket, prefix = split_s3(context["stage_location"])
         writer = files_.PartWriter(self.s3, bucket, prefix, full)
         counts: dict[str, int] = {}
         for file in files:
@@ -520,7 +433,7 @@ class AthenaIcebergSink(SqlSink):
             if self._recording is None:
                 from sinks.athena_files import data_keys, delete_keys
 
-                bucket, _, prefix = context["stage_location"].removeprefix("s3://").partition("/")
+                bucket, prefix = split_s3(context["stage_location"])
                 delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
         except Exception:
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
@@ -532,3 +445,8 @@ def _manifest_id(manifest: Manifest) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0).isoformat()
+
+
+def _iso(now: datetime | str) -> str:
+    """``loaded_at`` from the clock, which is a string already unless a recording passed a datetime."""
+    return now if isinstance(now, str) else now.isoformat()

@@ -29,6 +29,7 @@ from datetime import datetime
 from typing import Any
 
 from manifests import Manifest, TransientError
+from manifests.store import error_code, split_s3
 from sinks.base import SchemaSeen
 
 #: S3 answers a lost conditional write with 412, and a concurrent one in flight with 409.
@@ -73,7 +74,7 @@ class StateStore:
     def __init__(self, client: Any, prefix: str) -> None:
         if not prefix.startswith("s3://"):
             raise ValueError(f"state prefix {prefix!r}: expected s3://bucket/prefix/")
-        bucket, _, key = prefix.removeprefix("s3://").partition("/")
+        bucket, key = split_s3(prefix)
         self.client = client
         self.bucket = bucket
         self.prefix = key.rstrip("/") + "/" if key else ""
@@ -85,7 +86,7 @@ class StateStore:
         try:
             obj = self.client.get_object(Bucket=self.bucket, Key=self.key(dataset, partition))
         except Exception as exc:
-            if _code(exc) in ("NoSuchKey", "404", "NotFound"):
+            if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
                 return Versioned(new_doc(dataset, partition), None)
             raise TransientError(f"cannot read load state {self.key(dataset, partition)}: {exc}") from exc
         return Versioned(json.loads(obj["Body"].read()), obj["ETag"])
@@ -101,7 +102,7 @@ class StateStore:
                 Bucket=self.bucket, Key=key, Body=body, ContentType="application/json", **condition
             )
         except Exception as exc:
-            if _code(exc) in _LOST:
+            if error_code(exc) in _LOST:
                 raise Conflict(key) from None
             raise TransientError(f"cannot write load state {key}: {exc}") from exc
         return Versioned(doc, put["ETag"])
@@ -145,10 +146,6 @@ def schemas_seen(docs: Iterable[dict[str, Any]]) -> list[SchemaSeen]:
 
 def applied_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
     return {(str(u), str(v)) for u, v, _rows in doc["applied"]}
-
-
-def _code(exc: Exception) -> str:
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
 
 
 class MemoryStates:

@@ -168,3 +168,10 @@ def test_open_store_refuses_other_schemes(root: str) -> None:
     with pytest.raises(ConfigError, match=r"store\.root") as info:
         open_store(root)
     assert root in str(info.value)
+
+
+def test_an_s3_url_splits_into_bucket_and_key_even_with_query_or_fragment_characters() -> None:
+    from manifests.store import split_s3
+
+    assert split_s3("s3://lake/data/dt=2026-11-28/a#1?.parquet") == ("lake", "data/dt=2026-11-28/a#1?.parquet")
+    assert split_s3("s3://lake") == ("lake", "")

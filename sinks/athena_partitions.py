@@ -1,0 +1,266 @@
+"""What both Athena sinks share: the options they read, their boto3 clients, and the load
+state of their partitions with the lease a loader takes on one.
+
+Hive tables (sinks/athena.py) and Iceberg tables (sinks/athena_iceberg.py) keep the same
+state object per partition (sinks/athena_state.py) and change it the same way: a loader
+takes a fenced lease with a conditional write that also records what it intends
+(``pending``), checks before each irreversible step that the state is still what its lease
+wrote, and records the applied manifests with one more conditional write that drops the
+lease. Each sink holds one :class:`PartitionStates` and delegates to it; where the two
+differ, the sink passes the difference in (the intent a lease records, the clocks, the
+prefix a load switched to). boto3 is imported when the first client is made.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from manifests import ConfigError, Manifest, Partition, SinkBusyError, TransientError
+from manifests.store import ObjectStore
+from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.base import LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
+
+
+@dataclass(frozen=True)
+class AthenaSettings:
+    """The options both Athena sinks read from ``sinks.<name>``."""
+
+    location: str
+    database: str
+    region: str | None
+    endpoint_url: str | None
+    state_prefix: str
+    lease: timedelta
+    batch_rows: int
+    #: the url's query string (the Iceberg sink reads ``s3_staging_dir`` and ``work_group`` there)
+    query: Mapping[str, str]
+
+    @classmethod
+    def read(cls, name: str, options: Mapping[str, Any], store: ObjectStore) -> AthenaSettings:
+        location = str(options.get("location", ""))
+        if not location.startswith("s3://"):
+            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
+        location = location.rstrip("/") + "/"
+        url = urlsplit(str(options.get("url", "")))
+        host = url.hostname or ""
+        return cls(
+            location=location,
+            database=str(options.get("database") or url.path.strip("/") or "default").lower(),
+            region=options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None),
+            endpoint_url=options.get("endpoint_url") or getattr(store, "endpoint_url", None),
+            state_prefix=str(options.get("state_prefix") or f"{location}_loaders/state/"),
+            lease=timedelta(seconds=int(options.get("lease_seconds", 900))),
+            batch_rows=int(options.get("batch_rows", 65536)),
+            query={k: v[-1] for k, v in parse_qs(url.query).items()},
+        )
+
+
+class AwsClients:
+    """One boto3 client per service, made on first use. Backfill runs a sink's loads in
+    threads, and creating clients from boto3's default session concurrently is not
+    thread-safe; using one client is."""
+
+    def __init__(self, settings: AthenaSettings) -> None:
+        self.region, self.endpoint_url = settings.region, settings.endpoint_url
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def get(self, service: str) -> Any:
+        with self._lock:
+            if service not in self._clients:
+                import boto3
+
+                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+            return self._clients[service]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._clients.clear()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def contended(unit: LoadUnit) -> TransientError:
+    """What a load raises when every attempt to change the state lost a race."""
+    key = f"{unit.target.dataset} {unit.partition.key}"
+    return TransientError(f"{key}: concurrent loads kept changing the state; retry")
+
+
+class PartitionStates:
+    """The state objects of one sink's partitions, and the lease on one (module docstring).
+
+    ``s3`` gives the client the objects are read with (the sink's, so that a test spying on
+    the sink's clients sees these calls); ``now`` is the clock leases expire by and
+    superseded prefixes are stamped with; ``stamp`` gives the ``loaded_at`` a load records.
+    """
+
+    def __init__(
+        self,
+        s3: Callable[[], Any],
+        settings: AthenaSettings,
+        stamp: Callable[[], str],
+        now: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self._s3 = s3
+        self.prefix = settings.state_prefix
+        self.lease = settings.lease
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.stamp, self.now = stamp, now
+        #: set (by tests, and while recording) to keep the state in memory instead of S3
+        self.memory: MemoryStates | None = None
+
+    @property
+    def store(self) -> StateStore | MemoryStates:
+        if self.memory is not None:
+            return self.memory
+        return StateStore(self._s3(), self.prefix)
+
+    # -- what the planner and the CLI read ------------------------------------------------------
+
+    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
+        return applied_of(self.store.read(dataset, partition.key).doc)
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        found = {}
+        for partition in partitions:
+            doc = self.store.read(dataset, partition.key).doc
+            if doc["status"] != "new":
+                found[partition.key] = Snapshot(doc["status"], doc["last_error"], frozenset(applied_of(doc)))
+        return found
+
+    def states(self, dataset: str | None = None) -> list[PartitionState]:
+        return [
+            PartitionState(
+                dataset=d["dataset"],
+                partition=d["partition"],
+                status=d["status"],
+                rows=int(d["rows"]),
+                manifests=len(d["applied"]),
+                attempts=int(d["attempts"]),
+                last_error=d["last_error"],
+                load_id=d["load_id"],
+                loaded_at=datetime.fromisoformat(d["loaded_at"]) if d["loaded_at"] else None,
+            )
+            for d in self.store.all(dataset)
+            if d["status"] != "new"
+        ]
+
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        return schemas_seen(self.store.all(dataset))
+
+    # -- changes outside a load -----------------------------------------------------------------
+
+    def update(self, dataset: str, partition: str, change: Callable[[dict[str, Any]], None], doing: str) -> None:
+        """Read, ``change`` and conditionally write the state, again while others win."""
+        for _attempt in range(5):
+            state = self.store.read(dataset, partition)
+            doc = copy.deepcopy(state.doc)
+            change(doc)
+            try:
+                self.store.write(Versioned(doc, state.etag))
+                return
+            except Conflict:
+                continue
+        raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}")
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        """Record a failed attempt; data, location and applied manifests stay as they were."""
+
+        def failed(doc: dict[str, Any]) -> None:
+            doc.update(status="failed", attempts=doc["attempts"] + 1, load_id=load_id)
+            doc["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+
+        self.update(dataset, partition.key, failed, "recording a failure")
+
+    # -- the lease ------------------------------------------------------------------------------
+
+    def expired(self, lease: Mapping[str, Any]) -> bool:
+        return datetime.fromisoformat(lease["expires"]) <= self.now()
+
+    def check_lease(self, state: Versioned, unit: LoadUnit) -> None:
+        """A live lease of another loader: the partition is busy."""
+        lease = state.doc["lease"]
+        if lease and not self.expired(lease):
+            raise SinkBusyError(
+                f"{unit.target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
+                f"until {lease['expires']}"
+            )
+
+    def take(self, state: Versioned, unit: LoadUnit, intent: Mapping[str, Any]) -> Versioned:
+        """Our lease with a new fencing token, and ``intent`` as ``pending``: what a loader
+        finding the lease expired needs to finish or redo the load. Conflict: lost a race."""
+        doc = copy.deepcopy(state.doc)
+        doc["token"] += 1
+        doc["lease"] = {
+            "owner": f"{self.owner}/{unit.load_id}",
+            "expires": (self.now() + self.lease).isoformat(),
+            "token": doc["token"],
+        }
+        doc["pending"] = {**intent, "load_id": unit.load_id, "token": doc["token"]}
+        return self.store.write(Versioned(doc, state.etag))
+
+    def holds(self, state: Versioned, unit: LoadUnit) -> bool:
+        """Fencing: the partition's state is still what our lease wrote."""
+        return self.store.read(unit.target.dataset, unit.partition.key).etag == state.etag
+
+    def record(self, state: Versioned, unit: LoadUnit, doc: dict[str, Any], then: str) -> Versioned:
+        """Write the state after applying, over what our lease wrote."""
+        try:
+            return self.store.write(Versioned(doc, state.etag))
+        except Conflict:
+            raise TransientError(f"{unit.partition.key}: the lease expired and was taken over; {then}") from None
+
+    def release(self, state: Versioned) -> None:
+        """Best effort after a failure: drop the lease, keep ``pending`` for whoever comes next."""
+        if not state.doc.get("lease"):
+            return
+        doc = copy.deepcopy(state.doc)
+        doc["lease"] = None
+        with contextlib.suppress(Exception):  # if this fails too, the lease expires on its own
+            self.store.write(Versioned(doc, state.etag))
+
+    def committed(
+        self,
+        doc: Mapping[str, Any],
+        unit: LoadUnit,
+        pending: Sequence[Manifest],
+        rows: Mapping[tuple[str, str], int],
+        location: str | None = None,
+    ) -> dict[str, Any]:
+        """The state once ``pending`` is applied: what the record step writes. A ``location``
+        other than the state's (Hive tables) becomes it, the old one superseded."""
+        urls = {m.url for m in pending}
+        if unit.target.strategy is Strategy.REPLACE:
+            kept: list[list[Any]] = []
+        else:
+            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
+        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
+        new = copy.deepcopy(dict(doc))
+        new.update(
+            status="loaded",
+            applied=applied,
+            rows=sum(int(a[2]) for a in applied),
+            last_error=None,
+            load_id=unit.load_id,
+            loaded_at=self.stamp(),
+            lease=None,
+            pending=None,
+        )
+        record_schemas(new, pending, unit.load_id, new["loaded_at"])
+        if location is not None and location != doc["location"]:
+            if doc["location"]:
+                new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.now().isoformat()}]
+            new["location"] = location
+        return new
