@@ -10,27 +10,23 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from loaders.backfill import execute
-from loaders.config import load_config
-from loaders.planner import Planner, Reprocess, Window
-from loaders.runner import Runner
 from manifests import Partition, SinkBusyError
 from manifests.store import S3Store
 from sinks import Strategy, Target
 from sinks.athena import AthenaSink
 from tests.conformance_rows import conversions
 from tests.integration.conformance import P8, P9, Crash, Harness, SinkContract, rows, target, unit
+from tests.integration.planner_contract import DAY, PlannerContract, lake_of, sweep
 from tests.lake import Lake
 
 
@@ -357,9 +353,6 @@ def test_iceberg_opens_the_sql_sink(harness: Harness, tmp_path: Path) -> None:
 
 # -- status and backfill through this sink ----------------------------------------------
 
-DAY = "2026-11-27"
-WINDOW = Window(date(2026, 11, 27), date(2026, 11, 27))  # one day: 24 hourly partitions
-
 
 @pytest.fixture
 def project(s3_bucket: tuple[str, str], glue_clean: None, tmp_path: Path) -> Path:
@@ -379,68 +372,8 @@ def project(s3_bucket: tuple[str, str], glue_clean: None, tmp_path: Path) -> Pat
     return config
 
 
-def lake_of(config: Path) -> Lake:
-    loaded = load_config(str(config))
-    return Lake(config.parent / "lake", store=S3Store(loaded.store.root, loaded.store.endpoint_url))
-
-
-def sweep(config: Path, reprocess: Reprocess = Reprocess.MISSING) -> list[Any]:
-    runner = Runner(load_config(str(config)))
-    try:
-        dataset = runner.config.datasets["ad_server.conversion"]
-        outcomes, interrupted = execute(runner, Planner(runner).plan(dataset, WINDOW, ["ath"], reprocess))
-        assert not interrupted
-        return outcomes
-    finally:
-        runner.close()
-
-
-def statuses(config: Path) -> dict[str, str]:
-    runner = Runner(load_config(str(config)))
-    try:
-        dataset = runner.config.datasets["ad_server.conversion"]
-        return {v.partition.key: v.status for v in Planner(runner).survey(dataset, WINDOW, ["ath"])}
-    finally:
-        runner.close()
-
-
-def test_backfill_loads_what_is_missing_and_status_tells_each_partition(project: Path) -> None:
-    lake = lake_of(project)
-    lake.write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
-    bad = lake.write({"dt": DAY, "hour": "02"}, "b1", conversions((3, 10)))
-    lake.write_manifest(bad, "{broken")
-    outcomes = sweep(project)
-    assert sorted((o.partition, o.action) for o in outcomes) == [
-        (f"dt={DAY}/hour=01", "loaded"), (f"dt={DAY}/hour=02", "failed"),
-    ]  # fmt: skip
-    lake.write({"dt": DAY, "hour": "05"}, "late", conversions((4, 10)))  # arrives after the sweep
-    seen = statuses(project)
-    assert [seen[f"dt={DAY}/hour={h}"] for h in ("01", "02", "05")] == ["loaded", "failed", "stale"]
-    assert list(seen.values()).count("missing") == 21
-    assert [(o.partition, o.action) for o in sweep(project)] == [(f"dt={DAY}/hour=05", "loaded")]
-    assert [(o.partition, o.action) for o in sweep(project, Reprocess.FAILED)] == [(f"dt={DAY}/hour=02", "failed")]
-    assert sweep(project) == []  # nothing changed: nothing planned
-
-
-def test_the_cli_backfills_and_reports_status_through_athena(project: Path) -> None:
-    lake_of(project).write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
-
-    def cli(*args: str) -> Any:
-        done = subprocess.run(
-            [sys.executable, "-m", "loaders", *args, "--config", str(project)],
-            capture_output=True, text=True, env=dict(os.environ), timeout=120, cwd=project.parent,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    units = cli("backfill", "--sink", "ath", "--start", DAY, "--end", DAY, "--json")["units"]
-    assert [(u["partition"], u["action"], u["rows"]) for u in units] == [(f"dt={DAY}/hour=01", "loaded", 2)]
-    rows = cli("status", "--sink", "ath", "--json")
-    assert [(r["sink"], r["partition"], r["status"], r["rows"]) for r in rows] == [
-        ("ath", f"dt={DAY}/hour=01", "loaded", 2)
-    ]
-    again = cli("backfill", "--sink", "ath", "--start", DAY, "--end", DAY, "--json")["units"]
-    assert again == []
+class TestAthenaPlanner(PlannerContract):
+    sink = "ath"
 
 
 def test_import_loads_no_sdk_no_arrow_and_no_pyathena() -> None:
@@ -497,7 +430,7 @@ def test_an_unchanged_sweep_reads_state_objects_and_writes_nothing(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     lake_of(project).write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
-    assert [o.action for o in sweep(project)] == ["loaded"]
+    assert [o.action for o in sweep(project, "ath")] == ["loaded"]
     calls: list[str] = []
     original = AthenaSink._client
 
@@ -509,5 +442,5 @@ def test_an_unchanged_sweep_reads_state_objects_and_writes_nothing(
         return client
 
     monkeypatch.setattr(AthenaSink, "_client", spied)
-    assert sweep(project) == []
+    assert sweep(project, "ath") == []
     assert calls == ["GetObject"] * 24  # one state object per partition of the window: no write, no copy, no Glue

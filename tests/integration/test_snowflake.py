@@ -13,18 +13,15 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from loaders.backfill import execute
 from loaders.config import load_config
-from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests import ForeignURLError, LoaderError
 from manifests.schemas import SchemaRegistry
@@ -33,6 +30,7 @@ from sinks import Strategy
 from sinks.snowflake import SnowflakeSink
 from tests.conformance_rows import conversions
 from tests.integration.conformance import Harness, SinkContract, target, unit
+from tests.integration.planner_contract import PlannerContract, lake_of
 from tests.integration.test_formats import ROWS, avro_bytes, wrapped_bytes
 from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
 from tests.lake import Lake
@@ -268,9 +266,6 @@ def test_a_new_column_is_added_before_begin_with_its_inferred_type_and_a_crash_t
 
 # -- status and backfill through this sink ----------------------------------------------
 
-DAY = "2026-11-27"
-WINDOW = Window(date(2026, 11, 27), date(2026, 11, 27))  # one day: 24 hourly partitions
-
 
 @pytest.fixture
 def project(fakesnow_port: int, s3_bucket: tuple[str, str], warehouse: tuple[str, Any], tmp_path: Path) -> Path:
@@ -289,66 +284,8 @@ def project(fakesnow_port: int, s3_bucket: tuple[str, str], warehouse: tuple[str
     return config
 
 
-def lake_of(config: Path) -> Lake:
-    loaded = load_config(str(config))
-    return Lake(config.parent / "lake", store=S3Store(loaded.store.root, loaded.store.endpoint_url))
-
-
-def sweep(config: Path, reprocess: Reprocess = Reprocess.MISSING) -> list[Any]:
-    runner = Runner(load_config(str(config)))
-    try:
-        dataset = runner.config.datasets["ad_server.conversion"]
-        outcomes, interrupted = execute(runner, Planner(runner).plan(dataset, WINDOW, ["snowflake"], reprocess))
-        assert not interrupted
-        return outcomes
-    finally:
-        runner.close()
-
-
-def statuses(config: Path) -> dict[str, str]:
-    runner = Runner(load_config(str(config)))
-    try:
-        dataset = runner.config.datasets["ad_server.conversion"]
-        return {v.partition.key: v.status for v in Planner(runner).survey(dataset, WINDOW, ["snowflake"])}
-    finally:
-        runner.close()
-
-
-def test_backfill_loads_what_is_missing_and_status_tells_each_partition(project: Path) -> None:
-    lake = lake_of(project)
-    lake.write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
-    bad = lake.write({"dt": DAY, "hour": "02"}, "b1", conversions((3, 10)))
-    lake.write_manifest(bad, "{broken")
-    outcomes = sweep(project)
-    assert sorted((o.partition, o.action) for o in outcomes) == [
-        (f"dt={DAY}/hour=01", "loaded"), (f"dt={DAY}/hour=02", "failed"),
-    ]  # fmt: skip
-    lake.write({"dt": DAY, "hour": "05"}, "late", conversions((4, 10)))  # arrives after the sweep
-    seen = statuses(project)
-    assert [seen[f"dt={DAY}/hour={h}"] for h in ("01", "02", "05")] == ["loaded", "failed", "stale"]
-    assert list(seen.values()).count("missing") == 21
-    assert [(o.partition, o.action) for o in sweep(project)] == [(f"dt={DAY}/hour=05", "loaded")]
-    assert [(o.partition, o.action) for o in sweep(project, Reprocess.FAILED)] == [(f"dt={DAY}/hour=02", "failed")]
-    assert sweep(project) == []  # nothing changed: nothing planned
-
-
-def test_the_cli_backfills_and_reports_status_through_snowflake(project: Path) -> None:
-    lake_of(project).write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
-
-    def cli(*args: str) -> Any:
-        done = subprocess.run(
-            [sys.executable, "-m", "loaders", *args, "--config", str(project)],
-            capture_output=True, text=True, env=dict(os.environ), timeout=120, cwd=project.parent,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
-
-    units = cli("backfill", "--sink", "snowflake", "--start", DAY, "--end", DAY, "--json")["units"]
-    assert [(u["partition"], u["action"], u["rows"]) for u in units] == [(f"dt={DAY}/hour=01", "loaded", 2)]
-    rows = cli("status", "--sink", "snowflake", "--json")
-    assert [(r["sink"], r["partition"], r["status"], r["rows"]) for r in rows] == [
-        ("snowflake", f"dt={DAY}/hour=01", "loaded", 2)
-    ]
+class TestSnowflakePlanner(PlannerContract):
+    sink = "snowflake"
 
 
 # -- the same rows in every format (as tests/integration/test_formats.py on DuckDB) ----------
