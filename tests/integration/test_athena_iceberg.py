@@ -427,6 +427,12 @@ def _no_pyathena_needed(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 class TestAthenaIcebergContract(SinkContract):
     """The contract every sink passes, on the Iceberg path (statements run on DuckDB)."""
 
+    #: Athena commits each statement on its own: from "applied" on, readers see the new
+    #: rows before the state says so; the rerun runs the same idempotent statements again
+    #: (loaded, no duplicate) until the state is recorded
+    visible_from = "applied"
+    done_after = ("recorded",)
+
     @pytest.fixture
     def harness(self, s3_bucket: tuple[str, str], tmp_path: Path) -> Harness:
         setup = Setup(s3_bucket, tmp_path)
@@ -435,45 +441,6 @@ class TestAthenaIcebergContract(SinkContract):
             return [tuple(r) for r in setup.duck.conn.execute(sql).fetchall()]
 
         return Harness(lake=setup.lake, open_sink=setup.sink, read=read)
-
-    @pytest.mark.parametrize("strategy", list(Strategy))
-    @pytest.mark.parametrize("step", ["staged", "locked", "applied", "recorded"])
-    def test_crash_at_each_step_then_rerun_converges(self, harness: Harness, strategy: Strategy, step: str) -> None:
-        """Athena commits each statement on its own: from "applied" on, readers see the new
-        rows before the state says so. The rerun after a crash at "applied" runs the same
-        idempotent statements again (loaded, no duplicate); after "recorded" it skips."""
-        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
-        self.load(harness, target(strategy), P8, [k1])
-        k2 = harness.lake.write(P8, "b2", rows((2, 20, 20.0), (3, 10, 3.0)))
-        before = self.table(harness)
-        seen: list[list[tuple[Any, ...]]] = []
-
-        def crash(at: str) -> None:
-            if at == step:
-                seen.append(self.table(harness))
-                raise ContractCrash(at)
-
-        sink = harness.open_sink()
-        sink.checkpoint = crash  # type: ignore[attr-defined]
-        try:
-            with pytest.raises(ContractCrash):
-                sink.load(unit(target(strategy), P8, [harness.lake.manifest(k1), harness.lake.manifest(k2)]))
-        finally:
-            sink.close()
-        expected = {
-            Strategy.APPEND: [1, 2, 2, 3],
-            Strategy.MERGE: [1, 2, 3],
-            Strategy.REPLACE: [1, 2, 2, 3],
-        }[strategy]
-        committed = step in ("applied", "recorded")
-        assert [[r[0] for r in t] for t in seen] == [expected if committed else [r[0] for r in before]]
-        result = self.load(harness, target(strategy), P8, [k1, k2])
-        assert result.action == ("skipped" if step == "recorded" else "loaded")
-        assert [r[0] for r in self.table(harness)] == expected
-        sink = harness.open_sink()
-        [state] = sink.states("ad_server.conversion")
-        assert (state.status, state.manifests) == ("loaded", 2)
-        assert self.load(harness, target(strategy), P8, [k1, k2]).action == "skipped"
 
     @pytest.mark.parametrize("step", ["staged", "locked", "applied", "recorded"])
     def test_a_crash_in_load_many_leaves_every_partition_as_it_was(self, harness: Harness, step: str) -> None:
