@@ -36,7 +36,6 @@ from typing import Any
 from manifests import (
     ConfigError,
     Partition,
-    RecordCountError,
     SchemaMismatchError,
     TransientError,
     UnsupportedError,
@@ -48,7 +47,7 @@ from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
-from sinks.sqlbase import ALREADY, Part, SqlSink, schema_changes
+from sinks.sqlbase import ALREADY, Part, SqlSink, rows_per_manifest, schema_changes
 from sinks.templates import split_table
 
 
@@ -304,7 +303,7 @@ class AthenaSink:
             files_.copy_current(self.s3, base, bucket, prefix)
         if not columns and existing:
             columns = tuple(existing)
-        rows = self._rows(pending, per_file)
+        rows = rows_per_manifest(pending, per_file, self.store)
         files_.write_marker(
             self.s3, bucket, prefix, {"rows": [[*k, n] for k, n in rows.items()], "columns": [list(c) for c in columns]}
         )
@@ -368,22 +367,6 @@ class AthenaSink:
             writer.write(batch)
         writer.close()
         return tuple((f.name, files_.hive_type(f.type)) for f in merged.schema)
-
-    def _rows(self, pending: tuple[Any, ...], per_file: Mapping[str, int]) -> dict[tuple[str, str], int]:
-        rows: dict[tuple[str, str], int] = {}
-        for manifest in pending:
-            total = 0
-            for entry in manifest.entries:
-                got = per_file.get(self.store.engine_path(entry.url), 0)
-                if entry.record_count is not None and entry.record_count != got:
-                    raise RecordCountError(
-                        f"record_count is {entry.record_count} but {got} rows were read",
-                        manifest=manifest.url,
-                        file=entry.url,
-                    )
-                total += got
-            rows[manifest.identity] = total
-        return rows
 
     # -- the catalogue -------------------------------------------------------------------------
 

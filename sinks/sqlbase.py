@@ -390,21 +390,8 @@ class SqlSink:
         return tuple(m for m in unit.manifests if m.identity not in applied)
 
     def _rows_per_manifest(self, parts: list[Part], staged: Staged | None) -> dict[tuple[str, str], int]:
-        counts = staged.rows_by_path if staged else {}
-        rows: dict[tuple[str, str], int] = {}
-        for manifest in (m for p in parts for m in p.pending):
-            total = 0
-            for entry in manifest.entries:
-                got = counts.get(self.store.engine_path(entry.url), 0)
-                if entry.record_count is not None and entry.record_count != got:
-                    raise RecordCountError(
-                        f"record_count is {entry.record_count} but {got} rows were staged",
-                        manifest=manifest.url,
-                        file=entry.url,
-                    )
-                total += got
-            rows[manifest.identity] = total
-        return rows
+        pending = [m for p in parts for m in p.pending]
+        return rows_per_manifest(pending, staged.rows_by_path if staged else {}, self.store)
 
     def _apply(self, parts: list[Part], staged: Staged | None, context: dict[str, Any]) -> None:
         strategy = parts[0].unit.target.strategy
@@ -530,6 +517,27 @@ def schema_changes(
     if untyped:
         raise SchemaMismatchError(f"column(s) {', '.join(untyped)}: no type to add them with", manifest=where)
     return [(name, kind) for name, kind in new if kind]
+
+
+def rows_per_manifest(
+    pending: Sequence[Manifest], rows_by_path: Mapping[str, int], store: ObjectStore
+) -> dict[tuple[str, str], int]:
+    """Rows per manifest version from the rows read per file (engine path), each file's
+    ``record_count`` checked: a RecordCountError naming the manifest and the file."""
+    rows: dict[tuple[str, str], int] = {}
+    for manifest in pending:
+        total = 0
+        for entry in manifest.entries:
+            got = rows_by_path.get(store.engine_path(entry.url), 0)
+            if entry.record_count is not None and entry.record_count != got:
+                raise RecordCountError(
+                    f"record_count is {entry.record_count} but {got} rows were read",
+                    manifest=manifest.url,
+                    file=entry.url,
+                )
+            total += got
+        rows[manifest.identity] = total
+    return rows
 
 
 def redact(sql: str) -> str:
