@@ -34,6 +34,7 @@ DATASET_KEYS = {
     "lookback",
     "sinks",
     "allow_empty",
+    "columns",
 }
 
 
@@ -58,6 +59,8 @@ class DatasetConfig:
     sinks: tuple[str, ...]
     allow_empty: bool
     layout: KeyLayout = field(compare=False)
+    #: declared CSV column types (name, canonical type), instead of inferred ones
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def target(self) -> Target:
@@ -70,6 +73,7 @@ class DatasetConfig:
             keys=self.keys,
             order_by=self.order_by,
             allow_empty=self.allow_empty,
+            column_types=self.columns,
         )
 
 
@@ -217,6 +221,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     allow_empty = raw.get("allow_empty", True)
     if not isinstance(allow_empty, bool):
         raise fail("allow_empty", "must be true or false")
+    columns = _columns(raw.get("columns", {}), fmt, fail)
     return DatasetConfig(
         name=name,
         table=table,
@@ -230,7 +235,31 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         sinks=sinks,
         allow_empty=allow_empty,
         layout=layout,
+        columns=columns,
     )
+
+
+def _columns(value: Any, fmt: str, fail: Any) -> tuple[tuple[str, str], ...]:
+    """``columns = { zip = "VARCHAR", amount = "DECIMAL(12, 2)" }``: CSV types declared
+    rather than inferred (each engine's inference differs: DuckDB keeps ``007`` as text,
+    pyarrow reads it as 7), so every sink reads these columns alike."""
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k for k in value):
+        raise fail("columns", 'a table of column names to types, e.g. { zip = "VARCHAR" }')
+    if not value:
+        return ()
+    if fmt != "csv":
+        raise fail("columns", f"declared types apply to csv; {fmt} files carry their own")
+    from sinks.columntypes import declared
+
+    out = []
+    for name, kind in value.items():
+        if not isinstance(kind, str):
+            raise fail(f"columns.{name}", "must be a type name, e.g. VARCHAR")
+        try:
+            out.append((name, declared(kind)))
+        except ValueError as exc:
+            raise fail(f"columns.{name}", str(exc)) from None
+    return tuple(out)
 
 
 def _strings(value: Any, fail: Any, key: str) -> tuple[str, ...]:

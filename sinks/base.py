@@ -75,6 +75,8 @@ class Target:
     keys: tuple[str, ...] = ()
     order_by: str | None = None
     allow_empty: bool = True
+    #: CSV column types declared in the dataset (name, canonical type: sinks.columntypes)
+    column_types: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,8 @@ one) is refused by the caller, naming the column and both types.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
 
 T = exp.DataType.Type
@@ -100,3 +102,64 @@ def _decimal(t: exp.DataType) -> tuple[int, int] | None:
         return None
     precision = int(params[0].name)
     return precision, int(params[1].name) if len(params) > 1 else 0
+
+
+#: the types a CSV column may be declared as (``columns`` of a dataset), spelled as they
+#: are stored; each has one Arrow type, so every sink parses the column the same way
+DECLARABLE = {
+    T.BOOLEAN: "BOOLEAN",
+    T.SMALLINT: "SMALLINT",
+    T.INT: "INTEGER",
+    T.BIGINT: "BIGINT",
+    T.FLOAT: "REAL",
+    T.DOUBLE: "DOUBLE",
+    T.DECIMAL: "DECIMAL",
+    T.TEXT: "VARCHAR",
+    T.VARCHAR: "VARCHAR",
+    T.DATE: "DATE",
+    T.TIMESTAMP: "TIMESTAMP",
+    T.TIMESTAMPTZ: "TIMESTAMPTZ",
+}
+
+
+def declared(kind: str) -> str:
+    """A declared column type in its canonical spelling (``varchar`` → ``VARCHAR``,
+    ``numeric(12,2)`` → ``DECIMAL(12, 2)``); ValueError naming what is allowed otherwise."""
+    parsed = parse(kind, "duckdb")
+    name = DECLARABLE.get(_SAME.get(parsed.this, parsed.this))
+    if name is None:
+        allowed = ", ".join(sorted(set(DECLARABLE.values())))
+        raise ValueError(f"{kind!r} cannot be declared; one of {allowed}")
+    if parsed.this == T.DECIMAL:
+        room = _decimal(parsed) or (38, 9)
+        if not 1 <= room[0] <= 38 or not 0 <= room[1] <= room[0]:
+            raise ValueError(f"{kind!r}: DECIMAL(precision 1-38, scale 0-precision)")
+        return f"DECIMAL({room[0]}, {room[1]})"
+    return name
+
+
+def spelled(kind: str, dialect: str) -> str:
+    """A declared column type (:func:`declared`) as ``dialect`` writes it."""
+    return str(parse(declared(kind), "duckdb").sql(dialect=dialect))
+
+
+def arrow_type(kind: str) -> Any:
+    """The Arrow type a declared column (:func:`declared`) is read as."""
+    import pyarrow as pa
+
+    name = declared(kind)
+    if name.startswith("DECIMAL"):
+        precision, scale = _decimal(parse(name, "duckdb")) or (38, 9)
+        return pa.decimal128(precision, scale)
+    return {
+        "BOOLEAN": pa.bool_(),
+        "SMALLINT": pa.int16(),
+        "INTEGER": pa.int32(),
+        "BIGINT": pa.int64(),
+        "REAL": pa.float32(),
+        "DOUBLE": pa.float64(),
+        "VARCHAR": pa.string(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    }[name]

@@ -26,6 +26,7 @@ from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileErro
 from manifests.store import ObjectStore
 from manifests.urls import hide_password
 from sinks.base import Capabilities, LoadUnit
+from sinks.columntypes import spelled
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.templates import Templates
 
@@ -230,6 +231,9 @@ class SnowflakeSink(SqlSink):
                 for name, kind in self.execute("describe", files=files, **ctx):
                     described.setdefault(str(name).upper(), (str(name), _checked(str(kind))))
             described.pop(FILE_COLUMN.upper(), None)
+            for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
+                if name.upper() in described:
+                    described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))
             fill = [k for k, _v in parts[0].unit.partition.items if k.upper() not in described]
             columns = (*described.values(), *((k, "VARCHAR") for k in fill))
             self.execute("create_stage", stage_columns=columns, **ctx)

@@ -371,6 +371,7 @@ class SqlSink:
             "keys": list(target.keys),
             "order_by": target.order_by,
             "format": target.format,
+            "column_types": list(target.column_types),
             "file_column": FILE_COLUMN,
         }
 

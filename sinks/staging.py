@@ -137,6 +137,23 @@ def read_error(exc: Exception, file: File) -> LoaderError:
     return TerminalError(f"cannot read the file: {exc}", **where)
 
 
+def csv_options(file: File, column_types: Sequence[tuple[str, str]] | None = None) -> Any:
+    """How a CSV is parsed wherever pyarrow reads it, as DuckDB's reader does: an empty
+    field, quoted or not, is NULL, and the dataset's declared columns take their declared
+    types (``column_types``; by default the file's target's) instead of inferred ones."""
+    import pyarrow.csv as pacsv
+
+    from sinks.columntypes import arrow_type
+
+    if column_types is None:
+        column_types = file.part.unit.target.column_types if file.part is not None else ()
+    return pacsv.ConvertOptions(
+        column_types={name: arrow_type(kind) for name, kind in column_types},
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+
+
 def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
     """The file's columns: a Parquet footer, a CSV's first block, a JSON file read whole."""
     import pyarrow.csv as pacsv
@@ -148,13 +165,19 @@ def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
             if fmt == "parquet":
                 return pq.read_schema(fh)
             if fmt == "csv":
-                return pacsv.open_csv(fh).schema
+                return pacsv.open_csv(fh, convert_options=csv_options(file)).schema
             return pajson.read_json(fh).schema
     except Exception as exc:
         raise read_error(exc, file) from exc
 
 
-def file_batches(store: ObjectStore, file: File, fmt: str, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def file_batches(
+    store: ObjectStore,
+    file: File,
+    fmt: str,
+    batch_rows: int,
+    column_types: Sequence[tuple[str, str]] | None = None,
+) -> Iterator[pa.RecordBatch]:
     """The file's rows, a bounded batch at a time (JSON lines: the file is read whole)."""
     import pyarrow.csv as pacsv
     import pyarrow.json as pajson
@@ -169,7 +192,7 @@ def file_batches(store: ObjectStore, file: File, fmt: str, batch_rows: int) -> I
                 parquet = pq.ParquetFile(fh, buffer_size=READ_BUFFER, pre_buffer=False)
                 yield from parquet.iter_batches(batch_size=batch_rows)
             elif fmt == "csv":
-                yield from pacsv.open_csv(fh)
+                yield from pacsv.open_csv(fh, convert_options=csv_options(file, column_types))
             else:
                 yield from pajson.read_json(fh).to_batches(max_chunksize=batch_rows)
     except Exception as exc:

@@ -83,6 +83,14 @@ class Lake:
         self.write_manifest(mkey, {"entries": entries})
         return mkey
 
+    def write_text(self, partition: Mapping[str, str], batch: str, text: str, ext: str = "csv") -> str:
+        """A data file written exactly as given (quoting, empty fields) and its manifest."""
+        part = "/".join(f"{k}={v}" for k, v in partition.items())
+        key = f"data/{self.source}/{self.kind}/{part}/{batch}-0.{ext}"
+        self.store.write(self.store.resolve(key), text.encode())
+        entry = {"url": key, "mandatory": True, "meta": {"content_length": len(text.encode())}}
+        return self.write_manifest(f"manifests/{self.source}/{self.kind}/{part}/{batch}.json", {"entries": [entry]})
+
     def write_manifest(self, key: str, doc: Any) -> str:
         text = doc if isinstance(doc, str) else json.dumps(doc)
         self.store.write(self.store.resolve(key), text.encode())

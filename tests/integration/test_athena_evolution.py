@@ -222,6 +222,25 @@ def test_the_same_rows_in_every_format_load_the_same_hive_table(project: Path, f
     assert copies.get("KeyCount", 0) == 0  # the runner removed its Parquet copies
 
 
+def test_declared_csv_columns_and_empty_fields_load_as_on_duckdb(project: Path) -> None:
+    from tests.integration.test_formats import TRICKY_CSV, TRICKY_ROWS, declare_zip
+
+    project.write_text(project.read_text().replace('format = "parquet"', 'format = "csv"'))
+    declare_zip(project)
+    key = lake_of(project).write_text({"dt": DAY, "hour": "01"}, "b1", TRICKY_CSV)
+    runner = Runner(load_config(str(project)))
+    try:
+        [outcome] = runner.load([key])
+        sink: Any = runner.sink("ath")
+        table = sink.glue.get_table(DatabaseName="raw", Name="conversions")["Table"]
+        got = read_hive(sink.glue, sink.s3, "SELECT conversion_id, zip, note FROM raw.conversions ORDER BY 1")
+    finally:
+        runner.close()
+    assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
+    assert ("zip", "string") in columns_of(table)
+    assert got == TRICKY_ROWS
+
+
 # -- Iceberg: ALTER TABLE … ADD COLUMNS, run on DuckDB through sqlglot ------------------------
 
 

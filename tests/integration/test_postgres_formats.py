@@ -8,7 +8,16 @@ import pytest
 
 from manifests.schemas import SchemaRegistry
 from tests.integration.project import PostgresProject
-from tests.integration.test_formats import ROWS, avro_bytes, load, wrapped_bytes, write_avro_batch
+from tests.integration.test_formats import (
+    ROWS,
+    TRICKY_CSV,
+    TRICKY_ROWS,
+    avro_bytes,
+    declare_zip,
+    load,
+    wrapped_bytes,
+    write_avro_batch,
+)
 from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
 from tests.integration.test_postgres_sink import Server, fixture_pg, fixture_pg_server
 
@@ -31,3 +40,19 @@ def test_every_format_loads_the_same_postgres_table(tmp_path: Path, pg: Server, 
     assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
     got = pg.query("SELECT conversion_id, event_ts, revenue, dt, hour FROM raw.conversions ORDER BY 1")
     assert got == [(i, 10 * i, 2.5, "2026-11-28", "08") for i in (1, 2, 3)]
+
+
+@pytest.mark.parametrize("declared", [True, False])
+def test_declared_csv_columns_and_empty_fields_load_as_on_duckdb(tmp_path: Path, pg: Server, declared: bool) -> None:
+    """Read by pyarrow here, by DuckDB there: the same rows once ``zip`` is declared; an
+    empty field, quoted or not, is NULL either way. Undeclared, pyarrow reads 007 as 7
+    (what the declaration is for)."""
+    project = PostgresProject(tmp_path, pg)
+    text = project.config_path.read_text().replace('format = "parquet"', 'format = "csv"')
+    project.config_path.write_text(text)
+    if declared:
+        declare_zip(project.config_path)
+    outcome = load(project, project.lake.write_text({"dt": "2026-11-28", "hour": "08"}, "b1", TRICKY_CSV))
+    assert (outcome.action, outcome.rows) == ("loaded", 3), outcome.error
+    got = pg.query("SELECT conversion_id, zip::text, note FROM raw.conversions ORDER BY 1")
+    assert got == (TRICKY_ROWS if declared else [(1, "7", None), (2, "10", None), (3, "100", "x")])

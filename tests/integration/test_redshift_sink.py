@@ -78,7 +78,7 @@ def s3_manifest(store: S3Store, fmt: str = "parquet") -> Manifest:
     ("fmt", "clause"),
     [
         ("parquet", "FORMAT AS PARQUET"),
-        ("csv", "FORMAT AS CSV\nIGNOREHEADER 1\nTIMEFORMAT 'auto'"),
+        ("csv", "FORMAT AS CSV\nIGNOREHEADER 1\nEMPTYASNULL\nTIMEFORMAT 'auto'"),
     ],
 )
 def test_the_copy_statement_exactly(s3_bucket: tuple[str, str], fmt: str, clause: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinks.columntypes import fits
+from sinks.columntypes import arrow_type, declared, fits, spelled
 
 FITS = [
     ("BIGINT", "bigint", "postgres"),  # spellings of one type
@@ -56,3 +56,33 @@ def test_a_change_that_could_lose_a_value_does_not_fit(new: str, old: str, diale
 def test_something_that_is_no_type_is_an_error_not_a_verdict() -> None:
     with pytest.raises(ValueError, match="not a column type"):
         fits("BIGINT; DROP TABLE x", "BIGINT", "postgres")
+
+
+@pytest.mark.parametrize(
+    ("kind", "canonical", "arrow"),
+    [
+        ("varchar", "VARCHAR", "string"),
+        ("text", "VARCHAR", "string"),
+        ("numeric(12,2)", "DECIMAL(12, 2)", "decimal128(12, 2)"),
+        ("int", "INTEGER", "int32"),
+        ("int8", "BIGINT", "int64"),
+        ("timestamp", "TIMESTAMP", "timestamp[us]"),
+        ("TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "timestamp[us, tz=UTC]"),
+        ("double precision", "DOUBLE", "double"),
+        ("date", "DATE", "date32[day]"),
+    ],
+)
+def test_a_declared_csv_type_has_one_spelling_and_one_arrow_type(kind: str, canonical: str, arrow: str) -> None:
+    assert declared(kind) == canonical
+    assert str(arrow_type(kind)) == arrow
+
+
+@pytest.mark.parametrize("kind", ["STRUCT(a INT)", "JSON", "DECIMAL(40, 2)", "BIGINT; DROP TABLE x"])
+def test_a_type_no_sink_reads_alike_cannot_be_declared(kind: str) -> None:
+    with pytest.raises(ValueError):
+        declared(kind)
+
+
+def test_a_declared_type_is_spelled_in_the_sinks_dialect() -> None:
+    assert spelled("REAL", "snowflake") == "FLOAT"
+    assert spelled("DECIMAL(12, 2)", "snowflake") == "DECIMAL(12, 2)"

@@ -41,6 +41,7 @@ SWITCHES: dict[str, list[str | None]] = {
     "target_schema_path": [SAMPLE, "()"],
     "like_target": [SAMPLE, "False"],
     "known": [SAMPLE, "None"],
+    "column_types": [SAMPLE, "[]"],
     "dialect": [SAMPLE],  # each dialect renders the default templates in its own test pass
     "serialize_json": [SAMPLE, "True"],
 }
