@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, TransientError
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
-from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -117,8 +117,13 @@ class DuckDBSink(SqlSink):
             for e in p.entries
         ]
         self.execute("stage", files=files, fill_columns=fill, fill_rows=rows, **context)
-        columns = (*described, *((name, "VARCHAR") for name in fill))
         counts = {str(path): int(n) for path, n in self.execute("staged_counts", files=files, **context)}
+        text = [name for name, kind in described if kind == "VARCHAR" and name != FILE_COLUMN]
+        if text and context["format"] != "parquet":  # a column with no value fits any type
+            found = self.execute("empty_columns", text_columns=text, **context)
+            empty = {name for name, n in zip(text, found[0] if found else (), strict=False) if not n}
+            described = [(name, "NULL" if name in empty else kind) for name, kind in described]
+        columns = (*described, *((name, "VARCHAR") for name in fill))
         return Staged(columns=columns, rows_by_path=counts)
 
     def has_duplicate_keys(self, context: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ are answered by the recording when ``loaders compile`` runs (:func:`ask`).
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -137,21 +138,72 @@ def read_error(exc: Exception, file: File) -> LoaderError:
     return TerminalError(f"cannot read the file: {exc}", **where)
 
 
-def csv_options(file: File, column_types: Sequence[tuple[str, str]] | None = None) -> Any:
-    """How a CSV is parsed wherever pyarrow reads it, as DuckDB's reader does: an empty
-    field, quoted or not, is NULL, and the dataset's declared columns take their declared
-    types (``column_types``; by default the file's target's) instead of inferred ones."""
+#: how much of a CSV DuckDB's sniffer reads for :func:`sniffed_types` (its own sample is
+#: 20,480 rows; a MiB holds about that many short rows)
+SNIFF_BYTES = 1 << 20
+#: DuckDB's sniffed types as Arrow reads them; VARCHAR keeps "007" as text
+_SNIFFED = {
+    "BOOLEAN": "bool_",
+    "BIGINT": "int64",
+    "DOUBLE": "float64",
+    "DATE": "date32",
+    "TIMESTAMP": "timestamp",
+    "VARCHAR": "string",
+}
+
+
+def csv_options(store: ObjectStore, file: File, column_types: Sequence[tuple[str, str]] | None = None) -> Any:
+    """How a CSV is parsed wherever pyarrow reads it: as DuckDB reads it. Column types
+    are DuckDB's sniffer's (:func:`sniffed_types`), those the dataset declares win
+    (``column_types``; by default the file's target's), and an empty field, quoted or
+    not, is NULL."""
     import pyarrow.csv as pacsv
 
     from sinks.columntypes import arrow_type
 
     if column_types is None:
         column_types = file.part.unit.target.column_types if file.part is not None else ()
-    return pacsv.ConvertOptions(
-        column_types={name: arrow_type(kind) for name, kind in column_types},
-        strings_can_be_null=True,
-        quoted_strings_can_be_null=True,
+    types = {**sniffed_types(store, file), **{name: arrow_type(kind) for name, kind in column_types}}
+    return pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True)
+
+
+def sniffed_types(store: ObjectStore, file: File) -> dict[str, Any]:
+    """The Arrow types of a CSV's columns as DuckDB's sniffer reads its first MiB, so that
+    the sinks reading CSV with pyarrow infer what the DuckDB sink infers (pyarrow alone
+    reads ``007`` as 7). A column empty in the sample is left to pyarrow (null type: it
+    fits any column), as are types DuckDB's sniffer rarely gives (TIME, TIMESTAMP WITH TIME
+    ZONE). Cached per file and size: describing and streaming a file sniff it once."""
+    return dict(_sniff(store, file.entry.url, file.entry.content_length))
+
+
+@functools.lru_cache(maxsize=256)
+def _sniff(store: ObjectStore, url: str, _size: int | None) -> tuple[tuple[str, Any], ...]:
+    import duckdb
+
+    with open_object(store, url) as fh:
+        head = fh.read(SNIFF_BYTES)
+    if len(head) == SNIFF_BYTES:
+        head = head[: head.rfind(b"\n") + 1]  # whole rows only
+    if not head.strip():
+        return ()
+    conn = duckdb.connect()
+    try:
+        sample = conn.read_csv(io.BytesIO(head), header=True)
+        kinds = dict(zip(sample.columns, (str(t) for t in sample.dtypes), strict=True))
+        rows = sample.to_arrow_table()
+    finally:
+        conn.close()
+    return tuple(
+        (name, _arrow(kind))
+        for name, kind in kinds.items()
+        if kind in _SNIFFED and rows.column(name).null_count < rows.num_rows
     )
+
+
+def _arrow(kind: str) -> Any:
+    import pyarrow as pa
+
+    return pa.timestamp("us") if kind == "TIMESTAMP" else getattr(pa, _SNIFFED[kind])()
 
 
 def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
@@ -165,7 +217,7 @@ def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
             if fmt == "parquet":
                 return pq.read_schema(fh)
             if fmt == "csv":
-                return pacsv.open_csv(fh, convert_options=csv_options(file)).schema
+                return pacsv.open_csv(fh, convert_options=csv_options(store, file)).schema
             return pajson.read_json(fh).schema
     except Exception as exc:
         raise read_error(exc, file) from exc
@@ -192,7 +244,7 @@ def file_batches(
                 parquet = pq.ParquetFile(fh, buffer_size=READ_BUFFER, pre_buffer=False)
                 yield from parquet.iter_batches(batch_size=batch_rows)
             elif fmt == "csv":
-                yield from pacsv.open_csv(fh, convert_options=csv_options(file, column_types))
+                yield from pacsv.open_csv(fh, convert_options=csv_options(store, file, column_types))
             else:
                 yield from pajson.read_json(fh).to_batches(max_chunksize=batch_rows)
     except Exception as exc:

@@ -269,3 +269,23 @@ def test_a_declared_type_that_is_no_type_is_a_config_error_naming_the_column(tmp
     project.config_path.write_text(text.replace('format = "csv"\n', 'format = "parquet"\n' + DECLARED))
     with pytest.raises(ConfigError, match="declared types apply to csv"):
         project.config()
+
+
+#: a later CSV batch in which a numeric column happens to be empty in every row
+SPARSE_FIRST = "conversion_id,event_ts,revenue,coupon\n1,10,2.5,5\n"
+SPARSE_LATER = "conversion_id,event_ts,revenue,coupon\n2,20,2.5,\n3,30,2.5,\n"
+
+
+def test_a_csv_column_empty_in_every_row_loads_as_null_into_its_typed_column(tmp_path: Path) -> None:
+    """DuckDB sniffs such a column as VARCHAR; it holds no value, so it fits the BIGINT
+    column (as Arrow's null type does on the sinks that read CSV with pyarrow)."""
+    project = project_of(tmp_path, "csv")
+    assert load(project, project.lake.write_text(P8, "b1", SPARSE_FIRST)).action == "loaded"
+    outcome = load(project, project.lake.write_text(P8, "b2", SPARSE_LATER))
+    assert (outcome.action, outcome.rows) == ("loaded", 2), outcome.error
+    assert project.query("SELECT conversion_id, coupon FROM raw.conversions ORDER BY 1") == [
+        (1, 5), (2, None), (3, None),
+    ]  # fmt: skip
+    assert project.query("SELECT data_type FROM information_schema.columns WHERE column_name = 'coupon'") == [
+        ("BIGINT",)
+    ]
