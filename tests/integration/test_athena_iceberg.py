@@ -490,3 +490,18 @@ def test_struct_field_names_that_would_inject_ddl_are_refused() -> None:
     assert hive_type(pa.struct([("a_1", pa.int32())])) == "struct<a_1:int>"
     with pytest.raises(UnsupportedError, match="struct field name"):
         hive_type(pa.struct([("a:int>, injected string, z array<int", pa.int32())]))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl", "avro", "avro-wrapped"])
+def test_the_same_rows_in_every_format_load_the_same_iceberg_table(setup: Setup, fmt: str) -> None:
+    """The sibling of tests/integration/test_formats.py (DuckDB): Avro reaches the sink as
+    its Parquet copies, as the runner hands them over."""
+    from dataclasses import replace
+
+    from tests.integration.test_formats import manifest_in
+
+    manifest, loads_as = manifest_in(setup.lake, fmt)
+    tgt = replace(target(Strategy.APPEND), format=loads_as)
+    assert setup.sink().load(unit(tgt, P8, [manifest])).rows == 3
+    got = setup.duck.conn.execute("SELECT conversion_id, event_ts, revenue, dt, hour FROM raw.conversions ORDER BY 1")
+    assert got.fetchall() == [(i, 10 * i, 2.5, "2026-11-28", "08") for i in (1, 2, 3)]

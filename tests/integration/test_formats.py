@@ -13,10 +13,12 @@ import fastavro
 import pytest
 
 from loaders.runner import Runner
-from manifests import ConfigError
+from manifests import ConfigError, Manifest
+from manifests.convert import convert
 from manifests.schemas import SchemaRegistry, fingerprint, hex_form
 from tests.conformance_rows import conversions
 from tests.integration.project import Project
+from tests.lake import Lake
 
 P8 = {"dt": "2026-11-28", "hour": "08"}
 PART = "dt=2026-11-28/hour=08"
@@ -289,3 +291,22 @@ def test_a_csv_column_empty_in_every_row_loads_as_null_into_its_typed_column(tmp
     assert project.query("SELECT data_type FROM information_schema.columns WHERE column_name = 'coupon'") == [
         ("BIGINT",)
     ]
+
+
+def manifest_in(lake: Lake, fmt: str) -> tuple[Manifest, str]:
+    """ROWS in ``fmt`` as a sink receives them from the runner, with the format it loads:
+    Avro converted to its Parquet copies first (the seed's AVRO → Parquet step), for the
+    tests that hand a sink its units directly."""
+    if fmt not in ("avro", "avro-wrapped"):
+        return lake.manifest(lake.write(P8, "b1", ROWS, fmt=fmt)), fmt
+    registry = SchemaRegistry(lake.store)
+    registry.publish("conversion", SCHEMA)
+    body = avro_bytes(SCHEMA, ROWS) if fmt == "avro" else wrapped_bytes(ROWS)
+    data = lake.store.resolve(f"data/ad_server/conversion/{PART}/b1.avro")
+    lake.store.write(data, body)
+    entry = {"url": data, "mandatory": True, "meta": {"content_length": len(body), "record_count": len(ROWS)}}
+    key = lake.write_manifest(f"manifests/ad_server/conversion/{PART}/b1.json", {"entries": [entry]})
+    copies: list[str] = []
+    manifest = convert(lake.manifest(key), fmt, lake.store, registry, copies)
+    assert copies and all(c.endswith(".parquet") for c in copies)
+    return manifest, "parquet"

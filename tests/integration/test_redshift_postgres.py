@@ -215,28 +215,11 @@ def test_every_format_loads_the_same_table(tmp_path: Path, pg: Server, fmt: str)
     seed's AVRO → Parquet step, which Redshift's COPY needs for wrapped records)."""
     from dataclasses import replace
 
-    from manifests.convert import convert
-    from manifests.schemas import SchemaRegistry
-    from tests.integration.test_formats import ROWS, avro_bytes, wrapped_bytes
-    from tests.integration.test_formats import SCHEMA as AVRO_SCHEMA
+    from tests.integration.test_formats import manifest_in
 
     h = redshift_harness(tmp_path, pg)
-    registry = SchemaRegistry(h.lake.store)
-    if fmt in ("avro", "avro-wrapped"):
-        registry.publish("conversion", AVRO_SCHEMA)
-        body = avro_bytes(AVRO_SCHEMA, ROWS) if fmt == "avro" else wrapped_bytes(ROWS)
-        data = h.lake.store.resolve("data/b1.avro")
-        h.lake.store.write(data, body)
-        entry = {"url": data, "mandatory": True, "meta": {"content_length": len(body), "record_count": 3}}
-        key = h.lake.write_manifest(
-            "manifests/ad_server/conversion/dt=2026-11-28/hour=08/b1.json", {"entries": [entry]}
-        )
-        copies: list[str] = []
-        manifest = convert(h.lake.manifest(key), fmt, h.lake.store, registry, copies)
-        assert copies and all(c.endswith(".parquet") for c in copies)
-    else:
-        manifest = h.lake.manifest(h.lake.write(P8, "b1", ROWS, fmt=fmt))
-    tgt = replace(target(Strategy.APPEND), format="parquet" if fmt.startswith("avro") else fmt)
+    manifest, loads_as = manifest_in(h.lake, fmt)
+    tgt = replace(target(Strategy.APPEND), format=loads_as)
     sink = h.open_sink()
     try:
         assert sink.load(unit(tgt, P8, [manifest])).rows == 3
