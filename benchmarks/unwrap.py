@@ -49,7 +49,7 @@ if mode == "loaders":
     from manifests.store import LocalStore
     store = LocalStore(root)
     manifest = Manifest(url=store.resolve("m.json"), version="v", entries=(Entry(url=store.resolve(file)),))
-    converted = convert(manifest, "avro-wrapped", store, SchemaRegistry(store), [])
+    converted = convert(manifest, "avro-wrapped", store, SchemaRegistry(store), [], "bench")
     rows = sum(e.record_count for e in converted.entries)
 elif mode == "naive":
     import io, fastavro, pyarrow as pa

@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from manifests import FORMATS, ConfigError, KeyLayout
+from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url
 from sinks.base import Strategy, Target
 
@@ -67,7 +68,7 @@ class DatasetConfig:
         return Target(
             dataset=self.name,
             table=self.table,
-            format=self.format,
+            format=loaded_format(self.format),  # Avro reaches every sink as its Parquet copies
             strategy=self.strategy,
             partition_columns=self.partition,
             keys=self.keys,

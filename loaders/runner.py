@@ -13,7 +13,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +29,7 @@ from manifests import (
     parse_manifest,
 )
 from manifests.check import Listings, check_files
-from manifests.convert import AVRO_FORMATS
+from manifests.models import AVRO_FORMATS
 from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
@@ -206,14 +206,12 @@ class Runner:
         load_id = new_load_id()
         staged: list[str] = []
         target = dataset.target
-        if dataset.format in AVRO_FORMATS:  # every sink loads the Parquet copies
-            target = replace(target, format="parquet")
         try:
             for partition, given in partitions.items():
                 try:
                     manifests = given if given is not None else self.partition_manifests(dataset, partition)
                     if dataset.format in AVRO_FORMATS:
-                        manifests = [self._to_parquet(m, dataset.format, staged) for m in manifests]
+                        manifests = [self._to_parquet(m, dataset.format, staged, load_id) for m in manifests]
                 except LoaderError as exc:
                     outcomes.extend(self._failed(dataset, partition, exc, sinks))
                     continue
@@ -231,13 +229,13 @@ class Runner:
                     log.warning("could not remove the staged copy %s: %s", url, exc)
         return outcomes
 
-    def _to_parquet(self, manifest: Manifest, fmt: str, staged: list[str]) -> Manifest:
+    def _to_parquet(self, manifest: Manifest, fmt: str, staged: list[str], attempt: str) -> Manifest:
         from manifests.convert import convert
         from manifests.schemas import SchemaRegistry
 
         if self._registry is None:
             self._registry = SchemaRegistry(self.store)
-        return convert(manifest, fmt, self.store, self._registry, staged)
+        return convert(manifest, fmt, self.store, self._registry, staged, attempt)
 
     def run_units(self, sink_name: str, units: Sequence[LoadUnit]) -> list[Outcome]:
         """Hand units to a sink: all in one transaction where it can, else one by one.

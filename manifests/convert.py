@@ -8,7 +8,11 @@ keeps the original's URL and version, so the load state records what the produce
 wrote, not our copy; its entries name the Parquet files, with their row counts, and its
 ``schemas`` the fingerprints of the writer schemas found, which the load state records.
 
-Paths are derived from the manifest's identity, so a retry rewrites the same files.
+Paths are derived from the manifest's identity and the attempt (the load id): several
+functions may convert the same manifest at once (one per sink, a sweep beside a
+notification), and each removes only its own copies, never files another is still
+loading. Copies a crashed attempt leaves behind are never read again; an S3 lifecycle
+rule on ``_loaders/staging/`` (docs/deploy.md) expires them.
 A wrapped file becomes one Parquet file per writer schema; ``union_by_name`` reading
 (and schema evolution in the sinks) lines their columns up.
 """
@@ -27,17 +31,19 @@ from manifests.models import Entry, Manifest
 from manifests.schemas import SchemaRegistry, hex_form
 from manifests.store import ObjectStore, open_object
 
-AVRO_FORMATS = ("avro", "avro-wrapped")
 STAGING = "_loaders/staging/"
 
 
-def convert(manifest: Manifest, fmt: str, store: ObjectStore, registry: SchemaRegistry, written: list[str]) -> Manifest:
+def convert(
+    manifest: Manifest, fmt: str, store: ObjectStore, registry: SchemaRegistry, written: list[str], attempt: str
+) -> Manifest:
     """The manifest with its Avro entries replaced by Parquet copies. Each copy's URL is
     added to ``written`` as soon as it exists, so the caller removes it even if a later
     file of the manifest fails."""
     import pyarrow.parquet as pq
 
-    folder = store.root + STAGING + hashlib.sha256(f"{manifest.url}#{manifest.version}".encode()).hexdigest()[:20]
+    key = f"{manifest.url}#{manifest.version}#{attempt}"
+    folder = store.root + STAGING + hashlib.sha256(key.encode()).hexdigest()[:20]
     entries: list[Entry] = []
     found = set(manifest.schemas)  # the writer schemas' fingerprints
     for index, entry in enumerate(manifest.entries):

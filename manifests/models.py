@@ -10,6 +10,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 FORMATS = ("parquet", "csv", "jsonl", "avro", "avro-wrapped")
+#: formats no sink reads: the runner converts them to Parquet copies first (manifests.convert)
+AVRO_FORMATS = ("avro", "avro-wrapped")
+
+
+def loaded_format(fmt: str) -> str:
+    """The format a sink receives a dataset's files in."""
+    return "parquet" if fmt in AVRO_FORMATS else fmt
 
 
 @dataclass(frozen=True, order=True)

@@ -307,6 +307,31 @@ def manifest_in(lake: Lake, fmt: str) -> tuple[Manifest, str]:
     entry = {"url": data, "mandatory": True, "meta": {"content_length": len(body), "record_count": len(ROWS)}}
     key = lake.write_manifest(f"manifests/ad_server/conversion/{PART}/b1.json", {"entries": [entry]})
     copies: list[str] = []
-    manifest = convert(lake.manifest(key), fmt, lake.store, registry, copies)
+    manifest = convert(lake.manifest(key), fmt, lake.store, registry, copies, "test-attempt")
     assert copies and all(c.endswith(".parquet") for c in copies)
     return manifest, "parquet"
+
+
+def test_two_attempts_converting_one_manifest_never_remove_each_others_copies(tmp_path: Path) -> None:
+    """One function per sink (and a sweep) may convert the same manifest at once: each
+    attempt writes its own copies and removes only those."""
+    project = project_of(tmp_path, "avro")
+    key = write_avro_batch(project, avro_bytes(SCHEMA, ROWS))
+    registry, store = SchemaRegistry(project.lake.store), project.lake.store
+    first: list[str] = []
+    second: list[str] = []
+    convert(project.lake.manifest(key), "avro", store, registry, first, "load-1")
+    converted = convert(project.lake.manifest(key), "avro", store, registry, second, "load-2")
+    assert first and second and not set(first) & set(second)
+    for url in first:  # the first attempt finishes and cleans up
+        store.delete(url)
+    assert [store.read(e.url)[0][:4] for e in converted.entries] == [b"PAR1"] * len(converted.entries)
+
+
+def test_compile_renders_an_avro_dataset_as_the_parquet_its_sinks_load(tmp_path: Path) -> None:
+    project = project_of(tmp_path, "avro-wrapped")
+    args = ["compile", "--config", str(project.config_path), "--out", str(tmp_path / "c")]
+    done = subprocess.run([sys.executable, "-m", "loaders", *args], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    stage = (tmp_path / "c" / "local" / "ad_server.conversion" / "04_stage.sql").read_text()
+    assert "read_parquet([" in stage
