@@ -30,14 +30,15 @@ $(INFRA_STAMP):
 # fakesnow (the Snowflake stand-in, run as an HTTP server by the tests) pins sqlglot 30.22,
 # older than the project's sqlglot>=30.30: it gets a venv of its own, like checkov. The
 # tests start `.venv-fakesnow/bin/python` (or LOADERS_FAKESNOW_PYTHON) as the server.
+FAKESNOW_VERSION := 0.12.1
 FAKESNOW_VENV := .venv-fakesnow
-FAKESNOW_STAMP := $(FAKESNOW_VENV)/.installed-fakesnow-0.12.1
+FAKESNOW_STAMP := $(FAKESNOW_VENV)/.installed-fakesnow-$(FAKESNOW_VERSION)
 
 $(FAKESNOW_STAMP):
 	test -x $(FAKESNOW_VENV)/bin/python || $(PYTHON) -m venv $(FAKESNOW_VENV)
 	echo '*' > $(FAKESNOW_VENV)/.gitignore
 	$(FAKESNOW_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(FAKESNOW_VENV)/bin/python -m pip install --quiet 'fakesnow[server]==0.12.1' 'snowflake-connector-python==4.8.1' 'duckdb==2.0.1' 'pyarrow==26.0.1' 'fsspec==2026.9.0'
+	$(FAKESNOW_VENV)/bin/python -m pip install --quiet 'fakesnow[server]==$(FAKESNOW_VERSION)' 'snowflake-connector-python==4.8.1' 'duckdb==2.0.1' 'pyarrow==26.0.1' 'fsspec==2026.9.0'
 	touch $(FAKESNOW_STAMP)
 
 demo: $(STAMP)

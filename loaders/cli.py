@@ -340,7 +340,10 @@ def superseded(
     from loaders.runner import Runner
 
     config = load_config(config_path)
-    grace = parse_duration(older_than)
+    try:
+        grace = parse_duration(older_than)
+    except ValueError as exc:
+        raise ConfigError(f"--older-than {exc}") from None
     runner = Runner(config, only_sink=sink_name)
     rows = []
     try:

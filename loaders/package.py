@@ -117,9 +117,9 @@ def build_package(sink_name: str, out_dir: str, *, config_path: str | None = Non
 
 def sink_type(name: str, config_path: str | None) -> str:
     """A sink of loaders.toml decides by its ``type``; otherwise NAME must be a sink type."""
-    from sinks import PLANNED, REGISTRY
+    from sinks import REGISTRY
 
-    types = (*REGISTRY, *PLANNED)
+    types = tuple(REGISTRY)
     source, configured = configured_sinks(config_path)
     if name in configured:
         kind = configured[name]

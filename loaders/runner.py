@@ -63,6 +63,7 @@ class Outcome:
             "rows": self.rows,
             "manifests": self.manifests,
             "reason": self.reason,
+            "load_id": self.load_id,
         }
         if self.action == "failed":
             doc.update(error=self.error, error_class=self.error_class, transient=self.transient)

@@ -28,15 +28,11 @@ REGISTRY: dict[str, str] = {
     "redshift": "sinks.redshift:RedshiftSink",
     "athena": "sinks.athena:AthenaSink",
 }
-#: types that INTERFACE.md names and that later versions implement.
-PLANNED: tuple[str, ...] = ()
 
 
 def open_sink(name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Sink:
     kind = str(options.get("type", ""))
     if kind not in REGISTRY:
-        if kind in PLANNED:
-            raise ConfigError(f"sinks.{name}: sink type {kind!r} is not implemented in this version yet")
         raise ConfigError(f"sinks.{name}.type: unknown sink type {kind!r} (known: {', '.join(REGISTRY)})")
     module, _, cls = REGISTRY[kind].partition(":")
     sink: Sink = getattr(importlib.import_module(module), cls)(name, options, store, project_dir)
@@ -44,7 +40,6 @@ def open_sink(name: str, options: Mapping[str, Any], store: ObjectStore, project
 
 
 __all__ = [
-    "PLANNED",
     "REGISTRY",
     "Capabilities",
     "LoadResult",

@@ -104,10 +104,6 @@ class DeadLetterQueue:
         except Exception as exc:  # the failure must not be lost: let AWS retry the delivery
             raise TransientError(f"could not send to the dead-letter queue {self.url}: {exc}") from exc
 
-    def depth(self) -> int:
-        attrs = self.client.get_queue_attributes(QueueUrl=self.url, AttributeNames=["ApproximateNumberOfMessages"])
-        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
-
     def peek(self, limit: int = 1000) -> list[Received]:
         """Read without taking: a visibility timeout of 0 leaves every message visible."""
         seen: dict[str, Received] = {}

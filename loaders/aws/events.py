@@ -31,7 +31,6 @@ class ManifestRequest:
 
     url: str
     notified: bool = False
-    event_time: str | None = None
 
 
 @dataclass(frozen=True)
@@ -122,7 +121,7 @@ def _s3_records(records: Any) -> list[ManifestRequest]:
         if not record.event_name.startswith("ObjectCreated:"):
             continue  # a deletion is not a batch to load
         key = unquote_plus(record.s3.get_object.key)
-        out.append(ManifestRequest(f"s3://{record.s3.bucket.name}/{key}", notified=True, event_time=record.event_time))
+        out.append(ManifestRequest(f"s3://{record.s3.bucket.name}/{key}", notified=True))
     return out
 
 

@@ -49,6 +49,8 @@ def test_load_json_reports_units_and_exits_0(project: Project) -> None:
     }
     again = json.loads(cli(project, "load", key, "--json").stdout)
     assert again["units"][0]["action"] == "skipped"
+    # the load id names the attempt in logs, the state and the warehouse's query history
+    assert unit["load_id"] and again["units"][0]["load_id"] and unit["load_id"] != again["units"][0]["load_id"]
 
 
 def test_a_failed_load_exits_1_with_the_error_in_json(project: Project) -> None:
@@ -135,3 +137,14 @@ def test_config_from_loaders_config_variable(project: Project, tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
+
+
+def test_a_bad_grace_period_or_sink_type_is_a_usage_error_not_a_traceback(project: Project) -> None:
+    done = cli(project, "superseded", "--older-than", "6x")
+    assert (done.returncode, done.stderr.strip().splitlines()) == (
+        2,
+        ["error: --older-than '6x': expected a duration such as 3d or 12h"],
+    )
+    project.config_path.write_text(project.config_path.read_text().replace('type = "duckdb"', 'type = "duckbd"'))
+    done = cli(project, "compile")
+    assert done.returncode == 2 and "unknown sink type 'duckbd'" in done.stderr and "Traceback" not in done.stderr

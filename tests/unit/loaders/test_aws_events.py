@@ -20,9 +20,7 @@ def s3_notification(key: str, event: str = "ObjectCreated:Put") -> str:
 
 def test_keys_are_url_decoded_with_plus_as_space() -> None:
     [request] = requests(s3_notification("manifests/dt%3D2026-11-29/lot+%C3%A9t%C3%A9+2%2B2.json"))
-    assert request == ManifestRequest(
-        "s3://lake/manifests/dt=2026-11-29/lot été 2+2.json", notified=True, event_time="2026-11-29T08:36:00.000Z"
-    )
+    assert request == ManifestRequest("s3://lake/manifests/dt=2026-11-29/lot été 2+2.json", notified=True)
 
 
 def test_deletions_and_test_events_ask_for_nothing() -> None:
