@@ -115,24 +115,11 @@ class TestAthenaHiveContract(SinkContract):
     #: from it the new ones; a crash after it is rolled forward from the recorded intent
     visible_from = "applied"
     done_after = ("applied", "recorded")
+    merge_keys_per_partition = True
 
     @pytest.fixture
     def harness(self, s3_bucket: tuple[str, str], glue_clean: None, tmp_path: Path) -> Harness:
         return athena_harness(s3_bucket, tmp_path)
-
-    def test_merge_late_older_version_does_not_win(self, harness: Harness) -> None:
-        """Keys are unique per partition here: a merge rewrites one partition (current rows
-        plus new, latest ``order_by`` per key) and never touches another. So the older
-        version in the same partition loses; in another partition it is a row of its own."""
-        new = harness.lake.write(P8, "b1", rows((1, 20, 20.0), (2, 20, 2.0)))
-        self.load(harness, target(Strategy.MERGE), P8, [new])
-        old = harness.lake.write(P8, "b2", rows((1, 10, -1.0), (3, 10, 3.0)))
-        self.load(harness, target(Strategy.MERGE), P8, [new, old])
-        got = {r[0]: (r[1], r[2]) for r in self.table(harness)}
-        assert got == {1: (20, 20.0), 2: (20, 2.0), 3: (10, 3.0)}
-        other = harness.lake.write(P9, "b1", rows((1, 5, 5.0)))
-        self.load(harness, target(Strategy.MERGE), P9, [other])
-        assert [(r[0], r[1], r[4]) for r in self.table(harness) if r[0] == 1] == [(1, 5, "09"), (1, 20, "08")]
 
     def test_unchanged_reload_issues_no_data_statements(self, harness: Harness) -> None:
         """A reload of applied manifests only reads its state object: no write, no Glue call."""

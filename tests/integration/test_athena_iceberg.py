@@ -432,6 +432,7 @@ class TestAthenaIcebergContract(SinkContract):
     #: (loaded, no duplicate) until the state is recorded
     visible_from = "applied"
     done_after = ("recorded",)
+    merge_keys_per_partition = True  # MERGE ... ON the keys and the partition columns
 
     @pytest.fixture
     def harness(self, s3_bucket: tuple[str, str], tmp_path: Path) -> Harness:
