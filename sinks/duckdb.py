@@ -126,6 +126,3 @@ class DuckDBSink(SqlSink):
         columns = (*described, *((name, "VARCHAR") for name in fill))
         return Staged(columns=columns, rows_by_path=counts)
 
-    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
-        [(duplicates,)] = self.execute("duplicate_keys", **context)
-        return bool(duplicates)

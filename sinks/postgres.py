@@ -37,7 +37,6 @@ from sinks.staging import (
     as_csv,
     ask,
     describe,
-    duplicate_keys,
     file_batches,
     read_error,
     stage_table,
@@ -290,9 +289,6 @@ class PostgresSink(SqlSink):
         if self._recording is not None:
             counts = {str(p): int(n) for p, n in ask(self, "staged_counts", context, list)}
         return Staged(columns=tuple(columns), rows_by_path=counts)
-
-    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
-        return duplicate_keys(self, context)
 
     def _feed(self, file: File, constants: list[tuple[str, str]], counts: dict[str, int], fmt: str) -> Iterator[bytes]:
         """The file as CSV chunks, counting the rows it streams: the counts the load checks."""

@@ -34,7 +34,7 @@ from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
 from sinks.sqlbase import Part, SqlSink, Staged
-from sinks.staging import File, TypeNames, checked_type, describe, duplicate_keys, stage_table, unit_files
+from sinks.staging import File, TypeNames, checked_type, describe, stage_table, unit_files
 
 #: how many rejected rows of a failed COPY the error message quotes
 LOAD_ERROR_ROWS = 5
@@ -176,9 +176,6 @@ class RedshiftSink(SqlSink):
         counts = {f.path: found.get(f.entry.url, found.get(f.path, 0)) for f in files}
         columns = (*described, *((k, self.type_names.partition) for k, _v in fill))
         return Staged(columns=columns, rows_by_path=counts)
-
-    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
-        return duplicate_keys(self, context)
 
     def copy_manifest(self, part: Part, files: Sequence[File]) -> str:
         """Write the unit's own COPY manifest; its URL. Not written when compiling."""

@@ -192,6 +192,10 @@ class SnowflakeSink(SqlSink):
             super().execute("use_schema", home=home, **{k: v for k, v in context.items() if k != "home"})
         return rows
 
+    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
+        """Always de-duplicate: no duplicate_keys statement here (merge_insert ranks the stage)."""
+        return True
+
     def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
         """What staging found (and made: a first load's table, added columns) is what the
         transaction loads into: DDL cannot run inside it."""
@@ -286,17 +290,16 @@ class SnowflakeSink(SqlSink):
         existing = self.execute("target_columns", **context)
         if not existing:
             names = [n for n, _t in columns]
-            self._check_columns(list(parts), names, [])  # never create a table without its keys
+            self._schema_changes(parts, columns, [])  # never create a table without its keys
             if context["target_schema_path"]:
                 self.execute("create_schema", **context)
             self.execute("create_target", columns=names, **context)
             existing = [(n, t) for n, t in columns]
-        elif added := self._schema_changes(parts, columns, _typed(existing)):
+        elif added := self._schema_changes(parts, columns, existing):
             for name, kind in added:
-                kind = self.text_type if kind.upper() == "NULL" else kind  # null in every row so far
                 self.execute("add_column", column=name, column_type=kind, **context)
             existing = self.execute("target_columns", **context)
-            if missing := self._schema_changes(parts, columns, _typed(existing)):
+            if missing := self._schema_changes(parts, columns, existing):
                 raise TransientError(f"{self.name}: column(s) {', '.join(n for n, _t in missing)} not added; retry")
         self._target = ((context["load_id"], context["target"]), existing)
 
@@ -332,11 +335,6 @@ def _checked(kind: str) -> str:
     if not _TYPE.fullmatch(kind.strip().upper()):
         raise TerminalError(f"INFER_SCHEMA reported an unexpected column type {kind!r}")
     return kind.strip().upper()
-
-
-def _typed(rows: Sequence[Sequence[Any]]) -> list[tuple[str, str | None]]:
-    """target_columns rows as (name, type); a type not given is unknown."""
-    return [(str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in rows]
 
 
 def _chunks(names: Sequence[str]) -> Iterator[list[str]]:
