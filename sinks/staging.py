@@ -141,15 +141,9 @@ def read_error(exc: Exception, file: File) -> LoaderError:
 #: how much of a CSV DuckDB's sniffer reads for :func:`sniffed_types` (its own sample is
 #: 20,480 rows; a MiB holds about that many short rows)
 SNIFF_BYTES = 1 << 20
-#: DuckDB's sniffed types as Arrow reads them; VARCHAR keeps "007" as text
-_SNIFFED = {
-    "BOOLEAN": "bool_",
-    "BIGINT": "int64",
-    "DOUBLE": "float64",
-    "DATE": "date32",
-    "TIMESTAMP": "timestamp",
-    "VARCHAR": "string",
-}
+#: the types DuckDB's sniffer gives that pyarrow is told to read as well (as
+#: sinks.columntypes.arrow_type maps them); VARCHAR keeps "007" as text
+_SNIFFED = ("BOOLEAN", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR")
 
 
 def csv_options(store: ObjectStore, file: File, column_types: Sequence[tuple[str, str]] | None = None) -> Any:
@@ -180,6 +174,8 @@ def sniffed_types(store: ObjectStore, file: File) -> dict[str, Any]:
 def _sniff(store: ObjectStore, url: str, _size: int | None) -> tuple[tuple[str, Any], ...]:
     import duckdb
 
+    from sinks.columntypes import arrow_type
+
     with open_object(store, url) as fh:
         head = fh.read(SNIFF_BYTES)
     if len(head) == SNIFF_BYTES:
@@ -194,16 +190,10 @@ def _sniff(store: ObjectStore, url: str, _size: int | None) -> tuple[tuple[str, 
     finally:
         conn.close()
     return tuple(
-        (name, _arrow(kind))
+        (name, arrow_type(kind))
         for name, kind in kinds.items()
         if kind in _SNIFFED and rows.column(name).null_count < rows.num_rows
     )
-
-
-def _arrow(kind: str) -> Any:
-    import pyarrow as pa
-
-    return pa.timestamp("us") if kind == "TIMESTAMP" else getattr(pa, _SNIFFED[kind])()
 
 
 def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
