@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_plus
 
 import duckdb
 import pytest
@@ -80,7 +81,16 @@ def test_the_s3_test_event_and_keys_of_no_dataset_are_skipped(chain: Chain) -> N
     chain.sns.publish(TopicArn=chain.topic, Message=test_event)
     chain.s3.put_object(Bucket=chain.bucket, Key="manifests/somebody_else/notes.json", Body=b"{}")
     messages = chain.drain()
-    assert len(messages) >= 2
+    bodies = [json.loads(json.loads(m["Body"])["Message"]) for m in messages]
+    assert len(bodies) == 3
+    published = json.loads(test_event)
+    test_events = [b for b in bodies if b.get("Event") == "s3:TestEvent"]
+    assert published in test_events and len(test_events) == 2
+    [s3_own] = [b for b in test_events if b != published]  # S3's own, sent on configuration, carries a Time
+    assert s3_own == {**published, "Time": s3_own["Time"]}
+    [[record]] = [b["Records"] for b in bodies if "Records" in b]
+    assert (record["eventSource"], record["s3"]["bucket"]["name"]) == ("aws:s3", chain.bucket)
+    assert unquote_plus(record["s3"]["object"]["key"]) == "manifests/somebody_else/notes.json"
     assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
     assert rows(chain) == [] and chain.dead_letters() == []
 
@@ -96,7 +106,8 @@ def test_a_terminal_failure_beside_a_good_record_goes_to_the_dlq_and_the_good_on
     assert letter["error_class"] == "ManifestError" and "not valid JSON" in letter["error"]
     assert (letter["dataset"], letter["partition"]) == (DATASET, f"dt={DT}/hour=12")
     assert letter["manifest"] == f"s3://{chain.bucket}/{bad_key}"
-    assert letter["record"]["messageId"] in {m["MessageId"] for m in messages}  # the original record
+    [bad_id] = [m["MessageId"] for m in messages if "hour%3D12" in m["Body"]]  # the key arrives URL-encoded
+    assert letter["record"]["messageId"] == bad_id  # the original record
     assert letter["failed_at"].startswith(str(datetime.now(UTC).year)) and letter["attempts"] == 1
 
 
@@ -170,7 +181,9 @@ def test_fan_out_publishes_one_request_per_unit_and_the_handler_loads_them(chain
     assert len(requests) == 3
     assert handle(chain.sqs_event(requests)) == {"batchItemFailures": []}
     assert [r[0] for r in rows(chain)] == [1, 2, 3]
-    assert handle(chain.sns_event(requests[0]))["skipped"] == 1  # a repeated request finds nothing new
+    repeated = handle(chain.sns_event(requests[0]))  # a repeated request finds nothing new
+    assert repeated == {"loaded": 0, "skipped": 1, "dead_lettered": 0, "retry": 0}
+    assert chain.dead_letters() == []
 
 
 def test_fan_out_rejects_a_malformed_target(chain: Chain) -> None:
@@ -275,7 +288,8 @@ def test_logs_are_json_lines_without_secrets_and_metrics_are_emf(chain: Chain) -
     names = {m["Name"] for doc in emf for d in doc["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
     assert {"ManifestsLoaded", "RowsLoaded", "LoadSeconds", "PartitionLagSeconds", "Failures"} <= names
     by_class = [doc for doc in emf if "error_class" in doc]
-    assert "ManifestError" in {doc["error_class"] for doc in by_class}
+    # one failed unit each: the bad manifest, and the load into the unreachable sink
+    assert sorted(doc["error_class"] for doc in by_class) == ["ManifestError", "TransientError"]
     retried = [{"itemIdentifier": m["MessageId"]} for m in messages if "other%2Fstream" in m["Body"]]  # key encoded
     assert len(retried) == 1  # the unreachable sink's load is transient: retried, not dead-lettered
     assert json.loads(done.stderr.splitlines()[-1]) == {"batchItemFailures": retried}
@@ -304,9 +318,10 @@ def test_a_deployment_scoped_to_one_dataset_and_sink_skips_the_others(
     messages = chain.notifications()
     assert handle(chain.sqs_event(messages)) == {"batchItemFailures": []}
     assert rows(chain) == [] and chain.dead_letters() == []  # the ad_server function loads it, not this one
-    partition_request = {"dataset": DATASET, "partition": f"dt={DT}/hour=21"}
+    partition_request = {"dataset": DATASET, "partition": f"dt={DT}/hour=21"}  # another deployment's: no outcome
     assert handle({"Records": [{"EventSource": "aws:sns", "Sns": {"MessageId": "m1", "Message": json.dumps(
-        partition_request)}}]})["loaded"] == 0  # fmt: skip
+        partition_request)}}]}) == {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}  # fmt: skip
+    assert rows(chain) == [] and chain.dead_letters() == []
 
     loaders.aws._worker.cache_clear()
     monkeypatch.setenv("LOADERS_DATASET", DATASET)

@@ -68,3 +68,7 @@ def test_a_csv_column_empty_in_every_row_loads_as_null_as_on_duckdb(tmp_path: Pa
     outcome = load(project, project.lake.write_text(part, "b2", SPARSE_LATER))
     assert (outcome.action, outcome.rows) == ("loaded", 2), outcome.error
     assert pg.query("SELECT conversion_id, coupon FROM raw.conversions ORDER BY 1") == [(1, 5), (2, None), (3, None)]
+    assert pg.query(
+        "SELECT data_type FROM information_schema.columns"
+        " WHERE table_schema = 'raw' AND table_name = 'conversions' AND column_name = 'coupon'"
+    ) == [("bigint",)]

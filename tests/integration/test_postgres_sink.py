@@ -14,6 +14,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,7 @@ import pytest
 
 from manifests import ConfigError, Partition, SchemaMismatchError, TerminalError, TransientError
 from sinks import Strategy, open_sink
+from sinks.base import Snapshot
 from sinks.postgres import PostgresSink, connect_args
 from tests.integration.conformance import P8, P9, TABLE, Harness, SinkContract, rows, target, unit
 from tests.lake import Lake
@@ -294,7 +296,7 @@ def test_a_deadlock_or_serialization_failure_is_transient(tmp_path: Path, pg: Se
     assert isinstance(sink._translate(psycopg.errors.SerializationFailure("s"), "merge"), TransientError)  # type: ignore[attr-defined]
     assert isinstance(sink._translate(psycopg.errors.LockNotAvailable("l"), "lock"), TransientError)  # type: ignore[attr-defined]
     assert isinstance(sink._translate(psycopg.errors.DivisionByZero("z"), "merge"), TerminalError)  # type: ignore[attr-defined]
-    assert not isinstance(sink._translate(psycopg.errors.UndefinedColumn("u"), "merge"), TransientError)  # type: ignore[attr-defined]
+    assert isinstance(sink._translate(psycopg.errors.UndefinedColumn("u"), "merge"), TerminalError)  # type: ignore[attr-defined]
 
 
 def test_a_broken_connection_is_transient_and_the_next_load_reconnects(tmp_path: Path, pg: Server) -> None:
@@ -324,11 +326,13 @@ def test_threads_sharing_one_sink_use_a_connection_each(tmp_path: Path, pg: Serv
     sink = h.open_sink()
     start = threading.Barrier(4)
     errors: list[BaseException] = []
+    pids: dict[int, Any] = {}
 
     def work(i: int) -> None:
         try:
             start.wait()
             sink.load(unit(target(Strategy.MERGE), parts[i], [h.lake.manifest(keys[i])]))
+            [(pids[i],)] = sink._query("SELECT pg_backend_pid()")  # type: ignore[attr-defined]
         except BaseException as exc:
             errors.append(exc)
 
@@ -339,20 +343,34 @@ def test_threads_sharing_one_sink_use_a_connection_each(tmp_path: Path, pg: Serv
         t.join()
     sink.close()
     assert errors == []
+    assert sorted(pids) == [0, 1, 2, 3] and len(set(pids.values())) == 4  # four server backends: one per thread
     assert pg.query(f"SELECT conversion_id, hour FROM {TABLE} ORDER BY 1") == [(i, f"{i:02d}") for i in range(4)]
     assert len(pg.query("SELECT 1 FROM _loaders.partitions")) == 4
 
 
 def test_states_are_read_back_with_typed_values(tmp_path: Path, pg: Server) -> None:
     h = postgres_harness(tmp_path, pg)
-    key = h.lake.write(P8, "b1", rows((1, 10, 1.0)))
-    load(h, Strategy.REPLACE, P8, [key])
+    manifest = h.lake.manifest(h.lake.write(P8, "b1", rows((1, 10, 1.0))))
+    loaded = unit(target(Strategy.REPLACE), P8, [manifest])
     sink = h.open_sink()
     try:
-        snap = sink.snapshot("ad_server.conversion", [Partition.of(P8), Partition.of(P9)])
+        sink.load(loaded)
     finally:
         sink.close()
-    assert set(snap) == {"dt=2026-11-28/hour=08"} and snap["dt=2026-11-28/hour=08"].status == "loaded"
+    sink = h.open_sink()  # a new connection: everything below comes from the server
+    try:
+        snap = sink.snapshot("ad_server.conversion", [Partition.of(P8), Partition.of(P9)])
+        [state] = sink.states("ad_server.conversion")
+    finally:
+        sink.close()
+    assert snap == {
+        "dt=2026-11-28/hour=08": Snapshot(status="loaded", error=None, applied=frozenset({manifest.identity}))
+    }
+    assert (state.dataset, state.partition) == ("ad_server.conversion", "dt=2026-11-28/hour=08")
+    assert (state.status, state.manifests, state.rows) == ("loaded", 1, 1)
+    assert (state.last_error, state.load_id) == (None, loaded.load_id)
+    assert isinstance(state.loaded_at, datetime)
+    assert type(state.attempts) is int and state.attempts == 1
 
 
 def test_a_column_null_in_every_row_takes_the_targets_type(tmp_path: Path, pg: Server) -> None:

@@ -124,9 +124,10 @@ class TestRedshiftOnPostgresContract(SinkContract):
         sink = harness.open_sink()
         try:
             assert not sink.capabilities.batch_partitions
+            tgt = target(Strategy.MERGE)
+            both = [unit(tgt, P8, [harness.lake.manifest(k8)]), unit(tgt, P9, [harness.lake.manifest(k9)])]
             with pytest.raises(UnsupportedError, match="one partition per transaction"):
-                tgt = target(Strategy.MERGE)
-                sink.load_many([unit(tgt, P8, [harness.lake.manifest(k8)]), unit(tgt, P9, [harness.lake.manifest(k9)])])
+                sink.load_many(both)
             [one] = sink.load_many([unit(target(Strategy.MERGE), P8, [harness.lake.manifest(k8)])])
         finally:
             sink.close()
