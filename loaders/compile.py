@@ -162,6 +162,8 @@ def _answers(
     def answer(step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
         if step == "add_column":  # the target has it from now on, as the engine's would
             replies["target_columns"] = [*replies["target_columns"], (context["column"],)]
+        if step == "staged_counts":  # and a value in every text column it asks about
+            return [(path, n, *([n] * len(context.get("text_columns", [])))) for path, n in counts]
         return replies.get(step, [])
 
     return answer

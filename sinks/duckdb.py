@@ -117,12 +117,13 @@ class DuckDBSink(SqlSink):
             for e in p.entries
         ]
         self.execute("stage", files=files, fill_columns=fill, fill_rows=rows, **context)
-        counts = {str(path): int(n) for path, n in self.execute("staged_counts", files=files, **context)}
-        text = [name for name, kind in described if kind == "VARCHAR" and name != FILE_COLUMN]
-        if text and context["format"] != "parquet":  # a column with no value fits any type
-            found = self.execute("empty_columns", text_columns=text, **context)
-            empty = {name for name, n in zip(text, found[0] if found else (), strict=False) if not n}
-            described = [(name, "NULL" if name in empty else kind) for name, kind in described]
+        # one scan counts each file's rows and, for CSV and JSON lines, each text column's
+        # values: a column with none (sniffed as VARCHAR, all NULL) fits any target type
+        text = [n for n, kind in described if kind == "VARCHAR" and n != FILE_COLUMN and context["format"] != "parquet"]
+        found = self.execute("staged_counts", files=files, text_columns=text, **context)
+        counts = {str(row[0]): int(row[1]) for row in found}
+        values = [sum(int(row[2 + i]) for row in found) for i in range(len(text))] if found and text else []
+        empty = {name for name, n in zip(text, values, strict=False) if not n}
+        described = [(name, "NULL" if name in empty else kind) for name, kind in described]
         columns = (*described, *((name, "VARCHAR") for name in fill))
         return Staged(columns=columns, rows_by_path=counts)
-

@@ -439,7 +439,6 @@ class SqlSink:
         added = schema_changes(self.capabilities, parts, staged, known)
         return [(name, self.text_type if kind.upper() == "NULL" else kind) for name, kind in added]
 
-
     def _record(self, parts: list[Part], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
         if parts[0].unit.target.strategy is Strategy.REPLACE:
             self.execute("forget_manifests", forget_urls=None, **context)
