@@ -251,28 +251,34 @@ class Worker:
         if self.dlq is None:
             raise ConfigError(f"{self.config.source}: no [aws] dead_letter_queue configured")
         done: list[tuple[Received, str]] = []
-        for received in self.dlq.take(limit):
-            letter = received.letter
-            try:
-                [message] = messages(letter.event())
-            except (ValueError, KeyError) as exc:
-                done.append((received, f"kept: record unreadable ({exc})"))
-                self.dlq.release(received)
-                continue
-            verdict = self.process(message)
-            if verdict.transient:
-                self.dlq.release(received)
-                done.append((received, f"kept: {verdict.failed[0].error}"))
-            elif verdict.terminal:
-                first = verdict.failed[0]
-                self.dlq.send(letter.retried(first.error_class or "TerminalError", str(first.error)))
-                self.dlq.delete(received)
-                done.append((received, f"still failing: {first.error}"))
-            else:
-                self.dlq.delete(received)
-                loaded = sum(o.rows for o in verdict.outcomes)
-                done.append((received, f"loaded ({loaded} rows); deleted"))
+        runner = self.runner()  # one for every letter: each sink is opened once, not per letter
+        try:
+            for received in self.dlq.take(limit):
+                done.append((received, self._redrive_one(received, runner)))
+        finally:
+            runner.close()
         return done
+
+    def _redrive_one(self, received: Received, runner: Runner) -> str:
+        """What became of one letter: deleted once it loads, sent back while it still fails."""
+        assert self.dlq is not None
+        letter = received.letter
+        try:
+            [message] = messages(letter.event())
+        except (ValueError, KeyError) as exc:
+            self.dlq.release(received)
+            return f"kept: record unreadable ({exc})"
+        verdict = self.process(message, runner)
+        if verdict.transient:
+            self.dlq.release(received)
+            return f"kept: {verdict.failed[0].error}"
+        if verdict.terminal:
+            first = verdict.failed[0]
+            self.dlq.send(letter.retried(first.error_class or "TerminalError", str(first.error)))
+            self.dlq.delete(received)
+            return f"still failing: {first.error}"
+        self.dlq.delete(received)
+        return f"loaded ({sum(o.rows for o in verdict.outcomes)} rows); deleted"
 
 
 def report(outcomes: Sequence[Outcome], message_id: str | None) -> None:

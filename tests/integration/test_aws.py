@@ -333,3 +333,28 @@ def test_a_deployment_scoped_to_one_dataset_and_sink_skips_the_others(
     monkeypatch.setenv("LOADERS_SINK", "nope")
     with pytest.raises(ConfigError, match="LOADERS_SINK=nope"):
         handle(chain.sqs_event(messages))
+
+
+def test_redrive_opens_the_sinks_once_for_all_its_letters(chain: Chain, monkeypatch: pytest.MonkeyPatch) -> None:
+    for hour in ("15", "16"):
+        chain.put_batch(DT, hour, "b1", [4], manifest=json.dumps({"entries": [{"url": "s3://elsewhere/x"}]}))
+    handle(chain.sqs_event(chain.notifications()))
+    assert len(chain.dead_letters()) == 2
+    for hour in ("15", "16"):
+        chain.put_batch(DT, hour, "b1", [int(hour)])
+    chain.drain()
+    from loaders.config import load_config
+
+    worker = Worker(load_config(str(chain.config)))
+    opened: list[Any] = []
+    original = Worker.runner
+
+    def counted(self: Worker) -> Any:
+        opened.append(original(self))
+        return opened[-1]
+
+    monkeypatch.setattr(Worker, "runner", counted)
+    results = sorted(result for _received, result in worker.redrive(10))
+    assert results == ["loaded (1 rows); deleted", "loaded (1 rows); deleted"]
+    assert len(opened) == 1
+    assert rows(chain) == [(15, DT, "15"), (16, DT, "16")]
