@@ -16,7 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from loaders.planner import Planned
-from loaders.runner import Outcome, Runner, failure_outcome, new_load_id
+from loaders.runner import Outcome, Runner
 from manifests import LoaderError, Manifest, Partition, parse_manifest
 from manifests.check import Listings
 
@@ -54,9 +54,7 @@ def run_task(runner: Runner, task: Task) -> list[Outcome]:
         try:
             manifests = [runner.validated(runner.read_manifest(o.url), dataset, listings) for o in item.manifests]
         except LoaderError as exc:
-            load_id = new_load_id()
-            runner.record_failure(task.sink, dataset.name, item.view.partition, load_id, exc)
-            outcomes.append(failure_outcome(task.sink, dataset.name, item.view.partition, exc, load_id))
+            outcomes += runner.failed(dataset, item.view.partition, exc, [task.sink])
             continue
         partitions[item.view.partition] = manifests
     force = any(i.force for i in task.items)

@@ -178,7 +178,7 @@ class Runner:
                 dataset, partition = self.locate(url, manifest)
                 manifest = self.validated(manifest, dataset, listings)
             except LoaderError as exc:
-                outcomes.extend(self._failed(dataset, partition, exc))
+                outcomes.extend(self.failed(dataset, partition, exc))
                 continue
             groups.setdefault((dataset.name, partition), []).append(manifest)
         by_dataset: dict[str, dict[Partition, list[Manifest]]] = {}
@@ -214,7 +214,7 @@ class Runner:
                     if dataset.format in AVRO_FORMATS:
                         manifests = [self._to_parquet(m, dataset.format, staged, load_id) for m in manifests]
                 except LoaderError as exc:
-                    outcomes.extend(self._failed(dataset, partition, exc, sinks))
+                    outcomes.extend(self.failed(dataset, partition, exc, sinks))
                     continue
                 unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
                 units.append(
@@ -302,13 +302,15 @@ class Runner:
 
     # -- failures -----------------------------------------------------------------------
 
-    def _failed(
+    def failed(
         self,
         dataset: DatasetConfig | None,
         partition: Partition | None,
         exc: LoaderError,
         sinks: Sequence[str] | None = None,
     ) -> list[Outcome]:
+        """A partition that failed before any sink saw it: recorded as failed in each sink
+        (one load id), reported as one outcome per sink."""
         if dataset is None or partition is None:
             return [failure_outcome("-", None, None, exc)]
         load_id = new_load_id()
