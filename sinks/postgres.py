@@ -256,15 +256,10 @@ class PostgresSink(SqlSink):
             return
         if len(self.execute("state_tables")) < len(STATE_TABLES):
             context: dict[str, Any] = {"load_id": "-"}
-            self.execute("begin", **context)
-            try:
+            with self.transaction(context):
                 self.execute("ddl_lock", **context)
                 for step in STATE_STEPS:
                     self.execute(step, **context)
-                self.execute("commit", **context)
-            except BaseException:
-                self._rollback(context)
-                raise
         self._state_ready = True
 
     # -- staging ----------------------------------------------------------------------------

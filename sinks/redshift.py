@@ -29,7 +29,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from manifests import ConfigError, LoaderError, Partition, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, TerminalError, TransientError
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
@@ -65,8 +65,11 @@ class RedshiftSink(SqlSink):
     )
     text_type = type_names.text
     schemes: ClassVar[tuple[str, ...]] = ("redshift+redshift_connector", "redshift")
+    #: without ON CONFLICT, a partition's state row is added where missing under the LOCK
+    #: of the state tables, then counted or marked failed
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "lock": ("lock", "claim_partitions", "count_attempt"),
+        "record_failure": ("lock", "claim_partitions", "record_failure"),
         "merge": ("merge_delete", "merge_insert"),
     }
 
@@ -119,28 +122,6 @@ class RedshiftSink(SqlSink):
         return TransientError(text) if is_transient(exc) else TerminalError(text)
 
     # -- the load -------------------------------------------------------------------------
-
-    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        """As the base records a failure, in a transaction of its own: without ON CONFLICT the
-        partition's row is added, if missing, under the state tables' lock, then updated."""
-        context = {
-            "dataset": dataset,
-            "partition_key": partition.key,
-            "partition_keys": [partition.key],
-            "load_id": load_id,
-            "now": self.clock(),
-            "error": f"{type(error).__name__}: {error}"[:2000],
-        }
-        with self.exclusive():
-            self.ensure_state()
-            self.execute("begin", **context)
-            try:
-                for step in ("lock", "claim_partitions", "record_failure"):
-                    self._execute_one(step, context)
-                self.execute("commit", **context)
-            except BaseException:
-                self._rollback(context)
-                raise
 
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         [part] = parts

@@ -284,11 +284,30 @@ class SqlSink:
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt: status, attempts and error only; data and the applied
         manifests stay as they were."""
-        message = f"{type(error).__name__}: {error}"[:2000]
-        context = {"dataset": dataset, "partition_key": partition.key, "load_id": load_id, "now": self.clock()}
+        context = {
+            "dataset": dataset,
+            "partition_key": partition.key,
+            "partition_keys": [partition.key],
+            "load_id": load_id,
+            "now": self.clock(),
+            "error": f"{type(error).__name__}: {error}"[:2000],
+        }
+        several = len(self.statements.get("record_failure", ())) > 1  # they commit together
         with self.exclusive():
             self.ensure_state()
-            self.execute("record_failure", error=message, **context)
+            with self.transaction(context) if several else contextlib.nullcontext():
+                self.execute("record_failure", **context)
+
+    @contextlib.contextmanager
+    def transaction(self, context: dict[str, Any]) -> Iterator[None]:
+        """BEGIN, the block, COMMIT; anything raised (a crash test's too) rolls back."""
+        self.execute("begin", **context)
+        try:
+            yield
+            self.execute("commit", **context)
+        except BaseException:
+            self._rollback(context)
+            raise
 
     def _load(
         self, parts: list[Part], seen: dict[str, set[tuple[str, str]]], context: dict[str, Any]
@@ -306,8 +325,7 @@ class SqlSink:
                 raise self._blame(exc, parts) from exc
             rows = self._rows_per_manifest(parts, staged)
             self.checkpoint("staged")
-            self.execute("begin", **context)
-            try:
+            with self.transaction(context):
                 self.execute("lock", **context)
                 self.checkpoint("locked")
                 if self.capabilities.concurrent_loads:  # else the pre-check ran under our lock
@@ -318,10 +336,6 @@ class SqlSink:
                 self.checkpoint("applied")
                 self._record(parts, rows, context)
                 self.checkpoint("recorded")
-                self.execute("commit", **context)
-            except BaseException:
-                self._rollback(context)
-                raise
         finally:
             if staging:  # also after staging failed halfway: drop_stage is DROP … IF EXISTS
                 self._drop_stage(context)
