@@ -50,6 +50,9 @@ class Capabilities:
     adds_columns: bool = False
     #: records the writer-schema fingerprints of the data it loads (``schemas(dataset)``)
     schema_history: bool = False
+    #: DDL (a first load's CREATE TABLE, ADD COLUMN) runs inside the load's transaction;
+    #: where DDL would commit an open transaction (Snowflake) it runs just before BEGIN
+    ddl_in_transaction: bool = True
 
 
 @dataclass(frozen=True)

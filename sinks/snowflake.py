@@ -99,7 +99,8 @@ class SnowflakeSink(SqlSink):
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
         schema_history=True,
-    )
+        ddl_in_transaction=False,  # DDL commits an open transaction:
+    )  # https://docs.snowflake.com/en/sql-reference/transactions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
@@ -120,7 +121,6 @@ class SnowflakeSink(SqlSink):
         self._tagged: str | None = None
         self._formats: set[str] = set()  # file formats made sure of on this connection
         #: (load id, target table) → its columns, as read or created while staging
-        self._target: tuple[tuple[str, Any], list[tuple[Any, ...]]] | None = None
 
     # -- connection -------------------------------------------------------------------
 
@@ -196,13 +196,6 @@ class SnowflakeSink(SqlSink):
         """Always de-duplicate: no duplicate_keys statement here (merge_insert ranks the stage)."""
         return True
 
-    def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """What staging found (and made: a first load's table, added columns) is what the
-        transaction loads into: DDL cannot run inside it."""
-        if self._target and self._target[0] == (context.get("load_id"), context.get("target")):
-            return self._target[1]
-        return super().target_columns(context)
-
     def _tag(self, context: dict[str, Any]) -> None:
         """QUERY_TAG for the rest of the load, so its cost can be attributed to it."""
         keys = list(context.get("partition_keys", []))
@@ -221,7 +214,6 @@ class SnowflakeSink(SqlSink):
         return url[len(self.stage_url) :]
 
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
-        self._target = None
         self._tag(context)
         entries = {self.stage_path(e.url): e for p in parts for e in p.entries}
         owner = {e.url: m.url for p in parts for m in p.pending for e in m.entries}
@@ -242,7 +234,6 @@ class SnowflakeSink(SqlSink):
             columns = (*described.values(), *((k, "VARCHAR") for k in fill))
             self.execute("create_stage", stage_columns=columns, **ctx)
             counts = self._copy(parts, fill, entries, ctx)
-            self._prepare_target(parts, columns, context)
         except LoaderError as exc:
             if (blamed := _blame(exc, entries, owner)) is not exc:
                 raise blamed from exc
@@ -275,33 +266,6 @@ class SnowflakeSink(SqlSink):
             where = f"line {row[7]}, character {row[8]}, column {row[9]}"
             raise TerminalError(f"COPY {row[1]}: {row[6]} ({where})", file=url)
         return url
-
-    def _prepare_target(
-        self, parts: Sequence[Part], columns: Sequence[tuple[str, str]], context: dict[str, Any]
-    ) -> None:
-        """Create a missing target, or add the columns the files bring to it, now: Snowflake
-        commits an open transaction before CREATE or ALTER TABLE
-        (https://docs.snowflake.com/en/sql-reference/transactions), so inside the load
-        either would commit the lock and leave the rest in autocommit. Out here, every type
-        is checked before anything is altered; a crash after ADD COLUMN leaves a column null
-        in every row, harmless, which the retry finds and does not add again. The columns
-        are read again after adding: IF NOT EXISTS keeps the type a concurrent load gave
-        one, and that type must fit too. What was found is reused inside the transaction."""
-        existing = self.execute("target_columns", **context)
-        if not existing:
-            names = [n for n, _t in columns]
-            self._schema_changes(parts, columns, [])  # never create a table without its keys
-            if context["target_schema_path"]:
-                self.execute("create_schema", **context)
-            self.execute("create_target", columns=names, **context)
-            existing = [(n, t) for n, t in columns]
-        elif added := self._schema_changes(parts, columns, existing):
-            for name, kind in added:
-                self.execute("add_column", column=name, column_type=kind, **context)
-            existing = self.execute("target_columns", **context)
-            if missing := self._schema_changes(parts, columns, existing):
-                raise TransientError(f"{self.name}: column(s) {', '.join(n for n, _t in missing)} not added; retry")
-        self._target = ((context["load_id"], context["target"]), existing)
 
 
 def copy_error(message: str, stage_url: str) -> TerminalError:

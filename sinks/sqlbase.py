@@ -324,6 +324,7 @@ class SqlSink:
             except LoaderError as exc:
                 raise self._blame(exc, parts) from exc
             rows = self._rows_per_manifest(parts, staged)
+            prepared = None if self.capabilities.ddl_in_transaction else self._prepare_target(parts, staged, context)
             self.checkpoint("staged")
             with self.transaction(context):
                 self.execute("lock", **context)
@@ -332,7 +333,7 @@ class SqlSink:
                     now = self._applied_now(context)
                     if any(now.get(k, set()) != seen.get(k, set()) for k in context["partition_keys"]):
                         raise _ChangedUnderUs
-                self._apply(parts, staged, context)
+                self._apply(parts, staged, context, prepared)
                 self.checkpoint("applied")
                 self._record(parts, rows, context)
                 self.checkpoint("recorded")
@@ -408,26 +409,55 @@ class SqlSink:
         pending = [m for p in parts for m in p.pending]
         return rows_per_manifest(pending, staged.rows_by_path if staged else {}, self.store)
 
-    def _apply(self, parts: list[Part], staged: Staged | None, context: dict[str, Any]) -> None:
-        strategy = parts[0].unit.target.strategy
+    def _prepare_target(
+        self, parts: list[Part], staged: Staged | None, context: dict[str, Any]
+    ) -> tuple[list[tuple[Any, ...]], bool]:
+        """The target made ready for the staged columns: created when missing (keys checked
+        first), the columns the data brings added, every type checked before anything is
+        altered. Returns its columns and whether it was created now. Added columns are read
+        back and checked again: ADD COLUMN IF NOT EXISTS keeps the type a concurrent load
+        gave a column, and that type must fit too."""
         existing = self.target_columns(context)
+        if staged is None:
+            return existing, False
+        if not existing:
+            self._schema_changes(parts, staged.columns, [])  # never create a table without its keys
+            columns = [(name, kind) for name, kind in staged.columns if name != FILE_COLUMN]
+            if context["target_schema_path"]:
+                self.execute("create_schema", **context)
+            self.execute("create_target", columns=[name for name, _kind in columns], **context)
+            return columns, True
+        if added := self._schema_changes(parts, staged.columns, existing):
+            for name, kind in added:
+                self.execute("add_column", column=name, column_type=kind, **context)
+            existing = self.target_columns(context)
+            if missing := self._schema_changes(parts, staged.columns, existing):
+                raise TransientError(f"{self.name}: column(s) {', '.join(n for n, _t in missing)} not added; retry")
+        return existing, False
+
+    def _apply(
+        self,
+        parts: list[Part],
+        staged: Staged | None,
+        context: dict[str, Any],
+        prepared: tuple[list[tuple[Any, ...]], bool] | None,
+    ) -> None:
+        """The data statements, after the target is prepared here or (``prepared``) before BEGIN."""
+        strategy = parts[0].unit.target.strategy
+        existing, created = prepared or self._prepare_target(parts, staged, context)
         if staged is None:
             if strategy is Strategy.REPLACE and existing:
                 self.execute("delete_partition", **context)
             return
-        columns = [name for name, _type in staged.columns if name != FILE_COLUMN]
-        for name, kind in self._schema_changes(parts, staged.columns, existing):
-            self.execute("add_column", column=name, column_type=kind, **context)
-        context = {**context, "columns": columns}
-        if not existing:
-            if context["target_schema_path"]:
-                self.execute("create_schema", **context)
-            self.execute("create_target", **context)
+        context = {**context, "columns": [name for name, _type in staged.columns if name != FILE_COLUMN]}
         if strategy is Strategy.REPLACE:
             self.execute("delete_partition", **context)
             self.execute("insert", dedupe=False, **context)
-        elif strategy is Strategy.MERGE:  # into a table new in this transaction, nothing can match
-            self.execute("merge" if existing else "insert", dedupe=self.has_duplicate_keys(context), **context)
+        elif strategy is Strategy.MERGE:
+            # into a table new in this transaction nothing can match; one made before BEGIN
+            # another load may have filled meanwhile
+            fresh = created and self.capabilities.ddl_in_transaction
+            self.execute("insert" if fresh else "merge", dedupe=self.has_duplicate_keys(context), **context)
         else:
             self.execute("insert", dedupe=False, **context)
 
