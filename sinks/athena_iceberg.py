@@ -270,7 +270,7 @@ class AthenaIcebergSink(SqlSink):
         if has_rows and not existing:  # the staging table lives in the target's database
             self.execute("create_schema", **context)
         try:
-            staged = self._stage(parts, context) if has_rows else None
+            staged = self._stage(parts, context, existing) if has_rows else None
         except LoaderError as exc:
             raise self._blame(exc, parts) from exc
         try:
@@ -385,7 +385,7 @@ class AthenaIcebergSink(SqlSink):
 
     # -- staging: Parquet under a prefix, an external table over it --------------------------
 
-    def _stage(self, parts: list[Part], context: dict[str, Any]) -> Staged:
+    def _stage(self, parts: list[Part], context: dict[str, Any], existing: list[tuple[str, str | None]]) -> Staged:
         if self._recording is not None:  # compile: the answers say what the files hold
             answer = self._recording[1]
             described = [(str(n), "string") for n, _t in answer("describe", context) if n != FILE_COLUMN]
@@ -394,11 +394,16 @@ class AthenaIcebergSink(SqlSink):
             columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
             counts = {str(p): int(n) for p, n in answer("staged_counts", context)}
         else:
-            columns, counts = self._write_stage(parts, context)
+            columns, counts = self._write_stage(parts, context, existing)
         self.execute("create_stage", typed_columns=[list(c) for c in columns], **context)
         return Staged(tuple(columns), counts)
 
-    def _write_stage(self, parts: list[Part], context: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    def _write_stage(
+        self, parts: list[Part], context: dict[str, Any], existing: list[tuple[str, str | None]]
+    ) -> tuple[list[tuple[str, str]], dict[str, int]]:
+        """The unit's files as Parquet under the stage location, with the partition values
+        and the manifest identity as columns; the columns are checked against the target
+        first (as the load checks them again), so a refused change uploads nothing."""
         import pyarrow as pa
 
         from sinks import athena_files as files_
@@ -411,6 +416,7 @@ class AthenaIcebergSink(SqlSink):
         fields = [c.lower() for c in context["partition_columns"]]
         for name in [f.name for f in schema if f.name.lower() in fields or f.name == MANIFEST_COLUMN]:
             schema = schema.remove(schema.get_field_index(name))
+        self._schema_changes(parts, [(f.name, iceberg_type(f.type)) for f in schema], existing)
         extra = [*context["partition_columns"], MANIFEST_COLUMN]
         full = pa.schema([*schema, *(pa.field(c, pa.string()) for c in extra)])
         bucket, prefix = split_s3(context["stage_location"])

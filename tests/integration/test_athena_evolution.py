@@ -262,6 +262,16 @@ def test_iceberg_adds_the_column_before_the_data_statements(setup: Setup) -> Non
     assert got == [(1, None), (2, "WINTER")]
 
 
+def test_iceberg_refuses_a_type_change_before_anything_is_staged(setup: Setup) -> None:
+    setup.load(Strategy.APPEND, P8, [setup.lake.write(P8, "b1", rows((1, 10, 1.0)))])
+    k2 = setup.lake.write(P9, "b1", [{"conversion_id": 2, "event_ts": "late", "revenue": 2.0}])
+    sink = setup.sink()
+    steps = setup.steps(sink)
+    with pytest.raises(SchemaMismatchError, match="column event_ts: the table has BIGINT but the data has STRING"):
+        setup.load(Strategy.APPEND, P9, [k2], sink)
+    assert steps == ["target_columns"]  # refused before the upload: no stage table, no data statement
+
+
 def test_iceberg_a_crash_after_the_column_is_added_converges_without_adding_it_again(setup: Setup) -> None:
     k1 = setup.lake.write(P8, "b1", rows((1, 10, 1.0)))
     setup.load(Strategy.APPEND, P8, [k1])
