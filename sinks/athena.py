@@ -214,15 +214,15 @@ class AthenaSink:
     ) -> LoadResult:
         try:
             self.checkpoint("locked")
-            if not self.partitions.holds(state, unit):
-                raise TransientError(
-                    f"{unit.partition.key}: the lease was taken over before the switch; nothing switched"
-                )
             # the table gains the data's new columns before any partition shows them; a crash
             # after this leaves columns that read NULL everywhere until the retry switches
             columns, added = evolve(self.glue, table, unit.target.partition_columns, staged.columns)
             if added:
                 self.checkpoint("evolved")
+            if not self.partitions.holds(state, unit):  # fencing, as close to the switch as it gets
+                raise TransientError(
+                    f"{unit.partition.key}: the lease was taken over before the switch; nothing switched"
+                )
             switch(self.glue, table, unit.partition, columns, staged.location)
             self.checkpoint("applied")
             doc = self.partitions.committed(state.doc, unit, pending, staged.rows, staged.location)

@@ -215,6 +215,36 @@ def test_a_lost_race_for_the_lease_rereads_and_skips(harness: Harness) -> None:
     assert [r[0] for r in harness.read("SELECT conversion_id FROM raw.conversions")] == [1]
 
 
+def test_a_loader_whose_lease_was_taken_over_before_the_switch_switches_nothing(harness: Harness) -> None:
+    """Fencing: after adding the table's columns (and just before the switch) the loader
+    checks the state is still what its lease wrote; another loader took the lease over
+    meanwhile (its write changed the state), so nothing is switched or recorded."""
+    import copy
+
+    from manifests import TransientError
+    from sinks.athena_state import Versioned
+
+    k1 = harness.lake.write(P8, "b0", rows((1, 10, 1.0)))
+    harness.open_sink().load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k1)]))
+    k2 = harness.lake.write(P8, "b1", [{"conversion_id": 2, "event_ts": 10, "revenue": 2.0, "coupon": "W"}])
+    sink = harness.open_sink()
+    store = sink.states_store  # type: ignore[attr-defined]
+
+    def taken_over(at: str) -> None:
+        if at == "evolved":  # the new column is in the table; the switch comes next
+            state = store.read("ad_server.conversion", Partition.of(P8).key)
+            doc = copy.deepcopy(state.doc)
+            doc["token"] += 1  # what another loader's lease writes
+            store.write(Versioned(doc, state.etag))
+
+    sink.checkpoint = taken_over  # type: ignore[method-assign]
+    with pytest.raises(TransientError, match="taken over before the switch; nothing switched"):
+        sink.load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k2)]))
+    assert [r[0] for r in harness.read("SELECT conversion_id FROM raw.conversions")] == [1]
+    [state] = sink.states("ad_server.conversion")  # type: ignore[attr-defined]
+    assert (state.manifests, state.rows) == (1, 1)
+
+
 def test_concurrent_threads_load_a_partition_once(harness: Harness) -> None:
     k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
     manifests = [harness.lake.manifest(k1)]
