@@ -101,13 +101,11 @@ def status(
     from loaders.runner import Runner
 
     config = load_config(config_path)
-    if dataset is not None and dataset not in config.datasets:
-        raise ConfigError(f"--dataset {dataset}: not configured in {config.source}")
+    config.check_datasets([dataset])
     runner = Runner(config, only_sink=sink_name)
     try:
         states = runner.states(dataset)
-        for name in [sink_name] if sink_name else list(config.sinks):
-            sink: Any = runner.sink(name)
+        for name, sink in runner.chosen_sinks():
             count = len(sink.superseded(dataset)) if sink.capabilities.supersedes else 0
             if count:
                 click.echo(f"sink {name}: {count} superseded prefix(es); see `loaders superseded`", err=True)
@@ -237,9 +235,7 @@ def _plan_and_run(
     from loaders.runner import Runner
 
     config = load_config(config_path)
-    unknown = [d for d in datasets if d not in config.datasets]
-    if unknown:
-        raise ConfigError(f"--dataset {unknown[0]}: not configured in {config.source}")
+    config.check_datasets(datasets)
     runner = Runner(config, only_sink=sink_name)
     try:
         planner = Planner(runner)
@@ -340,6 +336,7 @@ def superseded(
     from loaders.runner import Runner
 
     config = load_config(config_path)
+    config.check_datasets([dataset])
     try:
         grace = parse_duration(older_than)
     except ValueError as exc:
@@ -347,8 +344,7 @@ def superseded(
     runner = Runner(config, only_sink=sink_name)
     rows = []
     try:
-        for name in [sink_name] if sink_name else list(config.sinks):
-            sink: Any = runner.sink(name)
+        for name, sink in runner.chosen_sinks():
             if not sink.capabilities.supersedes:
                 continue
             listed = sink.superseded(dataset)
@@ -411,13 +407,11 @@ def schemas_list(sink_name: str | None, dataset: str | None, as_json: bool, conf
     from loaders.runner import Runner
 
     config = load_config(config_path)
-    if dataset is not None and dataset not in config.datasets:
-        raise ConfigError(f"--dataset {dataset}: not configured in {config.source}")
+    config.check_datasets([dataset])
     runner = Runner(config, only_sink=sink_name)
     rows = []
     try:
-        for name in [sink_name] if sink_name else list(config.sinks):
-            sink: Any = runner.sink(name)
+        for name, sink in runner.chosen_sinks():
             if not sink.capabilities.schema_history:
                 click.echo(f"sink {name}: does not record schema fingerprints", err=True)
                 continue

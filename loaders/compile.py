@@ -75,8 +75,7 @@ def compile_project(
     """Render and write every statement; returns them (for ``--check``) and notes."""
     if sink is not None and sink not in config.sinks:
         raise ConfigError(f"--sink {sink}: no such sink in {config.source}")
-    if dataset is not None and dataset not in config.datasets:
-        raise ConfigError(f"--dataset {dataset}: not configured in {config.source}")
+    config.check_datasets([dataset])
     out = Path(out_dir)
     result = Compiled()
     runner = Runner(config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -86,6 +86,12 @@ class Config:
     sinks: Mapping[str, Mapping[str, Any]]
     datasets: Mapping[str, DatasetConfig]
     aws: Mapping[str, Any]
+
+    def check_datasets(self, names: Iterable[str | None]) -> None:
+        """``--dataset`` values must be configured datasets (None: every dataset)."""
+        for name in names:
+            if name is not None and name not in self.datasets:
+                raise ConfigError(f"--dataset {name}: not configured in {self.source}")
 
 
 def find_config(path: str | None = None) -> str:

@@ -293,12 +293,12 @@ class Runner:
             load_id=unit.load_id,
         )
 
+    def chosen_sinks(self) -> list[tuple[str, Any]]:
+        """(name, sink) of ``--sink``, or of every configured sink, opened."""
+        return [(name, self.sink(name)) for name in ([self.only_sink] if self.only_sink else list(self.config.sinks))]
+
     def states(self, dataset: str | None = None) -> list[tuple[str, PartitionState]]:
-        names = [self.only_sink] if self.only_sink else list(self.config.sinks)
-        out = []
-        for name in names:
-            out.extend((name, s) for s in self.sink(name).states(dataset))
-        return out
+        return [(name, s) for name, sink in self.chosen_sinks() for s in sink.states(dataset)]
 
     # -- failures -----------------------------------------------------------------------
 

@@ -140,6 +140,11 @@ def test_config_from_loaders_config_variable(project: Project, tmp_path: Path) -
 
 
 def test_a_bad_grace_period_or_sink_type_is_a_usage_error_not_a_traceback(project: Project) -> None:
+    done = cli(project, "superseded", "--dataset", "no.such")
+    assert (
+        done.returncode,
+        done.stderr.strip().splitlines()[-1].startswith("error: --dataset no.such: not configured"),
+    ) == (2, True)
     done = cli(project, "superseded", "--older-than", "6x")
     assert (done.returncode, done.stderr.strip().splitlines()) == (
         2,
