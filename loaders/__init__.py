@@ -6,11 +6,15 @@ here so users write ``from loaders import TransientError``.
 
 from manifests.errors import (
     ConfigError,
+    DuplicateFileError,
     EmptyManifestError,
     ForeignURLError,
+    InternalError,
     LoaderError,
+    MalformedFileError,
     ManifestError,
     MissingFileError,
+    NullKeyError,
     RecordCountError,
     SchemaMismatchError,
     SinkBusyError,
@@ -24,11 +28,15 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ConfigError",
+    "DuplicateFileError",
     "EmptyManifestError",
     "ForeignURLError",
+    "InternalError",
     "LoaderError",
+    "MalformedFileError",
     "ManifestError",
     "MissingFileError",
+    "NullKeyError",
     "RecordCountError",
     "SchemaMismatchError",
     "SinkBusyError",

@@ -11,13 +11,21 @@ same input would fail the same way; it goes to the dead-letter queue instead.
     └── TerminalError             the input is wrong; retrying cannot help
         ├── ConfigError           loaders.toml is invalid (CLI exit status 2)
         ├── ManifestError         malformed JSON or shape
-        │   └── EmptyManifestError   no entries, and the dataset does not allow that
+        │   ├── EmptyManifestError   no entries, and the dataset does not allow that
+        │   └── DuplicateFileError   one file named twice: two spellings of it, or two
+        │                            manifests or partitions of one load
         ├── ForeignURLError       a URL outside the allowed prefixes
         ├── MissingFileError      a mandatory file is not in the store
         ├── SizeMismatchError     content_length differs from the object's size
         ├── RecordCountError      record_count differs from the rows staged
         ├── SchemaMismatchError   the staged columns do not fit the target table
-        └── UnsupportedError      a format or feature this sink does not have
+        ├── MalformedFileError    a data file is not valid in its format (an unterminated
+        │                         quote, a JSON line that is no object, a column name that
+        │                         cannot be a column); never half-read
+        ├── NullKeyError          merge rows whose key is NULL
+        ├── UnsupportedError      a format or feature this sink does not have
+        └── InternalError         an unexpected exception inside one unit (a bug, or a
+                                  driver error nobody mapped): that unit fails, others go on
 
 Every error carries the manifest and the file it is about, when there is one, so the
 message alone tells a person at 4 a.m. what is wrong and where.
@@ -72,6 +80,11 @@ class EmptyManifestError(ManifestError):
     """The manifest lists no files and its dataset says that is an error."""
 
 
+class DuplicateFileError(ManifestError):
+    """One data file is named twice: under two spellings of its URL, or by two manifests
+    (or two partitions) of one load. Loading it would load its rows twice."""
+
+
 class ForeignURLError(TerminalError):
     """A manifest or data URL lies outside the store's allowed prefixes."""
 
@@ -94,3 +107,15 @@ class SchemaMismatchError(TerminalError):
 
 class UnsupportedError(TerminalError):
     """A format or feature the chosen sink does not support."""
+
+
+class MalformedFileError(TerminalError):
+    """A data file is not valid in its format; it is refused whole, never half-read."""
+
+
+class NullKeyError(TerminalError):
+    """Rows to merge have a NULL in a key column: they could never be matched again."""
+
+
+class InternalError(TerminalError):
+    """An unexpected exception inside one unit: a bug, or a driver error nobody mapped."""
