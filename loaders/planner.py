@@ -16,10 +16,10 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from loaders.config import DatasetConfig
+from loaders.config import MAX_DAYS, DatasetConfig
 from loaders.runner import Runner
 from manifests import ConfigError, ObjectInfo, Partition
 from sinks import Snapshot, Strategy
@@ -46,8 +46,8 @@ class Window:
     @classmethod
     def last_days(cls, days: int, today: date | None = None) -> Window:
         """The N most recent calendar days, today (UTC) included."""
-        if days < 1:
-            raise ConfigError(f"--days {days}: must be at least 1")
+        if not 1 <= days <= MAX_DAYS:
+            raise ConfigError(f"--days {days}: must be from 1 to {MAX_DAYS}")
         end = today or datetime.now(UTC).date()
         return cls(end - timedelta(days=days - 1), end)
 
@@ -63,6 +63,8 @@ class Window:
     def days(self) -> list[date]:
         if self.end < self.start:
             raise ConfigError(f"--start {self.start} is after --end {self.end}")
+        if (self.end - self.start).days >= MAX_DAYS:
+            raise ConfigError(f"--start {self.start} --end {self.end}: a window may span at most {MAX_DAYS} days")
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
@@ -94,7 +96,7 @@ class View:
 
     @property
     def unapplied(self) -> tuple[ObjectInfo, ...]:
-        return tuple(o for o in self.listed if (o.url, o.version) not in self.applied)
+        return tuple(o for o in self.listed if o.identity not in self.applied)
 
     @property
     def status(self) -> str:
@@ -111,9 +113,9 @@ class View:
         """Why this partition has work, in words."""
         if self.snapshot is not None and self.snapshot.status == "failed" and not self.unapplied:
             return "last load failed"
-        urls = {u for u, _v in self.applied}
-        changed = [o for o in self.unapplied if o.url in urls]
-        new = [o for o in self.unapplied if o.url not in urls]
+        keys = {k for k, _v in self.applied}
+        changed = [o for o in self.unapplied if o.identity[0] in keys]
+        new = [o for o in self.unapplied if o.identity[0] not in keys]
         if not self.applied:
             return f"never loaded: {len(self.listed)} manifest(s)"
         parts = [f"{len(new)} new manifest(s)"] if new else []
@@ -162,7 +164,11 @@ class Planner:
     def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
         store = self.runner.store
         found = store.list(store.root + dataset.layout.prefix(partition), versions=True)
-        return tuple(o for o in found if dataset.layout.match(store.key_of(o.url) or "") == partition)
+        return tuple(
+            replace(o, key=store.identity_of(o.url))
+            for o in found
+            if dataset.layout.match(store.key_of(o.url) or "") == partition
+        )
 
 
 def decide(view: View, strategy: Strategy, reprocess: Reprocess) -> Planned | None:

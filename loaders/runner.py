@@ -13,23 +13,26 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from loaders.config import Config, DatasetConfig
 from manifests import (
     ConfigError,
+    DuplicateFileError,
     EmptyManifestError,
+    InternalError,
     LoaderError,
     Manifest,
     ManifestError,
+    MissingFileError,
     Partition,
-    TerminalError,
     parse_manifest,
 )
-from manifests.check import Listings, check_files
+from manifests.check import Listings, check_files, unique_files
 from manifests.models import AVRO_FORMATS
+from manifests.parse import check_partition
 from manifests.store import ObjectStore, open_store
 from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
@@ -102,18 +105,28 @@ class Runner:
     # -- reading manifests ------------------------------------------------------------
 
     def read_manifest(self, ref: str) -> Manifest:
-        """GET and parse one manifest; its URL must be in an allowed prefix."""
+        """GET and parse one manifest; its URL must be in an allowed prefix. It is known
+        by its key relative to the store root from here on (``Manifest.identity``)."""
         url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
         raw, version = self.store.read(url)
-        return parse_manifest(raw, url, version)
+        return replace(parse_manifest(raw, url, version), key=self.store.identity_of(url))
 
-    def locate(self, url: str, manifest: Manifest | None = None) -> tuple[DatasetConfig, Partition]:
-        """The dataset and partition of a manifest: from its key, or from its own keys."""
+    def match(self, url: str) -> tuple[DatasetConfig, Partition] | None:
+        """The dataset whose manifests pattern the key of ``url`` fits, and the partition
+        the key names; None for a key outside every pattern."""
         key = self.store.key_of(url)
         for dataset in self.config.datasets.values():
             partition = dataset.layout.match(key) if key is not None else None
-            if partition is None:
-                continue
+            if partition is not None:
+                return dataset, partition
+        return None
+
+    def locate(self, url: str, manifest: Manifest | None = None) -> tuple[DatasetConfig, Partition]:
+        """The dataset and partition of a manifest: from its key, or from its own keys."""
+        found = self.match(url)
+        if found is not None:
+            dataset, partition = found
+            check_partition(partition, url, "the key's partition")
             if manifest is not None:
                 if manifest.dataset not in (None, dataset.name):
                     raise ManifestError(
@@ -147,17 +160,46 @@ class Runner:
             )
         return check_files(manifest, self.store, self.config.store.allowed_prefixes, listings)
 
-    def partition_manifests(self, dataset: DatasetConfig, partition: Partition) -> list[Manifest]:
-        """Every manifest of a partition, from one LIST of its prefix."""
+    def partition_manifests(
+        self, dataset: DatasetConfig, partition: Partition, recorded: Iterable[str] = ()
+    ) -> list[Manifest]:
+        """Every manifest of a partition: one LIST of its prefix, plus the ``recorded``
+        ones (manifest keys the load state says belong to it) that lie elsewhere — a
+        manifest naming its own dataset and partition may live outside the folder. A
+        recorded manifest that is gone from the store is no longer part of it."""
         prefix = self.store.root + dataset.layout.prefix(partition)
-        found = []
+        found: dict[str, Manifest] = {}
         listings: Listings = {}
         for obj in self.store.list(prefix):
             key = self.store.key_of(obj.url)
             if key is not None and dataset.layout.match(key) == partition:
                 manifest = self.read_manifest(obj.url)
                 self.locate(manifest.url, manifest)
-                found.append(self.validated(manifest, dataset, listings))
+                found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
+        for key in sorted(set(recorded) - set(found)):
+            try:
+                manifest = self.read_manifest(key if "://" in key else self.store.root + key)
+            except MissingFileError:
+                log.warning("dataset=%s partition=%s: recorded manifest %s is gone; not reloaded", dataset.name,
+                            partition, key)  # fmt: skip
+                continue
+            if self.locate(manifest.url, manifest) != (dataset, partition):
+                continue  # it now says it belongs elsewhere
+            found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
+        return list(found.values())
+
+    def recorded_manifests(
+        self, dataset: DatasetConfig, partitions: Iterable[Partition], sinks: Sequence[str]
+    ) -> dict[Partition, set[str]]:
+        """The manifest keys each partition's load state lists, in any of the sinks: one
+        state query per sink. What ``replace`` must reload besides the partition's folder."""
+        wanted = list(partitions)
+        found: dict[Partition, set[str]] = {p: set() for p in wanted}
+        by_key = {p.key: p for p in wanted}
+        for name in sinks:
+            for key, snap in self.sink(name).snapshot(dataset.name, wanted).items():
+                if key in by_key:
+                    found[by_key[key]] |= {k for k, _version in snap.applied}
         return found
 
     # -- loading ------------------------------------------------------------------------
@@ -177,17 +219,21 @@ class Runner:
                 manifest = self.read_manifest(url)
                 dataset, partition = self.locate(url, manifest)
                 manifest = self.validated(manifest, dataset, listings)
-            except LoaderError as exc:
-                outcomes.extend(self.failed(dataset, partition, exc))
+            except Exception as exc:  # a bug too (see failed): this manifest fails, the others go on
+                outcomes.extend(self.failed(dataset, partition, exc, manifest=ref))
                 continue
             groups.setdefault((dataset.name, partition), []).append(manifest)
         by_dataset: dict[str, dict[Partition, list[Manifest]]] = {}
         for (name, partition), manifests in groups.items():
-            # replace loads the union of the partition's manifests, whichever was announced
-            whole = self.config.datasets[name].strategy is Strategy.REPLACE
-            by_dataset.setdefault(name, {})[partition] = None if whole else manifests
+            by_dataset.setdefault(name, {})[partition] = manifests
         for name, partitions in by_dataset.items():
-            outcomes.extend(self.load_partitions(self.config.datasets[name], partitions))
+            try:
+                outcomes.extend(self.load_partitions(self.config.datasets[name], partitions))
+            except ConfigError:
+                raise
+            except Exception as exc:  # before any unit ran (a state query of replace): other datasets go on
+                for partition in partitions:
+                    outcomes.extend(self.failed(self.config.datasets[name], partition, exc))
         return outcomes
 
     def load_partitions(
@@ -201,26 +247,54 @@ class Runner:
         """Load partitions of one dataset into each of its sinks (or the ones given).
 
         ``None`` for a partition means "every manifest it has", found with one LIST.
+        ``replace`` always loads the union of a partition's manifests: the given ones,
+        its folder's, and those its load state records elsewhere. A data file may belong
+        to one manifest of one partition of the load: the partitions of manifests that
+        share a file fail (DuplicateFileError naming both), the others load.
         """
         outcomes: list[Outcome] = []
         units: list[LoadUnit] = []
         load_id = new_load_id()
         staged: list[str] = []
         target = dataset.target
+        names = list(sinks) if sinks is not None else self.sink_names(dataset)
+        whole = dataset.strategy is Strategy.REPLACE
         try:
+            recorded = self.recorded_manifests(dataset, partitions, names) if whole else {}
+            chosen: dict[Partition, list[Manifest]] = {}
             for partition, given in partitions.items():
                 try:
-                    manifests = given if given is not None else self.partition_manifests(dataset, partition)
-                    if dataset.format in AVRO_FORMATS:
-                        manifests = [self._to_parquet(m, dataset.format, staged, load_id) for m in manifests]
-                except LoaderError as exc:
-                    outcomes.extend(self.failed(dataset, partition, exc, sinks))
+                    listed = (
+                        self.partition_manifests(dataset, partition, recorded.get(partition, ()))
+                        if whole or given is None
+                        else []
+                    )
+                except Exception as exc:  # a bug too (see failed): this partition fails, the others go on
+                    outcomes.extend(self.failed(dataset, partition, exc, names))
                     continue
-                unique = sorted({m.identity: m for m in manifests}.values(), key=lambda m: m.identity)
+                # one manifest announced under two spellings, or announced and listed, is one
+                unique = {m.identity: m for m in (*(given or ()), *listed)}
+                chosen[partition] = sorted(unique.values(), key=lambda m: m.identity)
+            clashes = unique_files((p.key, m) for p, ms in chosen.items() for m in ms)
+            for partition, manifests in chosen.items():
+                clash = next((clashes[m.url] for m in manifests if m.url in clashes), None)
+                if clash is not None:
+                    exc = DuplicateFileError(clash[0])
+                    outcomes.extend(self.failed(dataset, partition, exc, names))
+                    continue
+                try:
+                    if dataset.format in AVRO_FORMATS:
+                        manifests = self._avro_pending(dataset, partition, manifests, names, force)
+                        manifests = [self._to_parquet(m, dataset.format, staged, load_id) for m in manifests]
+                except Exception as exc:  # a bug too (see failed): this partition fails, the others go on
+                    outcomes.extend(self.failed(dataset, partition, exc, names))
+                    continue
                 units.append(
-                    LoadUnit(target=target, partition=partition, manifests=tuple(unique), load_id=load_id, force=force)
+                    LoadUnit(
+                        target=target, partition=partition, manifests=tuple(manifests), load_id=load_id, force=force
+                    )
                 )
-            for name in sinks if sinks is not None else self.sink_names(dataset):
+            for name in names:
                 outcomes.extend(self.run_units(name, units))
         finally:
             for url in staged:  # after every sink has loaded (or failed): nothing reads them any more
@@ -229,6 +303,26 @@ class Runner:
                 except LoaderError as exc:
                     log.warning("could not remove the staged copy %s: %s", url, exc)
         return outcomes
+
+    def _avro_pending(
+        self, dataset: DatasetConfig, partition: Partition, manifests: list[Manifest], sinks: Sequence[str], force: bool
+    ) -> list[Manifest]:
+        """The Avro manifests some sink still needs: converting costs a download and an
+        upload of every file, so a duplicate delivery of an applied manifest asks the
+        state first (one query per sink) and converts nothing. A sink that applied some
+        of them skips those itself, as ever; replace needs all of them or none."""
+        if force:
+            return manifests
+        wanted = {m.identity for m in manifests}
+        needed: set[tuple[str, str]] = set()
+        for name in sinks:
+            snap = self.sink(name).snapshot(dataset.name, [partition]).get(partition.key)
+            applied = set(snap.applied) if snap is not None else set()
+            if dataset.strategy is Strategy.REPLACE:
+                needed |= wanted if applied != wanted else set()
+            else:
+                needed |= wanted - applied
+        return [m for m in manifests if m.identity in needed]
 
     def _to_parquet(self, manifest: Manifest, fmt: str, staged: list[str], attempt: str) -> Manifest:
         from manifests.convert import convert
@@ -244,13 +338,19 @@ class Runner:
         If a batch fails, it has rolled back whole; the units are then retried one by one
         so that one bad partition fails alone and the error names it.
         """
-        sink = self.sink(sink_name)
+        try:
+            sink = self.sink(sink_name)
+        except ConfigError:
+            raise
+        except Exception as exc:  # unreachable for now (busy, down): each unit fails, other sinks go on
+            failure = as_failure(exc)
+            return [failure_outcome(sink_name, u.target.dataset, u.partition, failure, u.load_id) for u in units]
         if len(units) > 1 and sink.capabilities.batch_partitions:
             try:
                 results = sink.load_many(units)
             except ConfigError:
                 raise
-            except LoaderError as exc:
+            except Exception as exc:  # rolled back whole, a bug included: one by one says which unit
                 log.warning(
                     "sink=%s: batch of %d partitions failed (%s); loading one by one", sink_name, len(units), exc
                 )
@@ -264,14 +364,10 @@ class Runner:
             result = self.sink(sink_name).load(unit)
         except ConfigError:
             raise
-        except LoaderError as exc:
-            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, exc)
-            return failure_outcome(sink_name, dataset, unit.partition, exc, unit.load_id)
-        except Exception as exc:  # a bug or an unexpected driver error: still one unit only
-            log.exception("sink=%s dataset=%s partition=%s: unexpected error", sink_name, dataset, unit.partition)
-            wrapped = TerminalError(f"unexpected {type(exc).__name__}: {exc}")
-            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, wrapped)
-            return failure_outcome(sink_name, dataset, unit.partition, wrapped, unit.load_id)
+        except Exception as exc:  # a bug or an unexpected driver error too: still this unit only
+            failure = as_failure(exc)
+            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
+            return failure_outcome(sink_name, dataset, unit.partition, failure, unit.load_id)
         return self._outcome(sink_name, unit, result)
 
     @staticmethod
@@ -306,11 +402,15 @@ class Runner:
         self,
         dataset: DatasetConfig | None,
         partition: Partition | None,
-        exc: LoaderError,
+        exc: Exception,
         sinks: Sequence[str] | None = None,
+        *,
+        manifest: str | None = None,
     ) -> list[Outcome]:
         """A partition that failed before any sink saw it: recorded as failed in each sink
-        (one load id), reported as one outcome per sink."""
+        (one load id), reported as one outcome per sink. An exception that is no
+        LoaderError is a bug met on the way: an InternalError naming ``manifest``."""
+        exc = as_failure(exc, manifest=manifest)
         if dataset is None or partition is None:
             return [failure_outcome("-", None, None, exc)]
         load_id = new_load_id()
@@ -323,8 +423,19 @@ class Runner:
     def record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
         try:
             self.sink(sink).fail(dataset, partition, load_id, exc)
-        except LoaderError as second:
+        except Exception as second:  # the failure is reported all the same
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
+
+
+def as_failure(exc: Exception, *, manifest: str | None = None) -> LoaderError:
+    """What a failure is reported as: a LoaderError as it is; any other exception (a bug,
+    or a driver error no sink maps) as an InternalError, terminal, so that it fails the
+    one unit it happened in, not the command, and is not retried for ever. Its traceback
+    is logged at INFO (``-v``): the report itself stays one line."""
+    if isinstance(exc, LoaderError):
+        return exc
+    log.info("unexpected %s", type(exc).__name__, exc_info=exc)
+    return InternalError(f"unexpected {type(exc).__name__}: {exc}", manifest=manifest)
 
 
 def failure_outcome(

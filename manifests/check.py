@@ -1,19 +1,21 @@
 """Integrity checks of a manifest's files against one listing per folder.
 
-Each data URL must lie under an allowed prefix, exist when mandatory, and have the
-``content_length`` the manifest claims. Sizes come from LIST, never from a GET or HEAD
-per file. A missing optional file is dropped, as Redshift's COPY does.
+Each data URL is brought to its one canonical form, must be named once, lie under an
+allowed prefix, exist when mandatory, and have the ``content_length`` the manifest
+claims. Sizes come from LIST, never from a GET or HEAD per file. A missing optional
+file is dropped, as Redshift's COPY does.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import replace
 
-from manifests.errors import MissingFileError, SizeMismatchError
+from manifests.errors import DuplicateFileError, LoaderError, MissingFileError, SizeMismatchError
 from manifests.models import Entry, Manifest, ObjectInfo
 from manifests.store import ObjectStore
-from manifests.urls import check_allowed, check_segments
+from manifests.urls import check_allowed
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +32,15 @@ def check_files(
     ``listings`` lets the manifests of one load share their LISTs: ten manifests of one
     partition usually name files in the same folder, which is then listed once.
     """
-    entries = [
-        replace(e, url=check_allowed(_absolute(e.url, store, manifest.url), allowed, manifest=manifest.url))
-        for e in manifest.entries
-    ]
+    entries = []
+    spelled: dict[str, str] = {}  # canonical URL → how the manifest first spelled it
+    for e in manifest.entries:
+        url = check_allowed(canonical(e.url, store, manifest.url), allowed, manifest=manifest.url)
+        if url in spelled:
+            twice = f"{spelled[url]} and {e.url}" if spelled[url] != e.url else e.url
+            raise DuplicateFileError(f"lists one file twice ({twice})", manifest=manifest.url, file=url)
+        spelled[url] = e.url
+        entries.append(replace(e, url=url))
     listings = {} if listings is None else listings
     listing: dict[str, ObjectInfo] = {}
     for folder in sorted({e.url.rsplit("/", 1)[0] + "/" for e in entries}):
@@ -60,9 +67,32 @@ def check_files(
     return replace(manifest, entries=tuple(kept))
 
 
-def _absolute(url: str, store: ObjectStore, manifest: str) -> str:
-    """Entry URLs may be relative to the store root (local stores, mostly)."""
-    if "://" in url:
-        return url
-    check_segments(url, manifest=manifest)
-    return store.resolve(url)
+def canonical(url: str, store: ObjectStore, manifest: str) -> str:
+    """The one URL of an entry, however it is spelled: relative to the store root or
+    absolute, percent-encoded or not, ``file://localhost/``, through a symlink. Every
+    comparison of file identity (duplicates, listings, row counts) uses this form."""
+    try:
+        return store.resolve(url)
+    except LoaderError as exc:
+        raise type(exc)(exc.reason, manifest=manifest, file=url) from None
+
+
+def unique_files(manifests: Iterable[tuple[str, Manifest]]) -> dict[str, tuple[str, str]]:
+    """The rule of one load: a data file belongs to one manifest of one partition.
+
+    ``manifests`` are (partition key, manifest) pairs with canonical entry URLs (after
+    :func:`check_files`). Returns, for each manifest URL that shares a file with another,
+    the error message naming both manifests and the file; empty when all is well. A file
+    named twice would be loaded twice: in two partitions, or twice into one."""
+    owner: dict[str, tuple[str, str]] = {}  # file URL → (partition key, manifest URL)
+    clashes: dict[str, tuple[str, str]] = {}
+    for key, manifest in manifests:
+        for entry in manifest.entries:
+            first = owner.setdefault(entry.url, (key, manifest.url))
+            if first == (key, manifest.url):
+                continue
+            where = "" if first[0] == key else f" (partitions {first[0]} and {key})"
+            message = f"file {entry.url} is named by manifests {first[1]} and {manifest.url}{where}"
+            clashes.setdefault(manifest.url, (message, entry.url))
+            clashes.setdefault(first[1], (message, entry.url))
+    return clashes

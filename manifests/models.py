@@ -6,6 +6,7 @@ and put them in sets without asking where they came from.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -17,6 +18,22 @@ AVRO_FORMATS = ("avro", "avro-wrapped")
 def loaded_format(fmt: str) -> str:
     """The format a sink receives a dataset's files in."""
     return "parquet" if fmt in AVRO_FORMATS else fmt
+
+
+#: Unicode categories no name or value from outside may hold: controls (NUL, newline,
+#: escape, C1), format characters (zero-width, right-to-left overrides), surrogates, and
+#: the line and paragraph separators.
+_UNPRINTABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
+def unprintable(text: str) -> str | None:
+    """The first character of ``text`` that is not printable, as ``U+XXXX``, or None."""
+    if text.isascii() and text.isprintable():
+        return None
+    for char in text:
+        if unicodedata.category(char) in _UNPRINTABLE:
+            return f"U+{ord(char):04X}"
+    return None
 
 
 @dataclass(frozen=True, order=True)
@@ -64,7 +81,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Manifest:
-    """A batch of data files; identified by its URL plus its version (ETag or hash)."""
+    """A batch of data files; identified by its key plus its version (ETag or hash).
+
+    ``key`` is the manifest's key relative to the store root (the absolute URL when it
+    lies outside the root): what the load state records, so that a lake that moves
+    keeps its state. ``url`` is where it is read from now.
+    """
 
     url: str
     version: str
@@ -77,10 +99,12 @@ class Manifest:
     #: ``schema_fingerprint``, or those the Avro files named (set when they are converted)
     schemas: tuple[str, ...] = field(default=(), compare=False)
     extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    key: str | None = None
 
     @property
     def identity(self) -> tuple[str, str]:
-        return (self.url, self.version)
+        """(key, version): the same manifest wherever the lake lives now."""
+        return (self.key or self.url, self.version)
 
     @property
     def bytes(self) -> int:
@@ -94,3 +118,9 @@ class ObjectInfo:
     url: str
     size: int
     version: str
+    #: the key relative to the store root, where the lister knows it (see Manifest.key)
+    key: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.key or self.url, self.version)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import os
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 from manifests.errors import ConfigError, ForeignURLError, MissingFileError, TransientError
 from manifests.models import ObjectInfo
-from manifests.urls import file_url, local_path, normalise
+from manifests.urls import check_segments, file_url, local_path, normalise
 
 if TYPE_CHECKING:
     import fsspec
+
+log = logging.getLogger(__name__)
 
 
 class ObjectStore(Protocol):
@@ -32,6 +35,12 @@ class ObjectStore(Protocol):
 
     def key_of(self, url: str) -> str | None:
         """The key of ``url`` relative to the root (decoded), or None outside the root."""
+        ...
+
+    def identity_of(self, url: str) -> str:
+        """What a manifest is known by in the load state: its key relative to the root,
+        so that a lake that moves (a renamed or replicated bucket, a relocated folder)
+        keeps its state; a URL outside the root stays absolute."""
         ...
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
@@ -83,33 +92,63 @@ class LocalStore:
     """A folder on disk standing in for a bucket; versions are content hashes."""
 
     def __init__(self, path: str) -> None:
-        self.path = os.path.abspath(path)
+        # the real path: every URL the store hands out has its symlinks resolved, so one
+        # file has one URL however it was reached
+        self.path = os.path.realpath(path)
         self.root = file_url(self.path) + "/"
 
     def resolve(self, ref: str) -> str:
+        """The canonical URL of a reference: percent-decoded and re-encoded, host
+        ``localhost`` dropped, a relative path taken from the root, and symlinks resolved
+        (a link inside the lake pointing outside it resolves outside, where the
+        allowed-prefix check refuses it)."""
         if ref.startswith("s3://"):
             raise ForeignURLError(f"an s3:// URL, but the store is the local folder {self.path}", file=ref)
         if ref.startswith("file://"):
-            return normalise(ref)
-        return normalise(file_url(ref if os.path.isabs(ref) else os.path.join(self.path, ref)))
+            path = local_path(normalise(ref))
+        else:
+            if "://" in ref:
+                raise ForeignURLError("not a file:// URL or a path in the local store", file=ref)
+            check_segments(ref, file=ref)
+            path = ref if os.path.isabs(ref) else os.path.join(self.path, ref)
+        return normalise(file_url(os.path.realpath(path)))
 
     def key_of(self, url: str) -> str | None:
         path = local_path(url)
         return path[len(self.path) + 1 :] if path.startswith(self.path + "/") else None
 
+    def identity_of(self, url: str) -> str:
+        key = self.key_of(url)
+        return key if key is not None else url
+
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
+        """Every file under ``prefix``, by its canonical URL. A symlink is listed by the
+        path it resolves to, and only when that lies in the store; a dangling one, or a
+        file that vanished while listing, is skipped with a warning: one bad entry in a
+        folder must not stop every load that lists it."""
         base = local_path(prefix)
         folder = base if base.endswith("/") else os.path.dirname(base)
-        found = []
+        found: dict[str, ObjectInfo] = {}
         for dirpath, _dirs, files in os.walk(folder):
             for name in files:
                 full = os.path.join(dirpath, name)
                 if not full.startswith(base):
                     continue
-                size = os.path.getsize(full)
-                version = self._hash(full) if versions else ""
-                found.append(ObjectInfo(url=file_url(full), size=size, version=version))
-        return sorted(found, key=lambda o: o.url)
+                if os.path.islink(full):
+                    real = os.path.realpath(full)
+                    if not real.startswith(self.path + "/"):
+                        log.warning("%s: a symlink to %s, outside the store %s; skipped", full, real, self.path)
+                        continue
+                    full = real
+                try:
+                    size = os.path.getsize(full)
+                    version = self._hash(full) if versions else ""
+                except OSError as exc:  # dangling, unreadable, or removed meanwhile
+                    log.warning("%s: cannot be read (%s); skipped", full, exc.strerror or exc)
+                    continue
+                url = file_url(full)
+                found[url] = ObjectInfo(url=url, size=size, version=version)
+        return sorted(found.values(), key=lambda o: o.url)
 
     def read(self, url: str) -> tuple[bytes, str]:
         path = local_path(url)
@@ -178,6 +217,10 @@ class S3Store:
 
     def key_of(self, url: str) -> str | None:
         return url[len(self.root) :] if url.startswith(self.root) else None
+
+    def identity_of(self, url: str) -> str:
+        key = self.key_of(url)
+        return key if key is not None else url
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         bucket, key = split_s3(prefix)

@@ -47,7 +47,7 @@ from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
-from sinks.sqlbase import ALREADY, Part, SqlSink, rows_per_manifest, schema_changes
+from sinks.sqlbase import ALREADY, Part, SqlSink, check_unique_files, keyed, rows_per_manifest, schema_changes
 from sinks.templates import split_table
 
 
@@ -100,6 +100,7 @@ class AthenaSink:
             lambda: self.s3,
             settings,
             stamp=lambda: self.clock().replace(tzinfo=None, microsecond=0).isoformat(),
+            identity=store.identity_of,
             now=lambda: self.clock(),
         )
 
@@ -185,6 +186,8 @@ class AthenaSink:
         return [self.load(u) for u in units]
 
     def load(self, unit: LoadUnit) -> LoadResult:
+        [unit] = keyed([unit], self.store)
+        check_unique_files([unit])
         target = unit.target
         if target.format not in self.capabilities.formats:
             raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
@@ -192,7 +195,7 @@ class AthenaSink:
         for _attempt in range(3):
             try:
                 state = self._settle(table, unit, self.states_store.read(target.dataset, unit.partition.key))
-                pending = SqlSink._pending(unit, applied_of(state.doc))
+                pending = SqlSink._pending(unit, applied_of(state.doc, self.store.identity_of))
                 if not pending:
                     return self._skipped(unit, ALREADY)
                 self.partitions.check_lease(state, unit)

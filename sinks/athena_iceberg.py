@@ -49,7 +49,7 @@ from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates,
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.columntypes import parse
-from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged
+from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged, check_unique_files, keyed
 from sinks.templates import Templates, split_table
 
 log = logging.getLogger("loaders.athena")
@@ -119,7 +119,9 @@ class AthenaIcebergSink(SqlSink):
         self.cursor: Any = None
         self.clients = AwsClients(settings)
         # the lease's clock is the real one: ``clock`` is a string while recording
-        self.partitions = PartitionStates(lambda: self.s3, settings, stamp=lambda: _iso(self.clock()))
+        self.partitions = PartitionStates(
+            lambda: self.s3, settings, stamp=lambda: _iso(self.clock()), identity=store.identity_of
+        )
         self._lock = threading.Lock()
 
     # -- connections ------------------------------------------------------------------------
@@ -218,7 +220,7 @@ class AthenaIcebergSink(SqlSink):
         no lease when there is nothing to do). A live lease of another loader is busy."""
         for _attempt in range(3):
             state = self.states_store.read(unit.target.dataset, unit.partition.key)
-            pending = self._pending(unit, applied_of(state.doc))
+            pending = self._pending(unit, applied_of(state.doc, self.store.identity_of))
             if not pending:
                 return (), None
             self.partitions.check_lease(state, unit)
@@ -244,6 +246,8 @@ class AthenaIcebergSink(SqlSink):
             raise ValueError("load_many takes one unit per partition of a single dataset")
         if target.format not in self.capabilities.formats:
             raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
+        units = keyed(units, self.store)
+        check_unique_files(units)
         leased: list[tuple[Part, Versioned]] = []
         results: dict[Partition, LoadResult] = {}
         try:
@@ -446,7 +450,8 @@ class AthenaIcebergSink(SqlSink):
 
 
 def _manifest_id(manifest: Manifest) -> str:
-    return f"{manifest.url}#{manifest.version}"
+    key, version = manifest.identity
+    return f"{key}#{version}"
 
 
 def _now() -> str:

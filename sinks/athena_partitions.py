@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from manifests import ConfigError, Manifest, Partition, SinkBusyError, TransientError
+from manifests.secrets import error_text
 from manifests.store import ObjectStore
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
 from sinks.base import LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
@@ -112,8 +113,11 @@ class PartitionStates:
         settings: AthenaSettings,
         stamp: Callable[[], str],
         now: Callable[[], datetime] = _utcnow,
+        identity: Callable[[str], str] = str,
     ) -> None:
         self._s3 = s3
+        #: a recorded manifest URL → its key relative to the store root (ObjectStore.identity_of)
+        self.identity = identity
         self.prefix = settings.state_prefix
         self.lease = settings.lease
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -130,14 +134,15 @@ class PartitionStates:
     # -- what the planner and the CLI read ------------------------------------------------------
 
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
-        return applied_of(self.store.read(dataset, partition.key).doc)
+        return applied_of(self.store.read(dataset, partition.key).doc, self.identity)
 
     def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
         found = {}
         for partition in partitions:
             doc = self.store.read(dataset, partition.key).doc
             if doc["status"] != "new":
-                found[partition.key] = Snapshot(doc["status"], doc["last_error"], frozenset(applied_of(doc)))
+                applied = frozenset(applied_of(doc, self.identity))
+                found[partition.key] = Snapshot(doc["status"], doc["last_error"], applied)
         return found
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
@@ -180,7 +185,7 @@ class PartitionStates:
 
         def failed(doc: dict[str, Any]) -> None:
             doc.update(status="failed", attempts=doc["attempts"] + 1, load_id=load_id)
-            doc["last_error"] = f"{type(error).__name__}: {error}"[:2000]
+            doc["last_error"] = error_text(error)
 
         self.update(dataset, partition.key, failed, "recording a failure")
 
@@ -241,12 +246,13 @@ class PartitionStates:
     ) -> dict[str, Any]:
         """The state once ``pending`` is applied: what the record step writes. A ``location``
         other than the state's (Hive tables) becomes it, the old one superseded."""
-        urls = {m.url for m in pending}
+        keys = {m.identity[0] for m in pending}
         if unit.target.strategy is Strategy.REPLACE:
             kept: list[list[Any]] = []
         else:
-            kept = [a for a in doc["applied"] if not (unit.force and a[0] in urls)]
-        applied = kept + [[m.url, m.version, int(rows[m.identity])] for m in pending]
+            recorded = [[self.identity(str(a[0])), *a[1:]] for a in doc["applied"]]
+            kept = [a for a in recorded if not (unit.force and a[0] in keys)]
+        applied = kept + [[*m.identity, int(rows[m.identity])] for m in pending]
         new = copy.deepcopy(dict(doc))
         new.update(
             status="loaded",

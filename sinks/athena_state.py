@@ -23,7 +23,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -144,8 +144,11 @@ def schemas_seen(docs: Iterable[dict[str, Any]]) -> list[SchemaSeen]:
     return sorted(first.values(), key=lambda s: (s.dataset, str(s.first_loaded_at), s.fingerprint))
 
 
-def applied_of(doc: dict[str, Any]) -> set[tuple[str, str]]:
-    return {(str(u), str(v)) for u, v, _rows in doc["applied"]}
+def applied_of(doc: dict[str, Any], identity: Callable[[str], str] = str) -> set[tuple[str, str]]:
+    """The (manifest key, version) pairs a state object records. ``identity`` reads a
+    manifest recorded by absolute URL (state written by an older version) as its key
+    relative to the store root; the next load of the partition writes it so."""
+    return {(identity(str(u)), str(v)) for u, v, _rows in doc["applied"]}
 
 
 class MemoryStates:

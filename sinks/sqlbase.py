@@ -18,6 +18,7 @@ tests can crash a load exactly there.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from manifests import (
+    DuplicateFileError,
     Entry,
     LoaderError,
     Manifest,
@@ -36,6 +38,8 @@ from manifests import (
     TransientError,
     UnsupportedError,
 )
+from manifests.check import unique_files
+from manifests.secrets import error_text, redact
 from manifests.store import ObjectStore
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
 from sinks.columntypes import fits
@@ -49,12 +53,6 @@ FILE_COLUMN = "_loaders_file"
 STATE_STEPS = ("state_schema", "state_partitions", "state_manifests", "state_schemas")
 STATE_TABLES = ("partitions", "manifests", "schemas")
 ALREADY = "already loaded: every manifest version is applied"
-_SECRET_WORDS = (
-    r"password|secret|token|credentials?|aws_secret_(?:access_)?key|aws_key_id|aws_token|master_key|private_key"
-)
-#: ``PASSWORD = '...'``, ``CREDENTIALS '...'`` and ``aws_secret_access_key=...`` inside a string
-_SECRET = re.compile(rf"(?i)\b({_SECRET_WORDS})(\s*[=:]?\s*)'[^']*'")
-_SECRET_IN_STRING = re.compile(rf"(?i)\b({_SECRET_WORDS})=([^;'\s][^;']*)")
 
 
 #: What a recorded statement "returns" when compiling: given the step and its context.
@@ -119,6 +117,7 @@ class SqlSink:
         }
         self.state_schema = schema
         self._state_ready = False
+        self._legacy_keys = False  # the state holds manifests by absolute URL (see _manifest_key)
         self._recording: tuple[list[Recorded], Answer] | None = None
         self.clock: Callable[[], Any] = _now
 
@@ -216,7 +215,7 @@ class SqlSink:
         for key, status, error, url, version in rows:
             entry = found.setdefault(str(key), (str(status), error, set()))
             if url is not None:
-                entry[2].add((str(url), str(version)))
+                entry[2].add((self._manifest_key(str(url)), str(version)))
         return {k: Snapshot(status=s, error=e, applied=frozenset(a)) for k, (s, e, a) in found.items()}
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
@@ -261,6 +260,8 @@ class SqlSink:
         target = units[0].target
         if any(u.target != target for u in units) or len({u.partition for u in units}) != len(units):
             raise ValueError("load_many takes one unit per partition of a single dataset")
+        units = keyed(units, self.store)
+        check_unique_files(units)
         if target.format not in self.capabilities.formats:
             raise UnsupportedError(f"sink {self.name} cannot load format {target.format!r} yet")
         context = self._context(units)
@@ -290,7 +291,7 @@ class SqlSink:
             "partition_keys": [partition.key],
             "load_id": load_id,
             "now": self.clock(),
-            "error": f"{type(error).__name__}: {error}"[:2000],
+            "error": error_text(error),
         }
         several = len(self.statements.get("record_failure", ())) > 1  # they commit together
         with self.exclusive():
@@ -391,11 +392,23 @@ class SqlSink:
         }
 
     def _applied_now(self, context: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
-        """Applied (url, version) pairs per partition key, in one query for all partitions."""
+        """Applied (key, version) pairs per partition key, in one query for all partitions."""
         applied: dict[str, set[tuple[str, str]]] = {}
         for key, url, version in self.execute("applied", **context):
-            applied.setdefault(str(key), set()).add((str(url), str(version)))
+            applied.setdefault(str(key), set()).add((self._manifest_key(str(url)), str(version)))
         return applied
+
+    def _manifest_key(self, recorded: str) -> str:
+        """A recorded manifest as its key. State written by an older version holds
+        absolute URLs: one under the store root is read as its key, and the next load
+        rewrites the dataset's rows in that form (``migrate_keys``), so that a lake moved
+        after that keeps its state."""
+        if "://" in recorded:
+            key = self.store.identity_of(recorded)
+            if key != recorded:
+                self._legacy_keys = True
+                return key
+        return recorded
 
     @staticmethod
     def _pending(unit: LoadUnit, applied: set[tuple[str, str]]) -> tuple[Manifest, ...]:
@@ -487,12 +500,15 @@ class SqlSink:
         if parts[0].unit.target.strategy is Strategy.REPLACE:
             self.execute("forget_manifests", forget_urls=None, **context)
         elif any(p.unit.force for p in parts):  # re-applied versions are recorded anew
-            urls = sorted({m.url for p in parts for m in p.pending})
+            urls = sorted({m.identity[0] for p in parts for m in p.pending})
             self.execute("forget_manifests", forget_urls=urls, **context)
+        if self._legacy_keys:  # state written before manifests were known by their keys
+            self.execute("migrate_keys", root=self.store.root, **context)
+            self._legacy_keys = False
         manifests = [
-            {"partition_key": p.unit.partition.key, "url": m.url, "version": m.version, "rows": rows[m.identity]}
+            {"partition_key": p.unit.partition.key, "url": key, "version": version, "rows": rows[(key, version)]}
             for p in parts
-            for m in p.pending
+            for key, version in (m.identity for m in p.pending)
         ]
         self.execute("record_manifests", manifests=manifests, **context)
         first_seen: dict[str, str] = {}  # fingerprint → the first partition that has it
@@ -588,6 +604,21 @@ def rows_per_manifest(
     return rows
 
 
-def redact(sql: str) -> str:
-    """Hide secrets (passwords, keys, tokens) before a statement reaches a log."""
-    return _SECRET_IN_STRING.sub(r"\1=***", _SECRET.sub(r"\1\2'***'", sql))
+def keyed(units: Sequence[LoadUnit], store: ObjectStore) -> list[LoadUnit]:
+    """The units with each manifest known by its key relative to the store root (the
+    runner sets it when it reads a manifest; a caller of a sink may not have)."""
+
+    def key(m: Manifest) -> Manifest:
+        return m if m.key else dataclasses.replace(m, key=store.identity_of(m.url))
+
+    return [dataclasses.replace(u, manifests=tuple(key(m) for m in u.manifests)) for u in units]
+
+
+def check_unique_files(units: Sequence[LoadUnit]) -> None:
+    """Refuse units that name one data file twice (in one manifest, or in two manifests
+    or partitions): its rows would be loaded twice. The runner refuses such loads before
+    they reach a sink; this guards a sink called directly."""
+    clashes = unique_files((u.partition.key, m) for u in units for m in u.manifests)
+    if clashes:
+        manifest, (message, file) = next(iter(sorted(clashes.items())))
+        raise DuplicateFileError(message, manifest=manifest, file=file)
