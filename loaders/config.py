@@ -17,12 +17,15 @@ from typing import Any
 
 from manifests import FORMATS, ConfigError, KeyLayout
 from manifests.models import loaded_format
-from manifests.urls import as_prefix, file_url
+from manifests.urls import as_prefix, file_url, local_path
 from sinks.base import Strategy, Target
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _DURATION = re.compile(r"^(\d+)\s*([dh])$")
 _DATASET = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
+#: The longest window or duration anything accepts: a century. More is a typo, and
+#: somewhere past it date arithmetic leaves the calendar (year 1) and overflows.
+MAX_DAYS = 36_600
 
 DATASET_KEYS = {
     "table",
@@ -152,8 +155,11 @@ def parse_duration(text: str) -> timedelta:
     found = _DURATION.match(text.strip())
     if not found:
         raise ValueError(f"{text!r}: expected a duration such as 3d or 12h")
-    n = int(found.group(1))
-    return timedelta(days=n) if found.group(2) == "d" else timedelta(hours=n)
+    n = int(found.group(1)) if len(found.group(1)) <= 9 else MAX_DAYS * 24 + 1
+    hours = n * 24 if found.group(2) == "d" else n
+    if hours > MAX_DAYS * 24:
+        raise ValueError(f"{text!r}: at most {MAX_DAYS} days")
+    return timedelta(hours=hours)
 
 
 def _store(raw: dict[str, Any], source: str, base_dir: str) -> StoreConfig:
@@ -166,11 +172,15 @@ def _store(raw: dict[str, Any], source: str, base_dir: str) -> StoreConfig:
         raise ConfigError(f"{source}: store.endpoint_url: must be a string")
 
     def absolute(url: str) -> str:
-        if url.startswith(("s3://", "file://")):
+        """An allowed prefix as the store compares it: a local folder by its real path
+        (symlinks resolved), as the local store resolves every URL it hands out."""
+        if url.startswith("s3://"):
             return url
+        if url.startswith("file://"):
+            return file_url(os.path.realpath(local_path(url)))
         if "://" in url:
             raise ConfigError(f"{source}: store: {url!r} must be an s3:// URL or a local folder")
-        return file_url(os.path.join(base_dir, url))
+        return file_url(os.path.realpath(os.path.join(base_dir, url)))
 
     prefixes = raw.get("allowed_prefixes", [root])
     if not isinstance(prefixes, list) or not prefixes or not all(isinstance(p, str) and p for p in prefixes):
