@@ -48,10 +48,18 @@ class LoaderError(Exception):
     def _compose(self, message: str) -> str:
         where = []
         if self.manifest:
-            where.append(f"manifest {self.manifest}")
+            where.append(f"manifest {_shown(self.manifest)}")
         if self.file:
-            where.append(f"file {self.file}")
+            where.append(f"file {_shown(self.file)}")
         return f"{', '.join(where)}: {message}" if where else message
+
+
+def _shown(name: str) -> str:
+    """A name as a message shows it: a URL from a hostile manifest may hold a newline or
+    a terminal escape, which must neither split the message nor reach a terminal raw."""
+    if name.isprintable():
+        return name
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name)
 
 
 class TransientError(LoaderError):

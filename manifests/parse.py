@@ -4,23 +4,69 @@ A manifest is ``{"entries": [{"url", "mandatory", "meta": {"content_length",
 "record_count"}}]}``; UNLOAD ... MANIFEST VERBOSE writes exactly that, so every producer
 that already writes one works unchanged. Unknown keys are accepted and kept in
 ``Manifest.extra``. Every error names the manifest.
+
+The JSON itself is read strictly (:func:`strict_json`): a manifest comes from outside,
+and whatever Python's lenient reader would let through (NaN, a key written twice, a lone
+surrogate, nesting deep enough to exhaust the stack) is a malformed manifest, refused
+before anything else looks at it.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from manifests.errors import ManifestError
-from manifests.models import FORMATS, Entry, Manifest, Partition
+from manifests.models import FORMATS, Entry, Manifest, Partition, unprintable
 from manifests.schemas import hex_form
+
+#: A manifest larger than this is refused unparsed. Parsing costs several times the
+#: document's size in memory, and the largest real manifests (an UNLOAD of a few hundred
+#: thousand files) are a few tens of MiB; a Lambda must not be made to run out of memory.
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+_SURROGATE = re.compile("[\\ud800-\\udfff]")
+
+
+def strict_json(raw: bytes | str) -> Any:
+    """The JSON document in ``raw`` as RFC 8259 defines JSON, or ValueError saying why.
+
+    Python's reader is lenient where a message from outside must not be: it accepts
+    NaN and Infinity; it keeps the last of two equal keys where another reader (the
+    producer's, Redshift's COPY) may keep the first, so two readers would see two
+    manifests; it lets a lone surrogate into strings that no encoder can write later; and
+    it recurses, so a document nested 100,000 deep raises RecursionError, which no
+    caller would take for malformed input.
+    """
+    try:
+        return json.loads(raw, parse_constant=_constant, object_pairs_hook=_object)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in doc:
+            raise ValueError(f"the key {key!r} is written twice in one object")
+        for text in (key, value) if isinstance(value, str) else (key,):
+            if _SURROGATE.search(text):
+                raise ValueError(f"{text!r} holds a lone surrogate, which is no character")
+        doc[key] = value
+    return doc
 
 
 def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
     """Turn the bytes of a manifest into a :class:`Manifest`, or raise ManifestError."""
+    if len(raw) > MAX_MANIFEST_BYTES:
+        raise ManifestError(f"{len(raw)} bytes; a manifest may have at most {MAX_MANIFEST_BYTES}", manifest=url)
     try:
-        doc = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
+        doc = strict_json(raw)
+    except ValueError as exc:  # UnicodeDecodeError included
         raise ManifestError(f"not valid JSON ({exc})", manifest=url) from None
     if not isinstance(doc, dict):
         raise ManifestError(f"expected a JSON object, got {_kind(doc)}", manifest=url)
@@ -89,6 +135,8 @@ def _optional_str(doc: dict[str, Any], key: str, url: str) -> str | None:
         return None
     if not isinstance(value, str) or not value:
         raise ManifestError(f'"{key}" must be a non-empty string, got {value!r}', manifest=url)
+    if (char := unprintable(value)) is not None:
+        raise ManifestError(f'"{key}" {value!r} holds the control character {char}', manifest=url)
     return value
 
 
@@ -106,13 +154,28 @@ def _partition(value: Any, url: str) -> Partition | None:
             raise ManifestError('"partition" values may not be empty', manifest=url)
         if any("/" in str(v) or "/" in k or "=" in k for k, v in value.items()):
             raise ManifestError('"partition" names and values may not contain "/" or "="', manifest=url)
-        return Partition.of({k: str(v) for k, v in value.items()})
+        return check_partition(Partition.of({k: str(v) for k, v in value.items()}), url, '"partition"')
     if isinstance(value, str):
         try:
-            return Partition.parse(value)
+            return check_partition(Partition.parse(value), url, '"partition"')
         except ValueError as exc:
             raise ManifestError(str(exc), manifest=url) from None
     raise ManifestError(f'"partition" must be an object of names to values, got {value!r}', manifest=url)
+
+
+def check_partition(partition: Partition, manifest: str | None, source: str = "partition") -> Partition:
+    """``partition``, or ManifestError if a name or value holds a control character.
+
+    A partition's values become SQL literals, state keys, S3 prefixes and words in log
+    lines; a NUL is refused by PostgreSQL mid-load, a newline splits a log line, a
+    right-to-left override makes a person read another partition than the one loaded.
+    ``source`` says where the partition came from (the manifest's key or its own keys).
+    """
+    for name, value in partition.items:
+        for text in (name, value):
+            if (char := unprintable(text)) is not None:
+                raise ManifestError(f"{source} {partition.key!r} holds the control character {char}", manifest=manifest)
+    return partition
 
 
 def _format(value: Any, url: str) -> str | None:

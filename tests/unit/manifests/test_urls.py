@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from manifests import ForeignURLError
-from manifests.urls import as_prefix, check_allowed, file_url, hide_password, local_path, normalise
+from manifests.urls import as_prefix, check_allowed, file_url, local_path, normalise
 
 MANIFEST = "s3://lake/manifests/x/dt=2026-11-29/b.json"
 S3_ALLOWED = (as_prefix("s3://lake/data"),)
@@ -139,7 +139,8 @@ def test_refused_s3(url: str) -> None:
         check_allowed(url, S3_ALLOWED, manifest=MANIFEST)
     assert info.value.file == url
     assert info.value.manifest == MANIFEST
-    assert url in str(info.value)
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in url)  # a NUL as \x00: one line
+    assert shown in str(info.value)
     assert MANIFEST in str(info.value)
 
 
@@ -200,21 +201,3 @@ def test_raw_control_characters_stripped_by_urlsplit_are_refused(url: str) -> No
 def test_del_is_refused(url: str) -> None:
     with pytest.raises(ForeignURLError):
         normalise(url)
-
-
-@pytest.mark.parametrize(
-    ("url", "shown"),
-    [
-        ("postgresql+psycopg://loader:s3cr:et@db:5432/wh", "postgresql+psycopg://loader:***@db:5432/wh"),
-        (
-            "redshift+redshift_connector://u:p%40ss@c.example:5439/db?iam=true",
-            "redshift+redshift_connector://u:***@c.example:5439/db?iam=true",
-        ),
-        ("snowflake://user:pw@acct/DB/SCHEMA?warehouse=W", "snowflake://user:***@acct/DB/SCHEMA?warehouse=W"),
-        ("postgresql://loader@db/wh", "postgresql://loader@db/wh"),  # no password: unchanged
-        ("duckdb:///warehouse.duckdb", "duckdb:///warehouse.duckdb"),
-        ("not a url", "not a url"),
-    ],
-)
-def test_a_configured_urls_password_is_hidden_and_nothing_else_changes(url: str, shown: str) -> None:
-    assert hide_password(url) == shown
