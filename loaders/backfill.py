@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from loaders.planner import Planned
 from loaders.runner import Outcome, Runner
-from manifests import LoaderError, Manifest, Partition, parse_manifest
+from manifests import ConfigError, LoaderError, Manifest, Partition, parse_manifest
 from manifests.check import Listings
 
 log = logging.getLogger("loaders")
@@ -53,13 +53,19 @@ def run_task(runner: Runner, task: Task) -> list[Outcome]:
     for item in task.items:
         try:
             manifests = [runner.validated(runner.read_manifest(o.url), dataset, listings) for o in item.manifests]
-        except LoaderError as exc:
+        except Exception as exc:  # a bug too (Runner.failed): this partition fails, the others go on
             outcomes += runner.failed(dataset, item.view.partition, exc, [task.sink])
             continue
         partitions[item.view.partition] = manifests
     force = any(i.force for i in task.items)
     if partitions:
-        outcomes += runner.load_partitions(dataset, partitions, sinks=[task.sink], force=force)
+        try:
+            outcomes += runner.load_partitions(dataset, partitions, sinks=[task.sink], force=force)
+        except ConfigError:
+            raise
+        except Exception as exc:  # before any unit ran (a state query of replace): each fails, other tasks go on
+            for partition in partitions:
+                outcomes += runner.failed(dataset, partition, exc, [task.sink])
     return outcomes
 
 

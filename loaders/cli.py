@@ -16,12 +16,16 @@ from typing import Any, TypeVar
 
 import click
 
-from loaders.config import DatasetConfig, load_config
+from loaders.config import MAX_DAYS, DatasetConfig, load_config
 from loaders.planner import Planned, Reprocess, View, Window
-from manifests import ConfigError, LoaderError
+from manifests import ConfigError, LoaderError, secrets
 from sinks.base import PartitionState
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("loaders")
+#: Units loading at once at most: each holds a warehouse connection (PostgreSQL allows 100
+#: by default), so more is a typo, not a plan.
+MAX_CONCURRENCY = 64
 
 
 def config_option(func: F) -> F:
@@ -35,17 +39,29 @@ def config_option(func: F) -> F:
 
 
 def handle_errors(func: F) -> F:
-    """Expected failures print one clear line, never a traceback."""
+    """Failures print one clear line, never a traceback: the whole text and any traceback
+    go to the log at ``-v``. An exception that is no LoaderError is a bug met outside every
+    unit (each unit catches its own): reported as an InternalError, exit status 1."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from loaders.report import one_line
+
         try:
             return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
         except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
+            log.info("the whole error: %s", exc)
+            click.echo(f"error: {one_line(str(exc))}", err=True)
             sys.exit(2)
         except LoaderError as exc:
-            click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+            log.info("the whole error: %s", exc)
+            click.echo(f"error: {type(exc).__name__}: {one_line(str(exc))}", err=True)
+            sys.exit(1)
+        except Exception as exc:
+            log.info("unexpected %s", type(exc).__name__, exc_info=exc)
+            click.echo(f"error: InternalError: unexpected {type(exc).__name__}: {one_line(str(exc))}", err=True)
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
@@ -56,8 +72,12 @@ def handle_errors(func: F) -> F:
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-v info, -vv SQL).")
 def main(verbose: int) -> None:
     """Load S3 manifests into warehouses, exactly once."""
+    # Everything this process prints (messages, --json, tables, logs, a traceback) passes
+    # through the one redaction of configured secrets.
+    sys.stdout, sys.stderr = secrets.guarded(sys.stdout), secrets.guarded(sys.stderr)
     level = {0: logging.WARNING, 1: logging.INFO}.get(verbose, logging.DEBUG)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    secrets.guard_logging("loaders")
 
 
 @main.command()
@@ -83,7 +103,9 @@ def load(manifest_uris: tuple[str, ...], sink_name: str | None, as_json: bool, c
 @main.command()
 @click.option("--sink", "sink_name", metavar="NAME", help="Only this sink.")
 @click.option("--dataset", "dataset", metavar="NAME", help="Only this dataset.")
-@click.option("--days", type=click.IntRange(min=1), help="Only partitions of the N most recent days (UTC).")
+@click.option(
+    "--days", type=click.IntRange(min=1, max=MAX_DAYS), help="Only partitions of the N most recent days (UTC)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
 @config_option
 @handle_errors
@@ -142,7 +164,7 @@ def _window_options(func: F) -> F:
             click.option("--dry-run", is_flag=True, help="Print the plan; load nothing."),
             click.option(
                 "--concurrency",
-                type=click.IntRange(min=1),
+                type=click.IntRange(min=1, max=MAX_CONCURRENCY),
                 default=1,
                 show_default=True,
                 help="Units in parallel where the sink allows it (DuckDB serialises).",
@@ -156,7 +178,9 @@ def _window_options(func: F) -> F:
 
 
 @main.command()
-@click.option("--days", type=click.IntRange(min=1), help="The N most recent calendar days (UTC), today included.")
+@click.option(
+    "--days", type=click.IntRange(min=1, max=MAX_DAYS), help="The N most recent calendar days (UTC), today included."
+)
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day, inclusive (YYYY-MM-DD).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive (default: today, UTC).")
 @click.option("--fan-out", "fan_out", metavar="sns:TOPIC_ARN", help="Publish one load request per unit instead.")
@@ -449,7 +473,7 @@ def dlq() -> None:
 def dlq_list(limit: int, as_json: bool, config_path: str | None) -> None:
     """What is waiting in the queue, and why (reads without removing anything)."""
     from loaders.aws.worker import Worker
-    from loaders.report import emit
+    from loaders.report import emit, one_line
 
     worker = Worker(load_config(config_path))
     if worker.dlq is None:
@@ -474,7 +498,7 @@ def dlq_list(limit: int, as_json: bool, config_path: str | None) -> None:
         return
     for r in rows:
         where = r["manifest"] or f"{r['dataset']} {r['partition']}"
-        click.echo(f"{r['failed_at']}\t{r['error_class']}\t{where}\t{r['error']}")
+        click.echo(f"{r['failed_at']}\t{r['error_class']}\t{where}\t{one_line(r['error'])}")
     click.echo(f"{len(rows)} message(s) in the dead-letter queue", err=True)
 
 
@@ -487,7 +511,7 @@ def dlq_redrive(limit: int, as_json: bool, config_path: str | None) -> None:
     """Load each message again; delete it when the load now succeeds, keep it (with the
     new reason) when it still fails. Exit 1 if any still fails."""
     from loaders.aws.worker import Worker
-    from loaders.report import emit
+    from loaders.report import emit, one_line
 
     done = Worker(load_config(config_path)).redrive(limit)
     rows = [
@@ -498,7 +522,7 @@ def dlq_redrive(limit: int, as_json: bool, config_path: str | None) -> None:
         emit({"messages": rows})
     else:
         for r in rows:
-            click.echo(f"{r['manifest'] or r['partition']}\t{r['result']}")
+            click.echo(f"{r['manifest'] or r['partition']}\t{one_line(r['result'])}")
     sys.exit(1 if any(not r["result"].startswith("loaded") for r in rows) else 0)
 
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
 from rich.table import Table
@@ -15,6 +17,8 @@ from rich.table import Table
 from loaders.planner import Planned
 from loaders.runner import Outcome, Runner
 from sinks.base import PartitionState
+
+log = logging.getLogger("loaders")
 
 _STYLE = {
     "loaded": "green",
@@ -35,10 +39,24 @@ def print_units(outcomes: Sequence[Outcome], as_json: bool) -> None:
         return
     rows = [
         (o.sink, o.dataset or "-", o.partition or "-", o.action, str(o.rows),
-         (o.error or "") if o.action == "failed" else o.reason)
+         one_line(o.error or "") if o.action == "failed" else o.reason)
         for o in outcomes
     ]  # fmt: skip
+    for o in outcomes:
+        if o.action == "failed" and one_line(o.error or "") != o.error:
+            log.info("sink=%s dataset=%s partition=%s: the whole error:\n%s", o.sink, o.dataset, o.partition, o.error)
     _table("units", ("sink", "dataset", "partition", "action", "rows", "why"), rows, status_column=3)
+
+
+def one_line(text: str) -> str:
+    """A message as one line of a table or a terminal: its first line, with a mark when
+    more was cut (engine errors add lines of SQL context; ``--json`` and ``-v`` keep the
+    whole text), and tabs or control characters shown as spaces, so that a tab-separated
+    line stays one row and a hostile file name cannot drive the terminal."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    first = lines[0].strip() if lines else ""
+    shown = "".join(c if c.isprintable() else " " for c in first)
+    return shown + " [… more with -v]" if len(lines) > 1 else shown
 
 
 def state_json(sink: str, state: PartitionState) -> dict[str, Any]:
@@ -62,7 +80,7 @@ def print_states(states: Sequence[tuple[str, PartitionState]], as_json: bool) ->
         return
     rows = [
         (sink, s.dataset, s.partition, s.status, str(s.manifests), str(s.rows),
-         s.loaded_at.isoformat(timespec="seconds") if s.loaded_at else "-", s.last_error or "")
+         s.loaded_at.isoformat(timespec="seconds") if s.loaded_at else "-", one_line(s.last_error or ""))
         for sink, s in states
     ]  # fmt: skip
     header = ("sink", "dataset", "partition", "status", "manifests", "rows", "loaded at", "error")
@@ -79,7 +97,7 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], sta
         return
     table = Table(*header, title=title)
     for row in rows:
-        cells = list(row)
+        cells = [escape(cell) for cell in row]  # a value such as "[/]" is text, not markup
         cells[status_column] = f"[{_STYLE.get(row[status_column], '')}]{row[status_column]}[/]"
         table.add_row(*cells)
     Console().print(table)

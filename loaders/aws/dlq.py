@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from manifests import TransientError
+from manifests.parse import strict_json
+from manifests.secrets import redact_all
 
 MARK = "loaders_dead_letter"
 #: Seconds a message received for redrive stays hidden from other readers: longer than
@@ -44,7 +46,9 @@ class Letter:
     attempts: int = 1
 
     def body(self) -> str:
-        return json.dumps({MARK: 1, **asdict(self)}, sort_keys=True, default=str)
+        """The message sent: every string in it redacted (the reason quotes engines and
+        URLs; the record is what was delivered), field by field so it stays JSON."""
+        return json.dumps(redact_all({MARK: 1, **asdict(self)}), sort_keys=True, default=str)
 
     def retried(self, error_class: str, error: str) -> Letter:
         return replace(
@@ -59,8 +63,8 @@ class Letter:
     def parse(cls, body: str, message_id: str, receive_count: int) -> Letter:
         """Our letter, or a message SQS moved here: then the body is the record to retry."""
         try:
-            doc = json.loads(body)
-        except ValueError:
+            doc = strict_json(body)
+        except ValueError:  # not JSON, or nested too deeply to be a record: retried as a raw body
             doc = None
         if isinstance(doc, dict) and doc.get(MARK) == 1:
             fields = {k: v for k, v in doc.items() if k in cls.__dataclass_fields__}

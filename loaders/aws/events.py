@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from manifests import ManifestError
+from manifests.parse import strict_json
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,7 @@ def messages(event: dict[str, Any]) -> list[Message]:
 def _unwrap(body: str) -> str:
     """The payload of an SQS body: an SNS envelope's Message, or the body itself."""
     try:
-        doc = json.loads(body)
+        doc = strict_json(body)
     except ValueError:
         return body
     if isinstance(doc, dict) and doc.get("Type") == "Notification" and isinstance(doc.get("Message"), str):
@@ -91,9 +92,9 @@ def _message(message_id: str, source: str, record: dict[str, Any], payload: str)
 def requests(payload: str) -> tuple[Request, ...]:
     """The load requests in one message payload (a JSON string)."""
     try:
-        doc = json.loads(payload)
-    except ValueError:
-        raise ManifestError(f"message is not JSON: {payload[:200]!r}") from None
+        doc = strict_json(payload)
+    except ValueError as exc:  # nested too deeply too: refused, never a RecursionError retried for ever
+        raise ManifestError(f"message is not JSON ({exc}): {payload[:200]!r}") from None
     if not isinstance(doc, dict):
         raise ManifestError(f"message is not a JSON object: {payload[:200]!r}")
     if doc.get("Event") == "s3:TestEvent":

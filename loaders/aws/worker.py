@@ -24,8 +24,10 @@ from typing import Any
 from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
 from loaders.config import Config
-from loaders.runner import Outcome, Runner, failure_outcome
-from manifests import ConfigError, LoaderError, ManifestError, Partition, TerminalError, TransientError
+from loaders.runner import Outcome, Runner, as_failure, failure_outcome
+from manifests import ConfigError, ManifestError, Partition, TerminalError, TransientError
+from manifests.parse import check_partition
+from manifests.secrets import redact_all
 
 #: JSON lines in Lambda (Powertools' Logger configures the ``loaders`` logger), plain
 #: lines on stderr from the command line.
@@ -120,11 +122,11 @@ class Worker:
         else:
             try:
                 outcomes = [o for request in message.requests for o in self._run(runner, request)]
-            except LoaderError as exc:  # a ConfigError too (a sink that cannot be opened): fix it, then redrive
-                outcomes = [failure_outcome("-", None, None, exc)]
-            except Exception as exc:  # a bug: retry, and after maxReceiveCount SQS moves it to the DLQ
-                logger.exception("unexpected error")
-                outcomes = [failure_outcome("-", None, None, TransientError(f"unexpected {type(exc).__name__}: {exc}"))]
+            except Exception as exc:  # a ConfigError too (a sink that cannot be opened): fix it, then redrive
+                # a bug is an InternalError, terminal: the same delivery would meet it again,
+                # so it goes to the dead-letter queue with the reason, not round the retries
+                manifest = next((r.url for r in message.requests if isinstance(r, ManifestRequest)), None)
+                outcomes = [failure_outcome("-", None, None, as_failure(exc, manifest=manifest))]
             finally:
                 if own:
                     runner.close()
@@ -142,13 +144,11 @@ class Worker:
                 logger.info("skipped: another deployment's request", extra={"dataset": request.dataset})
                 return []
             return self._partition(runner, request)
-        try:
-            dataset, _partition = runner.locate(runner.store.resolve(request.url))
-        except ManifestError:
-            if request.notified:
-                logger.info("skipped: the key matches no dataset's manifests pattern", extra={"manifest": request.url})
-                return []
-            dataset = None  # a direct request: the manifest's own keys may name it
+        found = runner.match(runner.store.resolve(request.url))
+        if found is None and request.notified:
+            logger.info("skipped: the key matches no dataset's manifests pattern", extra={"manifest": request.url})
+            return []
+        dataset = found[0] if found is not None else None  # a direct request: its own keys may name it
         if self.dataset is not None and dataset is not None and dataset.name != self.dataset:
             logger.info("skipped: another deployment's dataset", extra={"manifest": request.url})
             return []
@@ -165,7 +165,7 @@ class Worker:
         if dataset is None:
             raise ManifestError(f"dataset {request.dataset!r} is not configured in {self.config.source}")
         try:
-            partition = Partition.parse(request.partition)
+            partition = check_partition(Partition.parse(request.partition), None, "the request's partition")
         except ValueError as exc:
             raise ManifestError(str(exc)) from None
         if tuple(k for k, _v in partition.items) != dataset.partition:
@@ -241,7 +241,7 @@ class Worker:
         failed = [o for o in outcomes if o.action == "failed"]
         if any(o.transient for o in failed):
             raise TransientError(f"{len(failed)} unit(s) of the sweep failed; the next sweep retries them")
-        return {"units": [o.as_json() for o in outcomes], "failed": len(failed)}
+        return redact_all({"units": [o.as_json() for o in outcomes], "failed": len(failed)})  # Lambda's answer
 
     # -- the dead-letter queue, by a person ---------------------------------------------
 
