@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
-from manifests.errors import DuplicateFileError, LoaderError, MissingFileError, SizeMismatchError
+from manifests.errors import DuplicateFileError, ForeignURLError, LoaderError, MissingFileError, SizeMismatchError
 from manifests.models import Entry, Manifest, ObjectInfo
 from manifests.store import ObjectStore
 from manifests.urls import check_allowed
@@ -35,7 +35,12 @@ def check_files(
     entries = []
     spelled: dict[str, str] = {}  # canonical URL → how the manifest first spelled it
     for e in manifest.entries:
-        url = check_allowed(canonical(e.url, store, manifest.url), allowed, manifest=manifest.url)
+        url = canonical(e.url, store, manifest.url)
+        try:
+            check_allowed(url, allowed, manifest=manifest.url)
+        except ForeignURLError as exc:  # name the file as the manifest spells it, and where it leads
+            leads = f" (it resolves to {url})" if url != e.url else ""
+            raise ForeignURLError(exc.reason + leads, manifest=manifest.url, file=e.url) from None
         if url in spelled:
             twice = f"{spelled[url]} and {e.url}" if spelled[url] != e.url else e.url
             raise DuplicateFileError(f"lists one file twice ({twice})", manifest=manifest.url, file=url)
