@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from manifests import FORMATS, ConfigError, KeyLayout
+from manifests import FORMATS, ConfigError, KeyLayout, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
 from sinks.base import Strategy, Target
@@ -124,6 +124,7 @@ def load_config(path: str | None = None) -> Config:
 
 
 def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mapping[str, str]) -> Config:
+    template = doc
     doc = _interpolate(doc, source, "", env)
     _only(doc, {"store", "sinks", "datasets", "aws"}, source, "")
     store = _store(_table(doc, "store", source, ""), source, base_dir)
@@ -134,6 +135,7 @@ def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mappin
         for key in ("type", "url"):
             if not isinstance(sink.get(key), str) or not sink[key]:
                 raise ConfigError(f"{source}: {where}.{key}: required string")
+        _register_secrets(template["sinks"][name], sink, env)
         sinks[name] = sink
     if not sinks:
         raise ConfigError(f"{source}: [sinks]: configure at least one sink")
@@ -302,6 +304,37 @@ def _only(doc: Mapping[str, Any], allowed: set[str], source: str, where: str) ->
     if unknown:
         prefix = f"{where}." if where else ""
         raise ConfigError(f"{source}: {prefix}{unknown[0]}: unknown key (expected one of {', '.join(sorted(allowed))})")
+
+
+def _register_secrets(template: Mapping[str, Any], sink: Mapping[str, Any], env: Mapping[str, str]) -> None:
+    """Register a sink's secrets before anything can print them: its URL's password and
+    secret-named query values, secret-named options (``private_key``, ``token``…), and the
+    value of every ``${VAR}`` that stands where credentials go — in the URL's user
+    information or query, the whole URL, or a secret-named option. A ``${VAR}`` naming a
+    host, database, stage or schema is not a secret: hiding it would garble messages and
+    compiled SQL."""
+    secrets.register_url(sink["url"])
+    names: list[str] = []
+    for key, value in template.items():
+        if not isinstance(value, str):
+            continue
+        if secrets.is_secret_name(key):
+            secrets.register(sink.get(key))
+            names += _VAR.findall(value)
+        elif key == "url":
+            names += _VAR.findall(_credential_part(value))
+    secrets.register(*(env.get(n) for n in names))
+
+
+def _credential_part(url: str) -> str:
+    """Where credentials stand in a URL as written (``${VAR}`` not yet substituted): the
+    password and the query; all of it when the scheme itself is a ``${VAR}``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or _VAR.search(scheme):
+        return url
+    head, _q, query = rest.partition("?")
+    userinfo, _at, _host = head.rpartition("@")
+    return f"{userinfo.partition(':')[2]} {query}"
 
 
 def _interpolate(value: Any, source: str, where: str, env: Mapping[str, str]) -> Any:

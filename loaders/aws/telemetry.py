@@ -17,6 +17,7 @@ metric format (EMF) lines, namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default
 from __future__ import annotations
 
 import os
+import sys
 import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+from manifests.secrets import guard_logging, guarded
 
 if TYPE_CHECKING:
     from loaders.runner import Outcome
@@ -33,7 +36,10 @@ if TYPE_CHECKING:
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME", "loaders")
 NAMESPACE = os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "loaders")
 
-logger = Logger(service=SERVICE)
+# Every JSON line passes through the one redaction of configured secrets: the message,
+# the keys, and a traceback's text, which Powertools formats itself.
+logger = Logger(service=SERVICE, stream=guarded(sys.stdout))
+guard_logging(SERVICE, "loaders")
 # A delivery that loads nothing new has no metrics; that is normal, not worth a warning line.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)

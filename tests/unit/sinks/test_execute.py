@@ -7,9 +7,10 @@ from typing import Any, ClassVar
 
 import pytest
 
+from manifests.secrets import redact
 from manifests.store import LocalStore
 from sinks.base import Capabilities
-from sinks.sqlbase import SqlSink, redact
+from sinks.sqlbase import SqlSink
 
 
 class RecordingSink(SqlSink):
