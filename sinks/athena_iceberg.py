@@ -341,7 +341,7 @@ class AthenaIcebergSink(SqlSink):
                 **context,
                 "partition_keys": [p.unit.partition.key for p in chunk],
                 "partitions": [list(p.unit.partition.items) for p in chunk],
-                "manifest_ids": [_manifest_id(m) for p in chunk for m in p.pending],
+                "manifest_ids": sorted({i for p in chunk for m in p.pending for i in _manifest_ids(m)}),
             }
             if strategy is Strategy.REPLACE:
                 self.execute("delete_partition", **ctx)
@@ -450,8 +450,15 @@ class AthenaIcebergSink(SqlSink):
 
 
 def _manifest_id(manifest: Manifest) -> str:
+    """The tag of an appended row: the manifest's key (relative to the store root) and version."""
     key, version = manifest.identity
     return f"{key}#{version}"
+
+
+def _manifest_ids(manifest: Manifest) -> tuple[str, ...]:
+    """The tags a crashed load may have left for a manifest: its key's, and its absolute
+    URL's, as versions before manifests were known by their keys wrote them."""
+    return tuple(dict.fromkeys((_manifest_id(manifest), f"{manifest.url}#{manifest.version}")))
 
 
 def _now() -> str:
