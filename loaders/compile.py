@@ -34,9 +34,10 @@ from typing import Any
 from loaders.config import Config, DatasetConfig
 from loaders.runner import Runner
 from manifests import ConfigError, Entry, LoaderError, Manifest, Partition
+from manifests.secrets import redact
 from manifests.store import open_object
 from sinks.base import LoadUnit
-from sinks.sqlbase import FILE_COLUMN, STATE_TABLES, Recorded, SqlSink, redact
+from sinks.sqlbase import FILE_COLUMN, STATE_TABLES, Recorded, SqlSink
 from sinks.templates import SHIPPED
 
 LOAD_ID = "<load_id>"
@@ -178,7 +179,7 @@ def _write(sink: SqlSink, dataset: str, folder: Path, partition: Partition, kept
             f"partition {partition.key}\n-- step {rec.step}, template {_relative(rec.template)}\n"
         )
         sql = redact(rec.sql)
-        path.write_text(f"{header}{sql}\n", encoding="utf-8")
+        path.write_text(f"{redact(header)}{sql}\n", encoding="utf-8")
         out.append(Statement(sink.name, sink.capabilities.dialect, dataset, path, rec.step, sql))
     return out
 

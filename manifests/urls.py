@@ -16,18 +16,6 @@ from manifests.errors import ForeignURLError
 _SAFE = "/=+,@:"
 
 
-def hide_password(url: str) -> str:
-    """``scheme://user:password@host/…`` with the password as ``***``, for messages about a
-    configured URL (sink URLs carry credentials). Split by hand, not by urlsplit: a
-    scheme such as ``redshift+redshift_connector`` is not one urlsplit accepts."""
-    scheme, sep, rest = url.partition("://")
-    netloc, slash, path = rest.partition("/")
-    userinfo, at, host = netloc.rpartition("@")
-    if not sep or not at or ":" not in userinfo:
-        return url
-    return f"{scheme}://{userinfo.split(':', 1)[0]}:***@{host}{slash}{path}"
-
-
 def file_url(path: str) -> str:
     """The canonical ``file://`` URL of a local path (absolute, percent-encoded)."""
     return "file://" + quote(os.path.abspath(path), safe=_SAFE)

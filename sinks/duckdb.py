@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, TransientError
+from manifests.secrets import redact
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
@@ -34,10 +35,10 @@ def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
     or ``duckdb:///:memory:``; query parameters become DuckDB settings."""
     parts = urlsplit(url)
     if parts.scheme != "duckdb":
-        raise ConfigError(f"sink url {url!r}: expected duckdb:///path/to/file.duckdb")
+        raise ConfigError(f"sink url {redact(url)!r}: expected duckdb:///path/to/file.duckdb")
     path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
     if not path:
-        raise ConfigError(f"sink url {url!r}: no database file (duckdb:///warehouse.duckdb)")
+        raise ConfigError(f"sink url {redact(url)!r}: no database file (duckdb:///warehouse.duckdb)")
     if path != ":memory:" and not os.path.isabs(path):
         path = os.path.normpath(os.path.join(base_dir, path))
     return path, dict(parse_qsl(parts.query))

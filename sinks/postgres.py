@@ -24,11 +24,11 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
-from manifests import ConfigError, LoaderError, TerminalError, TransientError
+from manifests import LoaderError, TerminalError, TransientError
+from manifests.secrets import query_args, sink_url
 from manifests.store import ObjectStore
-from manifests.urls import hide_password
 from sinks.base import Capabilities
 from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
 from sinks.staging import (
@@ -54,28 +54,22 @@ TRANSIENT_SQLSTATES = ("55P03",)
 
 
 def connect_args(url: str, schemes: Sequence[str]) -> dict[str, Any]:
-    """``scheme://user:password@host:port/database?key=value`` → keyword arguments.
+    """``scheme://user:password@host:port/database?key=value`` → keyword arguments, the URL
+    read by SQLAlchemy (a password may hold ``/``, ``?`` or ``:`` unencoded).
 
     Query parameters pass through unchanged (``sslmode``, ``application_name``, IAM
     options…); user, password and database are URL-decoded. Nothing connects here.
     """
-    scheme, sep, rest = url.partition("://")
-    if not sep or scheme not in schemes:
-        raise ConfigError(f"sink url {hide_password(url)!r}: expected {schemes[0]}://user@host:port/database")
-    parts = urlsplit(f"//{rest}")  # not the whole URL: "_" (redshift_connector) is no scheme character
-    try:
-        port = parts.port
-    except ValueError as exc:
-        raise ConfigError(f"sink url {hide_password(url)!r}: {exc}") from None
+    parsed = sink_url(url, schemes, f"{schemes[0]}://user@host:port/database")
     args: dict[str, Any] = {
-        "host": parts.hostname,
-        "port": port,
-        "user": unquote(parts.username) if parts.username else None,
-        "password": unquote(parts.password) if parts.password is not None else None,
-        "database": unquote(parts.path.lstrip("/")) or None,
+        "host": parsed.host,
+        "port": parsed.port,
+        "user": parsed.username,
+        "password": parsed.password,
+        "database": unquote(parsed.database) if parsed.database else None,
     }
     args = {k: v for k, v in args.items() if v is not None}
-    args.update(parse_qsl(parts.query, keep_blank_values=True))
+    args.update(query_args(parsed))
     return args
 
 

@@ -20,11 +20,11 @@ import re
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote
 
 from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
+from manifests.secrets import hide_password, query_args, sink_url
 from manifests.store import ObjectStore
-from manifests.urls import hide_password
 from sinks.base import Capabilities, LoadUnit
 from sinks.columntypes import spelled
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
@@ -68,25 +68,27 @@ def fold(name: Any) -> Any:
 
 
 def connect_args(url: str) -> dict[str, Any]:
-    """``snowflake://user:password@account/DATABASE/SCHEMA?warehouse=…&role=…``: every query
-    parameter passes to ``snowflake.connector.connect`` as it is (true/false as bool, the
-    connector's numeric settings as int), so authenticator, private_key_file, host, port
-    and protocol all work. Anything else stays text: a passcode keeps its leading zero."""
-    parts = urlsplit(url)
-    if parts.scheme != "snowflake" or not parts.hostname:
-        raise ConfigError(
-            f"sink url {hide_password(url)!r}: expected snowflake://user:password@account/DATABASE/SCHEMA"
-        )
-    args: dict[str, Any] = {"account": unquote(parts.netloc.rpartition("@")[2])}
-    if parts.username:
-        args["user"] = unquote(parts.username)
-    if parts.password:
-        args["password"] = unquote(parts.password)
-    path = [unquote(p) for p in parts.path.split("/") if p]
+    """``snowflake://user:password@account/DATABASE/SCHEMA?warehouse=…&role=…``, read by
+    SQLAlchemy as snowflake-sqlalchemy users write it: every query parameter passes to
+    ``snowflake.connector.connect`` as it is (true/false as bool, the connector's numeric
+    settings as int), so authenticator, private_key_file, host, port and protocol all
+    work. Anything else stays text: a passcode keeps its leading zero."""
+    form = "snowflake://user:password@account/DATABASE/SCHEMA"
+    parsed = sink_url(url, ("snowflake",), form)
+    if not parsed.host:
+        raise ConfigError(f"sink url {hide_password(url)!r}: expected {form}")
+    args: dict[str, Any] = {"account": parsed.host}
+    if parsed.port is not None:
+        args["port"] = parsed.port
+    if parsed.username:
+        args["user"] = parsed.username
+    if parsed.password:
+        args["password"] = parsed.password
+    path = [unquote(p) for p in (parsed.database or "").split("/") if p]
     if len(path) != 2:  # the state, the stage and one-part table names live in them
         raise ConfigError(f"sink url {hide_password(url)!r}: the path is /DATABASE/SCHEMA")
     args.update(zip(("database", "schema"), path, strict=True))
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+    for key, value in query_args(parsed).items():
         low = value.lower()
         args[key] = int(value) if key in _INTS else (low == "true") if low in ("true", "false") else value
     return args
