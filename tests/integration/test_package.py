@@ -165,6 +165,7 @@ sys.path.insert(0, sys.argv[1])
 sys.path.append(sys.argv[2])
 import aws_lambda_powertools, duckdb, jinja2, pyarrow, pyarrow.parquet as pq, sqlglot
 import loaders, loaders.cli, manifests, sinks.duckdb
+from manifests.secrets import sink_url
 from sinks.templates import SHIPPED, Templates
 if sys.argv[3] == "aws":
     import loaders.aws
@@ -183,6 +184,7 @@ print(json.dumps({
     "version": importlib.metadata.version("loaders"),
     "flight": flight,
     "boto3": __import__("boto3").__file__,
+    "password": sink_url("postgresql+psycopg://u:p/w@h:5432/db", ("postgresql+psycopg",), "").password,
 }))
 """
 
@@ -207,6 +209,7 @@ def test_the_unzipped_package_runs_without_any_site_packages(
     assert got["sum"] == 6
     assert got["version"] == importlib.metadata.version("loaders")
     assert got["flight"] is False  # pruned on purpose (see loaders.package)
+    assert got["password"] == "p/w"  # SQLAlchemy's URL, without its pruned ORM, dialects and speed-ups
     assert Path(got["boto3"]).is_relative_to(lambda_runtime)
 
 
