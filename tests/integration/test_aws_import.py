@@ -8,7 +8,7 @@ import sys
 
 HEAVY = (
     "boto3", "botocore", "duckdb", "pyarrow", "fsspec", "snowflake", "psycopg", "redshift_connector",
-    "pyathena", "aws_lambda_powertools", "jinja2", "sqlglot", "rich", "click",
+    "pyathena", "aws_lambda_powertools", "jinja2", "sqlglot", "rich", "click", "sqlalchemy",
 )  # fmt: skip
 
 PROBE = """
