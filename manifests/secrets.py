@@ -148,6 +148,8 @@ def hide_password(url: str) -> str:
     """A configured URL fit for a message: the password as ``***`` as SQLAlchemy renders it
     (``render_as_string(hide_password=True)``), and every known secret hidden — all the
     more when the URL does not parse at all."""
+    if url.count("@") > 1:  # SQLAlchemy would end the password at the first "@" and show the rest
+        return redact(url)  # the pattern hides up to the last one
     try:
         from sqlalchemy.engine import make_url
 
