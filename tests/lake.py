@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -110,10 +111,11 @@ class Lake:
         self.store.write(url, data[:-12] + b"not parquet!")
 
     def manifest(self, key: str) -> Manifest:
-        """Read, parse and check a manifest as the runner does."""
+        """Read, parse and check a manifest as the runner does (known by its key)."""
         url = self.store.resolve(key)
         raw, version = self.store.read(url)
-        return check_files(parse_manifest(raw, url, version), self.store, self.allowed)
+        manifest = replace(parse_manifest(raw, url, version), key=self.store.identity_of(url))
+        return check_files(manifest, self.store, self.allowed)
 
     @staticmethod
     def partition(**values: str) -> Partition:
