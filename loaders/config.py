@@ -155,12 +155,13 @@ def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mappin
 
 def parse_duration(text: str) -> timedelta:
     found = _DURATION.match(text.strip())
+    shown = repr(text if len(text) <= 40 else text[:20] + "…" + text[-4:])
     if not found:
-        raise ValueError(f"{text!r}: expected a duration such as 3d or 12h")
+        raise ValueError(f"{shown}: expected a duration such as 3d or 12h")
     n = int(found.group(1)) if len(found.group(1)) <= 9 else MAX_DAYS * 24 + 1
     hours = n * 24 if found.group(2) == "d" else n
     if hours > MAX_DAYS * 24:
-        raise ValueError(f"{text!r}: at most {MAX_DAYS} days")
+        raise ValueError(f"{shown}: at most {MAX_DAYS} days")
     return timedelta(hours=hours)
 
 

@@ -39,7 +39,7 @@ def print_units(outcomes: Sequence[Outcome], as_json: bool) -> None:
         return
     rows = [
         (o.sink, o.dataset or "-", o.partition or "-", o.action, str(o.rows),
-         one_line(o.error or "") if o.action == "failed" else o.reason)
+         f"{o.error_class}: {one_line(o.error or '')}" if o.action == "failed" else o.reason)
         for o in outcomes
     ]  # fmt: skip
     for o in outcomes:

@@ -343,8 +343,10 @@ class Runner:
         except ConfigError:
             raise
         except Exception as exc:  # unreachable for now (busy, down): each unit fails, other sinks go on
-            failure = as_failure(exc)
-            return [failure_outcome(sink_name, u.target.dataset, u.partition, failure, u.load_id) for u in units]
+            return [
+                failure_outcome(sink_name, u.target.dataset, u.partition, as_failure(exc, manifest=_one(u)), u.load_id)
+                for u in units
+            ]
         if len(units) > 1 and sink.capabilities.batch_partitions:
             try:
                 results = sink.load_many(units)
@@ -365,7 +367,7 @@ class Runner:
         except ConfigError:
             raise
         except Exception as exc:  # a bug or an unexpected driver error too: still this unit only
-            failure = as_failure(exc)
+            failure = as_failure(exc, manifest=_one(unit))
             self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
             return failure_outcome(sink_name, dataset, unit.partition, failure, unit.load_id)
         return self._outcome(sink_name, unit, result)
@@ -425,6 +427,11 @@ class Runner:
             self.sink(sink).fail(dataset, partition, load_id, exc)
         except Exception as second:  # the failure is reported all the same
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
+
+
+def _one(unit: LoadUnit) -> str | None:
+    """The manifest an error inside a unit names: its only one (of several, none is to blame)."""
+    return unit.manifests[0].url if len(unit.manifests) == 1 else None
 
 
 def as_failure(exc: Exception, *, manifest: str | None = None) -> LoaderError:

@@ -17,7 +17,7 @@ import io
 from collections.abc import Iterator
 from typing import IO, Any
 
-from manifests.errors import ManifestError, SchemaMismatchError
+from manifests.errors import MalformedFileError, SchemaMismatchError
 from manifests.schemas import SchemaRegistry, fingerprint, hex_form
 
 BATCH_ROWS = 65_536
@@ -73,14 +73,33 @@ def _arrow_type(kind: Any) -> Any:
     return pa.string()  # records, arrays, maps: carried as their JSON text
 
 
+def _unreadable() -> tuple[type[Exception], ...]:
+    """What fastavro raises for bytes that are no Avro container file: a short read, a
+    broken block or sync marker, text that is not UTF-8, a header whose schema does not
+    parse (a flipped byte in it) or names a type it never defines."""
+    from fastavro.read import SchemaResolutionError
+    from fastavro.schema import SchemaParseException, UnknownType
+
+    return (ValueError, EOFError, SchemaResolutionError, SchemaParseException, UnknownType)
+
+
+def _record_schema(schema: Any, file: str) -> Any:
+    """The writer schema, if it is a record with fields: a file of bare longs or strings
+    has no columns to load."""
+    if not isinstance(schema, dict) or schema.get("type") != "record" or not isinstance(schema.get("fields"), list):
+        raise MalformedFileError("its writer schema is not a record of fields, so it has no columns", file=file)
+    return schema
+
+
 def read_avro(fh: IO[bytes], file: str, batch_rows: int = BATCH_ROWS) -> Iterator[tuple[int, Any]]:
     """(fingerprint, record batch) pairs of a plain Avro container file: one writer
     schema, the file header's, whose fingerprint every pair carries."""
     import fastavro
 
+    unreadable = _unreadable()
     try:
         reader = fastavro.reader(fh)
-        schema = arrow_schema(reader.writer_schema)
+        schema = arrow_schema(_record_schema(reader.writer_schema, file))
         value = fingerprint(reader.writer_schema)
         rows: list[dict[str, Any]] = []
         for record in reader:
@@ -88,8 +107,8 @@ def read_avro(fh: IO[bytes], file: str, batch_rows: int = BATCH_ROWS) -> Iterato
             if len(rows) >= batch_rows:
                 yield value, _batch(rows, schema, file)
                 rows = []
-    except (ValueError, EOFError, fastavro.read.SchemaResolutionError) as exc:
-        raise ManifestError(f"not a readable Avro container file ({exc})", file=file) from None
+    except unreadable as exc:
+        raise MalformedFileError(f"not a readable Avro container file ({exc})", file=file) from None
     if rows:
         yield value, _batch(rows, schema, file)
 
@@ -102,11 +121,12 @@ def read_wrapped(
 
     pending: dict[int, list[dict[str, Any]]] = {}
     schemas: dict[int, tuple[Any, Any]] = {}
+    unreadable = _unreadable()
     try:
         reader = fastavro.reader(fh)
-        names = {f["name"] for f in reader.writer_schema.get("fields", [])}
+        names = {f["name"] for f in _record_schema(reader.writer_schema, file)["fields"]}
         if not names >= WRAPPER_FIELDS:
-            raise ManifestError(f"records are not DataWrapper envelopes (fields: {sorted(names)})", file=file)
+            raise MalformedFileError(f"records are not DataWrapper envelopes (fields: {sorted(names)})", file=file)
         for index, wrapper in enumerate(reader):
             value = int(wrapper["schemaFingerprint"])
             if value not in schemas:
@@ -125,8 +145,8 @@ def read_wrapped(
             if len(rows) >= batch_rows:
                 yield value, _batch(rows, schema, file)
                 pending[value] = []
-    except (ValueError, EOFError) as exc:
-        raise ManifestError(f"not a readable Avro container file ({exc})", file=file) from None
+    except unreadable as exc:
+        raise MalformedFileError(f"not a readable Avro container file ({exc})", file=file) from None
     for value, rows in pending.items():
         if rows:
             yield value, _batch(rows, schemas[value][1], file)

@@ -26,7 +26,7 @@ from dataclasses import replace
 from typing import Any
 
 from manifests.avro import read_avro, read_wrapped
-from manifests.errors import RecordCountError
+from manifests.errors import LoaderError, RecordCountError
 from manifests.models import Entry, Manifest
 from manifests.schemas import SchemaRegistry, hex_form
 from manifests.store import ObjectStore, open_object
@@ -60,6 +60,8 @@ def convert(
                     writer, path, rows = groups[name]
                     writer.write_batch(batch)
                     groups[name] = (writer, path, rows + batch.num_rows)
+            except LoaderError as exc:  # the readers know the file; the message names the manifest too
+                raise exc.naming(manifest.url) from None
             finally:
                 for writer, _path, _rows in groups.values():
                     writer.close()

@@ -45,6 +45,13 @@ class LoaderError(Exception):
         self.reason = message
         super().__init__(self._compose(message))
 
+    def naming(self, manifest: str) -> LoaderError:
+        """This error naming ``manifest`` too, for one raised where only the file was known
+        (a reader of the file's format); as it is if it names one already."""
+        if self.manifest is not None:
+            return self
+        return type(self)(self.reason, manifest=manifest, file=self.file)
+
     def _compose(self, message: str) -> str:
         where = []
         if self.manifest:

@@ -11,7 +11,7 @@ import fastavro
 import pytest
 
 from manifests.avro import read_avro, read_wrapped
-from manifests.errors import ManifestError, SchemaMismatchError
+from manifests.errors import MalformedFileError, SchemaMismatchError
 from manifests.schemas import SchemaRegistry, canonical_form, fingerprint, hex_form
 from manifests.store import LocalStore
 
@@ -115,8 +115,22 @@ def test_a_record_that_does_not_decode_is_refused_naming_its_index(registry: Sch
 
 
 def test_corrupt_and_foreign_files_are_refused_by_name(registry: SchemaRegistry) -> None:
-    with pytest.raises(ManifestError, match=r"bad\.avro.*not a readable Avro container file"):
+    with pytest.raises(MalformedFileError, match=r"bad\.avro.*not a readable Avro container file"):
         list(read_avro(io.BytesIO(b"Obj\x01 truncated"), "bad.avro"))
     plain = container(V1, [{"conversion_id": 1, "event_ts": 10}])
-    with pytest.raises(ManifestError, match="not DataWrapper envelopes"):
+    with pytest.raises(MalformedFileError, match="not DataWrapper envelopes"):
         list(read_wrapped(plain, "plain.avro", registry))
+
+
+def test_a_header_whose_schema_is_broken_or_no_record_is_a_malformed_file() -> None:
+    """A byte flipped in the header's schema makes fastavro raise its own parse error,
+    and a file of bare longs has no columns: both the file's fault, named, never a bug."""
+    data = container(V1, [{"conversion_id": 1, "event_ts": 10}]).getvalue()
+    broken = data.replace(b'"name"', b'"nam<"', 1)
+    with pytest.raises(MalformedFileError, match=r"broken\.avro: not a readable Avro container file"):
+        list(read_avro(io.BytesIO(broken), "broken.avro"))
+    longs = io.BytesIO()
+    fastavro.writer(longs, "long", [1, 2])
+    longs.seek(0)
+    with pytest.raises(MalformedFileError, match=r"longs\.avro: its writer schema is not a record"):
+        list(read_avro(longs, "longs.avro"))
