@@ -148,7 +148,7 @@ def _answers(
 ) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]:
     """The engine's side of a recorded load: state and target (with ``target``'s columns)
     there or not, staging finding ``columns``, duplicate keys assumed (so the
-    de-duplicating MERGE shows)."""
+    de-duplicating MERGE shows) and no NULL key."""
     replies: dict[str, list[tuple[Any, ...]]] = {
         "state_tables": [(t,) for t in STATE_TABLES] if exists else [],
         "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
@@ -156,7 +156,6 @@ def _answers(
         # COPY INTO's result: one row per file (file, status, rows_parsed, rows_loaded, ...)
         "copy": [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in counts],
         "target_columns": [(n,) for n in dict.fromkeys([*(c for c, _t in target), *fields])] if exists else [],
-        "duplicate_keys": [(True,)],
     }
 
     def answer(step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -164,6 +163,8 @@ def _answers(
             replies["target_columns"] = [*replies["target_columns"], (context["column"],)]
         if step == "staged_counts":  # and a value in every text column it asks about
             return [(path, n, *([n] * len(context.get("text_columns", [])))) for path, n in counts]
+        if step == "duplicate_keys":  # keys repeat; no row is NULL in any key column
+            return [(True, *[0] * len(context["keys"]))]
         return replies.get(step, [])
 
     return answer

@@ -47,7 +47,16 @@ from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
-from sinks.sqlbase import ALREADY, Part, SqlSink, check_unique_files, keyed, rows_per_manifest, schema_changes
+from sinks.sqlbase import (
+    ALREADY,
+    Part,
+    SqlSink,
+    check_unique_files,
+    keyed,
+    refuse_null_keys,
+    rows_per_manifest,
+    schema_changes,
+)
 from sinks.templates import split_table
 
 
@@ -292,7 +301,7 @@ class AthenaSink:
         columns = tuple((f.name, files_.hive_type(f.type)) for f in schema) if schema is not None else ()
         per_file: dict[str, int] = {}
         if target.strategy is Strategy.MERGE and schema is not None:
-            columns = self._merge(unit, files, schema, base, bucket, prefix, per_file)
+            columns = self._merge(unit, pending, files, schema, base, (bucket, prefix), per_file)
         elif schema is not None:
             first = files_.copy_current(self.s3, base, bucket, prefix) if base else 0
             writer = files_.PartWriter(self.s3, bucket, prefix, schema, first)
@@ -340,30 +349,35 @@ class AthenaSink:
     def _merge(
         self,
         unit: LoadUnit,
+        pending: tuple[Any, ...],
         files: Sequence[Any],
         schema: Any,
         base: str | None,
-        bucket: str,
-        prefix: str,
+        where: tuple[str, str],
         per_file: dict[str, int],
     ) -> tuple[tuple[str, str], ...]:
-        """The partition's current rows plus the new ones, latest ``order_by`` per key.
-        Unlike append and replace this holds the partition in memory (documented)."""
+        """The partition's current rows plus the new ones, latest ``order_by`` per key, written
+        under ``where`` (bucket, prefix). Unlike append and replace this holds the partition
+        in memory (documented)."""
+        bucket, prefix = where
         import pyarrow as pa
 
         from sinks.staging import file_batches
 
-        tables = []
-        if base:
-            base_bucket, base_prefix = split_s3(base)
-            tables = files_.read_parts(self.s3, base_bucket, files_.data_keys(self.s3, base_bucket, base_prefix))
+        new = []
         for file in files:
             batches = [
                 files_.conform(b, schema) for b in file_batches(self.store, file, unit.target.format, self.batch_rows)
             ]
             per_file[file.path] = sum(b.num_rows for b in batches)
-            tables.append(pa.Table.from_batches(batches, schema=schema))
-        merged = pa.concat_tables(tables, promote_options="permissive")
+            new.append(pa.Table.from_batches(batches, schema=schema))
+        # rows with a NULL key are refused before anything is written (as on every sink)
+        refuse_null_keys([(k, sum(t.column(k).null_count for t in new)) for k in unit.target.keys], pending)
+        tables = []
+        if base:
+            base_bucket, base_prefix = split_s3(base)
+            tables = files_.read_parts(self.s3, base_bucket, files_.data_keys(self.s3, base_bucket, base_prefix))
+        merged = pa.concat_tables([*tables, *new], promote_options="permissive")
         merged = files_.latest_per_key(merged, unit.target.keys, str(unit.target.order_by))
         writer = files_.PartWriter(self.s3, bucket, prefix, merged.schema)
         for batch in merged.to_batches(max_chunksize=self.batch_rows):

@@ -279,6 +279,10 @@ class AthenaIcebergSink(SqlSink):
             raise self._blame(exc, parts) from exc
         try:
             rows = self._rows_per_manifest(parts, staged)
+            if staged is not None and parts[0].unit.target.strategy is Strategy.MERGE:
+                # NULL keys refused before any statement changes the table; the answer on
+                # duplicates is not needed: merge.sql always de-duplicates per partition
+                self.check_keys(parts, [c for c in staged.columns if c[0] != MANIFEST_COLUMN], context)
             self.checkpoint("staged")
             self._apply_chunks(parts, staged, existing, context, leased)
             self.checkpoint("applied")

@@ -19,6 +19,7 @@ from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, Tr
 from manifests.secrets import redact
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
+from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 
 _LOCKS: dict[str, threading.RLock] = {}
@@ -110,14 +111,18 @@ class DuckDBSink(SqlSink):
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         files = [self.store.engine_path(e.url) for p in parts for e in p.entries]
         described = [(str(r[0]), str(r[1])) for r in self.execute("describe", files=files, **context)]
-        names = {name.lower() for name, _type in described}
-        fill = [k for k, _v in parts[0].unit.partition.items if k.lower() not in names]
-        rows = [
-            [self.store.engine_path(e.url), *(p.unit.partition.as_dict()[k] for k in fill)]
-            for p in parts
-            for e in p.entries
-        ]
-        self.execute("stage", files=files, fill_columns=fill, fill_rows=rows, **context)
+        # the partition's values win over the files' own columns of those names
+        carried, fill, rows = joined(self.store, parts, described, "duckdb")
+        partition_names = [k for k, _v in parts[0].unit.partition.items]
+        self.execute(
+            "stage",
+            files=files,
+            partition_names=partition_names,
+            carried_columns=carried,
+            fill_columns=fill,
+            partition_rows=rows,
+            **context,
+        )
         # one scan counts each file's rows and, for CSV and JSON lines, each text column's
         # values: a column with none (sniffed as VARCHAR, all NULL) fits any target type
         text = [n for n, kind in described if kind == "VARCHAR" and n != FILE_COLUMN and context["format"] != "parquet"]

@@ -30,6 +30,7 @@ from manifests import LoaderError, TerminalError, TransientError
 from manifests.secrets import query_args, sink_url
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
+from sinks.partition_values import PartitionColumns, checked_partition, replaced
 from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
 from sinks.staging import (
     File,
@@ -264,14 +265,17 @@ class PostgresSink(SqlSink):
         names = {name.lower() for name, _type in described}
         fill = [k for k, _v in parts[0].unit.partition.items if k.lower() not in names]
         columns = [*described, *((k, self.type_names.partition) for k in fill)]
+        # the partition's values win over the files' own columns of those names (each value
+        # checked against each file's type first) and are appended where a file has none
+        own = {f.path: schemas[f.path].names if f.path in schemas else [n for n, _t in described] for f in files}
+        partition = {f.path: checked_partition(f, schemas.get(f.path), own[f.path]) for f in files}
         self.execute("create_stage", **stage_table(self, parts, columns, context))
         counts: dict[str, int] = {}
         for file in files:
-            own = schemas[file.path].names if file.path in schemas else [n for n, _t in described]
-            values = file.part.unit.partition.as_dict()
-            feed = self._feed(file, [(k, values[k]) for k in fill], counts, context["format"])
+            feed = self._feed(file, partition[file.path], counts, context["format"])
+            appended = [k for k, _v in partition[file.path][1]]
             try:
-                self._copy_in(feed, "copy_stage", copy_columns=[*own, *fill], **context)
+                self._copy_in(feed, "copy_stage", copy_columns=[*own[file.path], *appended], **context)
             except LoaderError as exc:
                 raise read_error(exc, file) from exc
         self.execute("analyze_stage", **context)
@@ -279,12 +283,15 @@ class PostgresSink(SqlSink):
             counts = {str(p): int(n) for p, n in ask(self, "staged_counts", context, list)}
         return Staged(columns=tuple(columns), rows_by_path=counts)
 
-    def _feed(self, file: File, constants: list[tuple[str, str]], counts: dict[str, int], fmt: str) -> Iterator[bytes]:
-        """The file as CSV chunks, counting the rows it streams: the counts the load checks."""
+    def _feed(self, file: File, partition: PartitionColumns, counts: dict[str, int], fmt: str) -> Iterator[bytes]:
+        """The file as CSV chunks, counting the rows it streams: the counts the load checks.
+        ``partition``: the partition's columns the file carries (set to the partition's
+        values) and those it lacks (appended to each row)."""
         counts[file.path] = 0
+        carried, missing = partition
         for batch in file_batches(self.store, file, fmt, self.batch_rows):
             counts[file.path] += batch.num_rows
             try:
-                yield as_csv(batch, constants)
+                yield as_csv(replaced(batch, carried), missing)
             except Exception as exc:
                 raise read_error(exc, file) from exc

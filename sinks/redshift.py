@@ -8,10 +8,11 @@ may rewrite it in place between the check and the COPY, and the load would then 
 one version as applied while loading the other's files.
 
 The stage has exactly the files' columns in the files' order, because COPY from Parquet
-matches columns by position; partition values the files do not carry are added after
-the COPY as columns with a constant default. The row count of each file is Redshift's own
-(``SYS_LOAD_DETAIL``); on a failed COPY the first rejected rows (``SYS_LOAD_ERROR_DETAIL``:
-file, line, column, reason) go into the terminal error.
+matches columns by position; after the COPY, the partition's values are set where the
+files carry a column of the same name (the partition's value wins, in the column's type)
+and added as columns with a constant default where they do not. The row count of each
+file is Redshift's own (``SYS_LOAD_DETAIL``); on a failed COPY the first rejected rows
+(``SYS_LOAD_ERROR_DETAIL``: file, line, column, reason) go into the terminal error.
 
 After staging, the SQL is PostgreSQL's (``sql/postgres`` is this dialect's parent), except
 where Redshift lacks something: no ``INSERT … ON CONFLICT`` and no enforced primary keys
@@ -32,6 +33,7 @@ from typing import Any, ClassVar
 from manifests import ConfigError, LoaderError, TerminalError, TransientError
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
+from sinks.partition_values import checked_partition, split
 from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
 from sinks.sqlbase import Part, SqlSink, Staged
 from sinks.staging import File, TypeNames, checked_type, describe, stage_table, unit_files
@@ -126,9 +128,12 @@ class RedshiftSink(SqlSink):
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         [part] = parts
         files = unit_files(self.store, parts)
-        described, _schemas = describe(self, files, context, self.type_names)
-        names = {name.lower() for name, _type in described}
-        fill = [(k, v) for k, v in part.unit.partition.items if k.lower() not in names]
+        described, schemas = describe(self, files, context, self.type_names)
+        # the partition's values win over the files' own columns of those names: each value
+        # is checked against each file's type of the column before anything is copied
+        carried, fill = split(part.unit.partition, [name for name, _type in described])
+        for file in files:
+            checked_partition(file, schemas.get(file.path), schemas[file.path].names if file.path in schemas else [])
         self.execute("query_group", query_group=f"{self.query_group}:{context['dataset']}"[:320], **context)
         manifest = self.copy_manifest(part, files)
         self.execute("create_stage", **stage_table(self, parts, described, context))
@@ -145,6 +150,8 @@ class RedshiftSink(SqlSink):
             if detailed is None:
                 raise
             raise detailed from exc
+        if carried:
+            self.execute("set_partition", partition_values=[(n, v) for n, _k, v in carried], **context)
         for column, value in fill:
             self.execute(
                 "add_stage_column",

@@ -27,9 +27,13 @@ from manifests.secrets import hide_password, query_args, sink_url
 from manifests.store import ObjectStore
 from sinks.base import Capabilities, LoadUnit
 from sinks.columntypes import spelled
+from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.templates import Templates
 
+#: a staging column no file has: each partition's rows are marked with its key once their
+#: partition values are set, so the next partition's COPY adds the only unmarked rows
+PARTITION_MARK = "_loaders_partition"
 #: COPY's FILES and INFER_SCHEMA's FILES take at most 1,000 names each
 #: (https://docs.snowflake.com/en/user-guide/data-load-considerations-load#lists-of-files).
 MAX_FILES = 1000
@@ -194,10 +198,6 @@ class SnowflakeSink(SqlSink):
             super().execute("use_schema", home=home, **{k: v for k, v in context.items() if k != "home"})
         return rows
 
-    def has_duplicate_keys(self, context: dict[str, Any]) -> bool:
-        """Always de-duplicate: no duplicate_keys statement here (merge_insert ranks the stage)."""
-        return True
-
     def _tag(self, context: dict[str, Any]) -> None:
         """QUERY_TAG for the rest of the load, so its cost can be attributed to it."""
         keys = list(context.get("partition_keys", []))
@@ -232,10 +232,11 @@ class SnowflakeSink(SqlSink):
             for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
                 if name.upper() in described:
                     described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))
-            fill = [k for k, _v in parts[0].unit.partition.items if k.upper() not in described]
+            # the partition's values win over the files' own columns of those names
+            carried, fill, _rows = joined(self.store, parts, list(described.values()), "snowflake")
             columns = (*described.values(), *((k, "VARCHAR") for k in fill))
-            self.execute("create_stage", stage_columns=columns, **ctx)
-            counts = self._copy(parts, fill, entries, ctx)
+            self.execute("create_stage", stage_columns=[*columns, (PARTITION_MARK, "VARCHAR")], **ctx)
+            counts = self._copy(parts, {key: name for name, key, _t in carried}, entries, ctx)
         except LoaderError as exc:
             if (blamed := _blame(exc, entries, owner)) is not exc:
                 raise blamed from exc
@@ -243,19 +244,27 @@ class SnowflakeSink(SqlSink):
         return Staged(columns=columns, rows_by_path=counts)
 
     def _copy(
-        self, parts: Sequence[Part], fill: Sequence[str], entries: Mapping[str, Any], ctx: dict[str, Any]
+        self, parts: Sequence[Part], carried: Mapping[str, str], entries: Mapping[str, Any], ctx: dict[str, Any]
     ) -> dict[str, int]:
-        """COPY each partition's files, at most 1,000 per statement, then set the partition
-        values the files lack; returns the rows loaded per file, from COPY's own result."""
+        """COPY each partition's files, at most 1,000 per statement, then set its partition
+        values on the rows just copied (``carried``: key → the files' own column of that
+        name, which the value overwrites); returns the rows loaded per file, from COPY's
+        own result."""
         counts: dict[str, int] = {}
         for part in parts:
             names = [self.stage_path(e.url) for e in part.entries]
             for files in _chunks(names):
                 for row in self.execute("copy", files=files, **ctx):
                     counts[self.store.engine_path(self._copied(row, entries))] = int(row[3] or 0)
-            if fill and names:
-                values = [(k, v) for k, v in part.unit.partition.items if k in fill]
-                self.execute("fill_partition", fill_values=values, **ctx)
+            if names:
+                values = [(carried.get(k, k), v) for k, v in part.unit.partition.items]
+                self.execute(
+                    "fill_partition",
+                    partition_values=values,
+                    mark_column=PARTITION_MARK,
+                    mark=part.unit.partition.key,
+                    **ctx,
+                )
         return counts
 
     def _copied(self, row: Sequence[Any], entries: Mapping[str, Any]) -> str:

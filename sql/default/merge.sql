@@ -2,7 +2,9 @@
 -- because MERGE with duplicate source keys is an error (Snowflake, PostgreSQL) or
 -- silently non-deterministic (DuckDB); dedupe is false only when the sink has checked
 -- that no key repeats. A target row is replaced only by a row at least
--- as new, so an older version delivered late never overwrites a newer one.
+-- as new, so an older version delivered late never overwrites a newer one. No staged key
+-- is NULL (the loader refuses such rows before a merge: NullKeyError), so comparing keys
+-- with IS NOT DISTINCT FROM or with = gives the same result.
 MERGE INTO {{ target|ident }} AS t
 USING (
 {% filter indent(4, first=true) %}{% include "_source.sql" %}{% endfilter %}

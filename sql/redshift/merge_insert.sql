@@ -1,5 +1,6 @@
 -- Then the newest staged row of every key the target no longer has (deleted just now, or
--- new); a key whose target row is newer kept it and inserts nothing.
+-- new); a key whose target row is newer kept it and inserts nothing. Keys compare with =,
+-- as in merge_delete: no staged key is NULL.
 INSERT INTO {{ target|ident }} ({{ columns|idents }})
 SELECT {{ columns|idents("s") }}
 FROM (

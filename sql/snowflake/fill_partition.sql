@@ -1,6 +1,11 @@
--- Partition values the files do not carry, set on the rows this partition's COPY has just
--- added: they are still NULL there, while partitions copied before already have theirs.
+-- The partition's values, set on the rows this partition's COPY has just added: the only
+-- rows not marked with their partition yet (those of partitions copied before are). They
+-- win over a column of the same name the files carry, whose type the value then takes
+-- (the loader checked that it can), so replace deletes exactly the rows it inserted.
 UPDATE {{ stage|ident }}
-SET {% for name, value in fill_values %}{{ name|ident }} = {{ value|lit }}{{ ", " if not loop.last }}{% endfor %}
-
-WHERE {{ fill_values[0][0]|ident }} IS NULL
+SET
+{% for name, value in partition_values %}
+    {{ name|ident }} = {{ value|lit }},
+{% endfor %}
+    {{ mark_column|ident }} = {{ mark|lit }}
+WHERE {{ mark_column|ident }} IS NULL

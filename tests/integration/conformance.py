@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, ClassVar
 
 import pytest
@@ -20,6 +21,7 @@ import pytest
 from manifests import (
     LoaderError,
     Manifest,
+    NullKeyError,
     Partition,
     RecordCountError,
     SchemaMismatchError,
@@ -90,6 +92,10 @@ class SinkContract:
     done_after: ClassVar[tuple[str, ...]] = ()
     #: a merge rewrites one partition: a key is unique within it, not across the table
     merge_keys_per_partition: ClassVar[bool] = False
+    #: a partition column the data carries keeps the data's type (taking the partition's
+    #: value); False where partition columns are the table's own text partition keys and
+    #: the data's column of that name is dropped (Athena)
+    partition_typed_by_data: ClassVar[bool] = True
 
     def table(self, h: Harness, table: str = TABLE) -> list[tuple[Any, ...]]:
         try:
@@ -97,10 +103,20 @@ class SinkContract:
         except Exception:  # the table does not exist yet
             return []
 
-    def load(self, h: Harness, tgt: Target, partition: dict[str, str], keys: Sequence[str]) -> Any:
+    def load(
+        self, h: Harness, tgt: Target, partition: dict[str, str], keys: Sequence[str], *, force: bool = False
+    ) -> Any:
         sink = h.open_sink()
         try:
-            return sink.load(unit(tgt, partition, [h.lake.manifest(k) for k in keys]))
+            return sink.load(replace(unit(tgt, partition, [h.lake.manifest(k) for k in keys]), force=force))
+        finally:
+            sink.close()
+
+    def states(self, h: Harness) -> tuple[Any, set[tuple[str, str]]]:
+        """The dataset's partition states and P8's applied manifests, as a sink reads them."""
+        sink = h.open_sink()
+        try:
+            return sink.states("ad_server.conversion"), sink.applied("ad_server.conversion", Partition.of(P8))
         finally:
             sink.close()
 
@@ -174,6 +190,73 @@ class SinkContract:
         harness.lake.write(P8, "b1", rows((3, 10, 3.0)))
         assert self.load(harness, target(Strategy.REPLACE), P8, [k1]).action == "loaded"
         assert [r[0] for r in self.table(harness)] == [3]
+
+    # -- the partition's values win over the data's own columns of those names ---------
+
+    def test_the_partition_value_wins_over_a_column_the_data_carries(self, harness: Harness) -> None:
+        """A file whose ``dt`` says another day than its partition: ``replace`` deletes the
+        partition's rows, so the rows it inserts must be the partition's, or every reload
+        would add a copy."""
+        key = harness.lake.write(P8, "b1", [{**r, "dt": "2026-11-29"} for r in rows((1, 10, 1.0), (2, 10, 2.0))])
+        for _ in range(2):
+            result = self.load(harness, target(Strategy.REPLACE), P8, [key], force=True)
+            assert (result.action, result.rows) == ("loaded", 2)
+        got = [(r[0], str(r[3]), r[4]) for r in self.table(harness)]
+        assert got == [(1, "2026-11-28", "08"), (2, "2026-11-28", "08")]
+
+    def test_a_typed_partition_column_of_the_data_takes_the_partition_value_in_its_type(self, harness: Harness) -> None:
+        data = [{**r, "dt": date(2026, 11, 29), "hour": 9} for r in rows((1, 10, 1.0), (2, 10, 2.0))]
+        key = harness.lake.write(P8, "b1", data)
+        for _ in range(2):
+            assert self.load(harness, target(Strategy.REPLACE), P8, [key], force=True).rows == 2
+        got = self.table(harness)
+        assert [(r[0], str(r[3]), int(r[4])) for r in got] == [(1, "2026-11-28", 8), (2, "2026-11-28", 8)]
+        if self.partition_typed_by_data:
+            assert all(r[3] == date(2026, 11, 28) and r[4] == 8 for r in got)
+        else:
+            assert all((r[3], r[4]) == ("2026-11-28", "08") for r in got)
+
+    def test_a_partition_value_the_data_column_cannot_hold_is_refused(self, harness: Harness) -> None:
+        odd = {"dt": "2026-11-28", "hour": "8am"}
+        key = harness.lake.write(odd, "b1", [{**r, "hour": 8} for r in rows((1, 10, 1.0))])
+        if not self.partition_typed_by_data:  # the partition key is text: any value is one
+            assert self.load(harness, target(Strategy.REPLACE), odd, [key]).rows == 1
+            assert [(r[0], r[4]) for r in self.table(harness)] == [(1, "8am")]
+            return
+        with pytest.raises(SchemaMismatchError) as caught:
+            self.load(harness, target(Strategy.REPLACE), odd, [key])
+        assert "hour" in caught.value.reason and "8am" in caught.value.reason
+        assert caught.value.file is not None and caught.value.file.endswith("b1-0.parquet")
+        assert caught.value.manifest is not None and caught.value.manifest.endswith("b1.json")
+        assert self.table(harness) == []
+
+    # -- merge keys are never NULL --------------------------------------------------------
+
+    def test_merge_refuses_rows_with_a_null_key_and_changes_nothing(self, harness: Harness) -> None:
+        """A NULL key never matches under = and always under IS NOT DISTINCT FROM: sinks would
+        disagree, and the first kind would add the row again on every re-merge. So a merge
+        refuses such rows before anything is applied, naming the column and the count."""
+        nulls = [
+            {"conversion_id": None, "event_ts": 10, "revenue": 5.0},
+            {"conversion_id": 2, "event_ts": 10, "revenue": 2.0},
+            {"conversion_id": None, "event_ts": 11, "revenue": 6.0},
+        ]
+        bad = harness.lake.write(P8, "bad", nulls)
+        with pytest.raises(NullKeyError) as caught:  # a first load: no table is made either
+            self.load(harness, target(Strategy.MERGE), P8, [bad])
+        assert "conversion_id" in caught.value.reason and "2 rows" in caught.value.reason
+        assert caught.value.manifest is not None and caught.value.manifest.endswith("bad.json")
+        assert self.table(harness) == [] and self.states(harness) == ([], set())
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [k1])
+        before, state = self.table(harness), self.states(harness)
+        with pytest.raises(NullKeyError, match="conversion_id"):
+            self.load(harness, target(Strategy.MERGE), P8, [k1, bad])
+        assert self.table(harness) == before and self.states(harness) == state
+        k3 = harness.lake.write(P8, "b3", rows((3, 10, 3.0)))
+        for _ in range(2):  # clean rows merged twice are there once
+            self.load(harness, target(Strategy.MERGE), P8, [k1, k3], force=True)
+        assert [(r[0], r[1]) for r in self.table(harness)] == [(1, 10), (3, 10)]
 
     # -- empty and bad inputs -----------------------------------------------------------
 

@@ -40,10 +40,10 @@ def test_compile_writes_every_statement_in_order_without_touching_the_warehouse(
     daily = [name.split("/")[-1] for name in files if name.count("/") == 2]
     assert daily == [
         "01_state_tables.sql", "02_applied.sql", "03_describe.sql", "04_stage.sql", "05_staged_counts.sql",
-        "06_begin.sql", "07_lock.sql", "08_target_columns.sql", "09_duplicate_keys.sql", "10_merge.sql",
+        "06_duplicate_keys.sql", "07_begin.sql", "08_lock.sql", "09_target_columns.sql", "10_merge.sql",
         "11_record_manifests.sql", "12_record_partition.sql", "13_commit.sql", "14_drop_stage.sql",
     ]  # fmt: skip
-    assert "local/ad_server.conversion/first_load/14_create_target.sql" in files
+    assert "local/ad_server.conversion/first_load/15_create_target.sql" in files
     assert "local/ad_server.conversion/status/02_window_state.sql" in files
     # a load whose data brings a column and declares its schema: only what it adds
     assert [n for n in files if "/schema_change/" in n and n.startswith("local/ad_server.conversion/")] == [

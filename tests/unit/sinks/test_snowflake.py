@@ -143,7 +143,9 @@ def test_one_copy_per_partition_then_its_partition_values_are_filled_in() -> Non
     staging = [r.step for r in kept][kept.index(next(r for r in kept if r.step == "create_stage")) :]
     assert staging[:5] == ["create_stage", "copy", "fill_partition", "copy", "fill_partition"]
     fills = [r.sql for r in kept if r.step == "fill_partition"]
-    assert """SET "DT" = '2026-11-28', "HOUR" = '09'""" in fills[1]
+    expected = """"DT" = '2026-11-28',\n    "HOUR" = '09',\n    "_LOADERS_PARTITION" = 'dt=2026-11-28/hour=09'"""
+    assert expected in fills[1]
+    assert fills[1].endswith('WHERE "_LOADERS_PARTITION" IS NULL')
     assert [r.rows for r in results] == [2, 1]
 
 

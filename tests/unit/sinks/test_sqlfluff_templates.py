@@ -34,6 +34,8 @@ SAMPLE = None
 SWITCHES: dict[str, list[str | None]] = {
     "format": [SAMPLE, "'parquet'", "'jsonl'"],  # the sample is csv
     "dedupe": [SAMPLE, "False"],
+    "partition_names": [SAMPLE, "[]"],
+    "carried_columns": [SAMPLE, "[]"],
     "fill_columns": [SAMPLE, "[]"],
     "forget_urls": [SAMPLE, "None"],
     "dataset": [SAMPLE, "None"],
@@ -44,6 +46,7 @@ SWITCHES: dict[str, list[str | None]] = {
     "column_types": [SAMPLE, "[]"],
     "dialect": [SAMPLE],  # each dialect renders the default templates in its own test pass
     "serialize_json": [SAMPLE, "True"],
+    "untyped": [SAMPLE, "[]"],
 }
 
 

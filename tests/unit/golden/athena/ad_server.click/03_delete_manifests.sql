@@ -4,6 +4,6 @@
 -- first. They are there only if a load inserted them and crashed before recording them,
 -- so the insert that follows never duplicates a row.
 DELETE FROM "raw"."clicks"
-WHERE "_loaders_manifest" IN ('s3://lake/sample/ad_server.click/dt=2026-01-01/sample.json#<version>') AND (
+WHERE "_loaders_manifest" IN ('s3://lake/sample/ad_server.click/dt=2026-01-01/sample.json#<version>', 'sample/ad_server.click/dt=2026-01-01/sample.json#<version>') AND (
     ("dt" = '2026-01-01')
 )

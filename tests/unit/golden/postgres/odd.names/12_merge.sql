@@ -3,7 +3,9 @@
 -- Upsert on the keys, as sql/default/merge.sql, with one difference: keys are compared
 -- with =, not IS NOT DISTINCT FROM, which PostgreSQL can only join with a nested loop
 -- (a 5,000-row merge into 200,000 rows ran past 20 s; with = it hashes, 50,000 rows in
--- 0.1 s). A row whose key is NULL therefore never matches: it is inserted.
+-- 0.1 s). They give the same result here: a NULL key, which = would never match (so a
+-- re-merge would insert its row again), never reaches a merge; the loader refuses such
+-- rows before anything is applied (NullKeyError).
 -- The source is de-duplicated first (latest order_by per key), because MERGE with
 -- duplicate source keys is an error; a target row is replaced only by a row at least as
 -- new, so an older version delivered late never overwrites a newer one.

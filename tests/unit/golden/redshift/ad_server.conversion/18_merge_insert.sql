@@ -1,7 +1,8 @@
 -- loaders compile: sink redshift (redshift), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
 -- step merge_insert, template shipped sql/redshift/merge_insert.sql
 -- Then the newest staged row of every key the target no longer has (deleted just now, or
--- new); a key whose target row is newer kept it and inserts nothing.
+-- new); a key whose target row is newer kept it and inserts nothing. Keys compare with =,
+-- as in merge_delete: no staged key is NULL.
 INSERT INTO "raw"."conversions" ("conversion_id", "event_ts", "value", "dt", "hour")
 SELECT "s"."conversion_id", "s"."event_ts", "s"."value", "s"."dt", "s"."hour"
 FROM (

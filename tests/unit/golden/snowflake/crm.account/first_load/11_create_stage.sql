@@ -2,5 +2,6 @@
 -- step create_stage, template shipped sql/snowflake/create_stage.sql
 CREATE TRANSIENT TABLE "_LOADERS"."_LOADERS_STAGE_LOADID" (
     "VALUE" VARCHAR,
-    "DT" VARCHAR
+    "DT" VARCHAR,
+    "_LOADERS_PARTITION" VARCHAR
 )

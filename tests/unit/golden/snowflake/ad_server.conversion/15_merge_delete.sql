@@ -4,6 +4,8 @@
 -- Merge is DELETE + INSERT rather than MERGE so that it runs inside the load transaction
 -- on fakesnow too, which cannot run MERGE there; the two statements commit together.
 -- The source is de-duplicated first (latest order_by per key), as MERGE would need.
+-- No staged key is NULL (the loader refuses such rows before a merge: NullKeyError), so
+-- IS NOT DISTINCT FROM and = give the same result.
 DELETE FROM "RAW"."CONVERSIONS" AS t
 USING (
     SELECT "CONVERSION_ID", "EVENT_TS", "VALUE", "DT", "HOUR"

@@ -2,4 +2,4 @@
 -- step record_manifests, template shipped sql/default/record_manifests.sql
 INSERT INTO "_LOADERS"."MANIFESTS" (dataset, partition_key, url, version, rows_loaded, load_id, applied_at)
 VALUES
-    ('odd.names', 'dt=2026-01-01', 's3://lake/sample/odd.names/dt=2026-01-01/sample.json', '<version>', 0, '<load_id>', CAST('<now>' AS TIMESTAMP))
+    ('odd.names', 'dt=2026-01-01', 'sample/odd.names/dt=2026-01-01/sample.json', '<version>', 0, '<load_id>', CAST('<now>' AS TIMESTAMP))

@@ -4,6 +4,8 @@
 -- source de-duplicated first. A target row is replaced only by a row at least as new, so
 -- an older version delivered late never wins, and running it again changes nothing:
 -- a crash before the state is recorded is repaired by the next load running it again.
+-- No staged key is NULL (the loader refuses such rows before a merge: NullKeyError), so
+-- IS NOT DISTINCT FROM and = give the same result.
 MERGE INTO "raw"."conversions" AS t
 USING (
     SELECT "conversion_id", "event_ts", "value", "dt", "hour", "_loaders_manifest"

@@ -1,0 +1,10 @@
+-- loaders compile: sink duckdb (duckdb), dataset odd.names, partition dt=2026-01-01
+-- step duplicate_keys, template shipped sql/duckdb/duplicate_keys.sql
+-- Before a merge, in one scan of the stage: whether any key repeats (when none does, the
+-- merge reads the stage as it is instead of ranking every row to de-duplicate it), and
+-- how many rows have NULL in each key column, which the loader refuses (NullKeyError).
+SELECT
+    COUNT(*) - COUNT(DISTINCT ("user ""id""", "order")) > 0,
+    COUNT(*) - COUNT("user ""id"""),
+    COUNT(*) - COUNT("order")
+FROM "_loaders_stage_loadid"
