@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import pytest
 
 from manifests import (
+    DuplicateFileError,
     LoaderError,
     Manifest,
     NullKeyError,
@@ -514,3 +515,41 @@ class SinkContract:
         finally:
             sink.close()
         assert self.table(harness) == []
+
+    # -- identity: manifests by key, files named once ------------------------------------
+
+    def test_applied_manifests_are_recorded_by_key_relative_to_the_root(self, harness: Harness) -> None:
+        """What makes a moved lake (a renamed bucket, a relocated folder) keep its state:
+        the state names a manifest by its key, never by where the lake was."""
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.APPEND), P8, [k1])
+        version = harness.lake.manifest(k1).version
+        _states, applied = self.states(harness)
+        assert applied == {(k1, version)}
+        # the same manifest read through a store rooted elsewhere is the same manifest
+        moved = replace(harness.lake.manifest(k1), url="s3://elsewhere/" + k1, key=k1)
+        sink = harness.open_sink()
+        try:
+            again = sink.load(unit(target(Strategy.APPEND), P8, [moved]))
+        finally:
+            sink.close()
+        assert again.action == "skipped"
+        assert [r[0] for r in self.table(harness)] == [1]
+
+    @pytest.mark.parametrize("strategy", list(Strategy))
+    def test_a_file_named_by_two_manifests_of_a_unit_is_refused(self, harness: Harness, strategy: Strategy) -> None:
+        k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0), (2, 10, 2.0)))
+        first = harness.lake.manifest(k1)
+        k2 = harness.lake.write_manifest(
+            k1.replace("b1.json", "b2.json"),
+            {"entries": [{"url": first.entries[0].url, "mandatory": True}]},
+        )
+        sink = harness.open_sink()
+        try:
+            with pytest.raises(DuplicateFileError) as caught:
+                sink.load(unit(target(strategy), P8, [first, harness.lake.manifest(k2)]))
+            _states, applied = self.states(harness)
+        finally:
+            sink.close()
+        assert k1 in str(caught.value) and k2 in str(caught.value)
+        assert self.table(harness) == [] and applied == set()

@@ -408,7 +408,7 @@ def test_the_staging_rows_carry_partition_values_and_the_manifest(setup: Setup) 
             "revenue": 1.0,
             "dt": "2026-11-28",
             "hour": "08",
-            MANIFEST_COLUMN: f"{manifest.url}#{manifest.version}",
+            MANIFEST_COLUMN: f"{k1}#{manifest.version}",  # the key relative to the root
         }
     ]
 
