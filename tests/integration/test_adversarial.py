@@ -483,6 +483,46 @@ SYMLINKS = {
 }
 
 
+def ref(make: Callable[[World, str], str], partitions: bool = False, folder: bool = False) -> Build:
+    """A bad reference on the command line itself (the manifest need not exist; with
+    ``folder``, its partition's folder does, so that the file system reads the name)."""
+
+    def build(w: World, dt: str) -> Bad:
+        if folder:
+            w.path(w.key("main", dt, "x")).parent.mkdir(parents=True)
+        return Bad([make(w, dt)], partitions=[part(dt)] if partitions else [])
+
+    return build
+
+
+REFS = {
+    # a bug met reading the manifest, not a LoaderError: it was a traceback stopping the command
+    "name-too-long": ref(lambda w, dt: w.key("main", dt, "x" * 300), partitions=True, folder=True),
+    "does-not-exist": ref(lambda w, dt: w.key("main", dt, "nothing"), partitions=True),
+    "a-folder": ref(lambda w, dt: str(w.path(w.batch(dt, "folder")).parent).removeprefix(lake_path(w) + "/")),
+    "newline": ref(lambda w, dt: w.key("main", dt, "bad\nline")),
+    "s3-url-in-a-local-lake": ref(lambda _w, dt: f"s3://lake/manifests/main/dt={dt}/hour=00/bad.json"),
+    "outside-the-lake": ref(lambda w, dt: str(w.root / "outside" / f"{dt}.json")),
+    "dot-dot": ref(lambda _w, dt: f"manifests/main/dt={dt}/../../../outside.json"),
+    "encoded-dot-dot-file-url": ref(lambda w, dt: f"file://{lake_path(w)}/manifests/{dt}/%2e%2e/%2e%2e/x.json"),
+}
+
+
+#: what each bad reference fails with, and the words its line must hold
+REF_CASES = {
+    "name-too-long": Case("InternalError", REFS["name-too-long"], "File name too long", None, "x" * 200),
+    "does-not-exist": Case("MissingFileError", REFS["does-not-exist"], "no such object", None, "nothing.json"),
+    "a-folder": Case("MissingFileError", REFS["a-folder"], "is a folder", "hour=00", None),
+    "newline": Case("ForeignURLError", REFS["newline"], "control character", "bad\\nline.json", None),
+    "s3-url-in-a-local-lake": Case("ForeignURLError", REFS["s3-url-in-a-local-lake"], "local folder", "s3://", None),
+    "outside-the-lake": Case("ForeignURLError", REFS["outside-the-lake"], "outside the allowed", "/outside/", None),
+    "dot-dot": Case("ForeignURLError", REFS["dot-dot"], '".." segment', "outside.json", None),
+    "encoded-dot-dot-file-url": Case(
+        "ForeignURLError", REFS["encoded-dot-dot-file-url"], '".." segment', "%2e%2e", None
+    ),
+}
+
+
 def shared(second_partition: bool) -> Case:
     """One file in two manifests of one load: the error names both (the second is bad2.json)."""
     return Case("DuplicateFileError", shared_file(second_partition), "", None, "bad2.json")
@@ -557,6 +597,7 @@ def all_cases() -> dict[str, Case]:
     for name, build in SIZES_AND_COUNTS.items():
         error = "SizeMismatchError" if "content-length" in name else "RecordCountError"
         out[f"size/{name}"] = Case(error, build, file="parquet")
+    out.update({f"ref/{name}": case for name, case in REF_CASES.items()})
     out["shared/two-partitions"] = shared(True)
     out["shared/one-partition"] = shared(False)
     out.update(OVERRIDES)

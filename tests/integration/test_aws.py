@@ -111,6 +111,35 @@ def test_a_terminal_failure_beside_a_good_record_goes_to_the_dlq_and_the_good_on
     assert letter["failed_at"].startswith(str(datetime.now(UTC).year)) and letter["attempts"] == 1
 
 
+def test_a_manifest_nested_100000_deep_is_dead_lettered_not_retried(chain: Chain) -> None:
+    """json.loads raised RecursionError: the worker took it for a transient failure and
+    AWS retried the delivery for ever. It is a ManifestError naming the manifest."""
+    key = chain.put_batch(DT, "18", "deep", [1], manifest="[" * 100_000 + "]" * 100_000)
+    assert handle(chain.sqs_event(chain.notifications())) == {"batchItemFailures": []}
+    [letter] = chain.dead_letters()
+    assert (letter["error_class"], letter["manifest"]) == ("ManifestError", f"s3://{chain.bucket}/{key}")
+    assert letter["error"] == f"local: manifest s3://{chain.bucket}/{key}: not valid JSON (nested too deeply)"
+
+
+def test_a_bug_outside_every_unit_is_dead_lettered_as_an_internal_error(
+    chain: Chain, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug is terminal: the same delivery would meet it again, so it goes to the
+    dead-letter queue with the reason instead of round the retries (it was transient)."""
+    from loaders.runner import Runner
+
+    key = chain.put_batch(DT, "19", "b1", [1])
+
+    def bug(self: Runner, refs: Any) -> Any:
+        raise RuntimeError("a bug\nover two lines")
+
+    monkeypatch.setattr(Runner, "load", bug)  # stands in for a bug in the runner itself
+    assert handle(chain.sqs_event(chain.notifications())) == {"batchItemFailures": []}
+    [letter] = chain.dead_letters()
+    assert (letter["error_class"], letter["manifest"]) == ("InternalError", f"s3://{chain.bucket}/{key}")
+    assert letter["error"] == f"manifest s3://{chain.bucket}/{key}: unexpected RuntimeError: a bug\nover two lines"
+
+
 @contextlib.contextmanager
 def warehouse_held(chain: Chain) -> Iterator[None]:
     """Another process holds the DuckDB file: loads fail with SinkBusyError (transient)."""

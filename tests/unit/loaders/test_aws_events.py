@@ -70,3 +70,12 @@ def test_sqs_bodies_may_be_sns_envelopes_or_raw_and_problems_are_kept_per_messag
 def test_an_event_from_another_source_is_refused() -> None:
     with pytest.raises(ValueError, match="not an SNS or SQS event"):
         messages({"Records": [{"eventSource": "aws:kinesis"}]})
+
+
+def test_a_payload_nested_100000_deep_is_terminal_not_a_recursion_error() -> None:
+    """It raised RecursionError out of the handler: AWS retried the whole batch for ever."""
+    with pytest.raises(ManifestError, match="not JSON \\(nested too deeply\\)"):
+        requests("[" * 100_000 + "]" * 100_000)
+    deep = "[" * 100_000 + "]" * 100_000
+    [message] = messages({"Records": [{"messageId": "q1", "body": deep, "eventSource": "aws:sqs"}]})
+    assert message.requests == () and message.problem is not None and "nested too deeply" in message.problem

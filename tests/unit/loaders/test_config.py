@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from loaders.config import Config, load_config, parse_config
+from loaders.config import MAX_DAYS, Config, load_config, parse_config, parse_duration
 from manifests import ConfigError, KeyLayout, Partition
 from manifests.urls import file_url
 from sinks.base import Strategy
@@ -246,6 +246,7 @@ INVALID = [
     pytest.param(ds_set(lookback="-1d"), f"{KEY}.lookback", "-1d", id="lookback-negative"),
     pytest.param(ds_set(lookback="3w"), f"{KEY}.lookback", "3w", id="lookback-weeks"),
     pytest.param(ds_set(lookback=3), f"{KEY}.lookback", "'3'", id="lookback-no-unit"),
+    pytest.param(ds_set(lookback="36601d"), f"{KEY}.lookback", "at most 36600 days", id="lookback-beyond-a-century"),
     pytest.param(rename_dataset("conversion"), 'datasets."conversion"', "data_source", id="dataset-no-dot"),
     pytest.param(rename_dataset("a.b.c"), 'datasets."a.b.c"', "data_source", id="dataset-two-dots"),
     pytest.param(rename_dataset("ad server.conv"), 'datasets."ad server.conv"', "data_source", id="dataset-space"),
@@ -365,3 +366,19 @@ def test_missing_variable_from_a_file(tmp_path: Path, monkeypatch: pytest.Monkey
     assert str(path) in message
     assert "SNOWFLAKE_PASSWORD" in message
     assert "sinks.snowflake.url" in message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("36600d", timedelta(days=36600)), ("878400h", timedelta(days=36600)), ("12h", timedelta(hours=12))],
+)
+def test_a_duration_may_reach_a_century(text: str, expected: timedelta) -> None:
+    assert parse_duration(text) == expected
+
+
+@pytest.mark.parametrize("text", ["36601d", "878401h", "99999999999999999d", "9" * 5000 + "h"])
+def test_a_longer_duration_is_refused_not_an_overflow(text: str) -> None:
+    """timedelta(days=10**17) raised OverflowError: a traceback for --older-than."""
+    with pytest.raises(ValueError, match=f"at most {MAX_DAYS} days") as info:
+        parse_duration(text)
+    assert len(str(info.value)) < 80  # a 5000-digit input is shown cut

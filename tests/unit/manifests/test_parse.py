@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from manifests import FORMATS, Entry, ManifestError, Partition, parse_manifest
+from manifests.parse import MAX_MANIFEST_BYTES, strict_json
 
 URL = "s3://lake/manifests/ad_server/conversion/dt=2026-11-29/hour=08/batch-1.json"
 FILE = "s3://lake/data/ad_server/conversion/dt=2026-11-29/hour=08/part-0.parquet"
@@ -257,3 +258,69 @@ def test_a_declared_schema_fingerprint_is_recorded_in_the_registrys_form(
 ) -> None:
     doc: dict[str, Any] = {"entries": []} | ({"schema_fingerprint": declared} if declared is not None else {})
     assert parse(doc).schemas == schemas
+
+
+# -- JSON a lenient reader would let through, and names no one could read --------------------
+
+LENIENT = [
+    pytest.param("[" * 100_000 + "]" * 100_000, "nested too deeply", id="arrays-100000-deep"),
+    pytest.param('{"a":' * 100_000 + "1" + "}" * 100_000, "nested too deeply", id="objects-100000-deep"),
+    pytest.param('{"entries": ' + "[" * 50_000 + "]" * 50_000 + "}", "nested too deeply", id="entries-deep"),
+    pytest.param('{"entries": [], "x": NaN}', "NaN is not a JSON value", id="nan"),
+    pytest.param('{"entries": [], "x": Infinity}', "Infinity is not a JSON value", id="infinity"),
+    pytest.param('{"entries": [], "x": -Infinity}', "-Infinity is not a JSON value", id="minus-infinity"),
+    pytest.param('{"entries": [{"url": "a"}], "entries": []}', "'entries' is written twice", id="entries-twice"),
+    pytest.param('{"entries": [{"url": "a", "url": "b"}]}', "'url' is written twice", id="url-twice"),
+    pytest.param('{"entries": [{"url": "s3://x/\\ud800"}]}', "lone surrogate", id="lone-surrogate-in-a-value"),
+    pytest.param('{"entries": [], "\\udc00": 1}', "lone surrogate", id="lone-surrogate-in-a-key"),
+]
+
+
+@pytest.mark.parametrize(("raw", "fragment"), LENIENT)
+def test_json_that_a_lenient_reader_accepts_is_refused_naming_the_manifest(raw: str, fragment: str) -> None:
+    """Python's reader raised RecursionError for deep nesting (a traceback, and in Lambda
+    a transient failure retried for ever), took NaN, and kept the last of two keys."""
+    with pytest.raises(ManifestError) as info:
+        parse_manifest(raw, URL, "etag-1")
+    assert str(info.value).startswith(f"manifest {URL}: not valid JSON (") and fragment in str(info.value)
+
+
+def test_a_manifest_over_64_mib_is_refused_before_it_is_parsed() -> None:
+    raw = b'{"entries": [], "pad": "' + b"x" * MAX_MANIFEST_BYTES + b'"}'
+    with pytest.raises(ManifestError, match=f"{len(raw)} bytes; a manifest may have at most {MAX_MANIFEST_BYTES}"):
+        parse_manifest(raw, URL, "etag-1")
+
+
+def test_strict_json_reads_what_json_reads() -> None:
+    doc = {"entries": [{"url": "s3://lake/é x.parquet", "meta": {"content_length": 10**20}}], "f": [1.5, None, True]}
+    assert strict_json(json.dumps(doc)) == doc == strict_json(json.dumps(doc, ensure_ascii=False).encode())
+
+
+CONTROL = ["\x00", "\n", "\t", "\x1b", "\x7f", "\x85", "\u200b", "\u202e", "\u2028", "\ufeff"]
+
+
+@pytest.mark.parametrize("char", CONTROL, ids=[f"U+{ord(c):04X}" for c in CONTROL])
+def test_a_partition_or_dataset_holding_a_control_character_is_refused_naming_it(char: str) -> None:
+    """A NUL made PostgreSQL refuse the load mid-way; a newline split the CLI's line; a
+    right-to-left override shows a person another partition than the one loaded."""
+    for top in (
+        {"partition": {"dt": f"2026{char}", "hour": "08"}},
+        {"partition": {f"d{char}t": "2026"}},
+        {"partition": f"dt=2026{char}/hour=08"},
+        {"dataset": f"ad_server.conversion{char}"},
+    ):
+        with pytest.raises(ManifestError, match=f"control character U\\+{ord(char):04X}") as info:
+            parse({"entries": [], **top})
+        assert len(str(info.value).splitlines()) == 1 and str(info.value).startswith(f"manifest {URL}: ")
+
+
+def test_printable_unicode_in_a_partition_is_kept() -> None:
+    assert parse({"entries": [], "partition": {"dt": "été 2026 ü"}}).partition == Partition.of({"dt": "été 2026 ü"})
+
+
+def test_a_url_with_control_characters_is_shown_escaped_so_the_message_stays_one_line() -> None:
+    with pytest.raises(ManifestError) as info:
+        parse({"entries": [{"url": "s3://lake/a\nb\x1b[2J.parquet", "mandatory": "yes"}]})
+    assert str(info.value).splitlines() == [str(info.value)]
+    assert "file s3://lake/a\\nb\\x1b[2J.parquet: entries[0].mandatory" in str(info.value)
+    assert info.value.file == "s3://lake/a\nb\x1b[2J.parquet"  # the attribute keeps what was written
