@@ -15,6 +15,9 @@ Written per sink and dataset, under ``DIR/<sink>/<dataset>/``:
     schema_change/NN_<step>.sql what a load adds when its data brings a new column
                                 (``new_column``) and declares its writer schema: only
                                 the statements the daily load does not run
+    state_upgrade/NN_<step>.sql what the first load after an upgrade adds when the state
+                                holds manifests by absolute URL (older versions): the
+                                one-time rewrite of them as keys relative to the root
 
 The partition's real manifests are used when ``--partition`` is given and the store holds
 them (columns then come from the first data file); otherwise a sample manifest and sample
@@ -46,6 +49,8 @@ SAMPLE_VALUES = {"dt": "2026-01-01", "hour": "00"}
 #: what the schema_change/ recording's data brings: a new column and a declared schema
 NEW_COLUMN = "new_column"
 FINGERPRINT = "<fingerprint>"
+#: what the state_upgrade/ recording's state holds: a manifest by absolute URL
+LEGACY_MANIFEST = "manifests/recorded-by-url.json"
 EXTENSIONS = {"parquet": "parquet", "csv": "csv", "jsonl": "jsonl", "avro": "avro", "avro-wrapped": "avro"}
 
 
@@ -115,19 +120,23 @@ def _compile_one(
         ("first_load", lambda: sink.load(unit), False, columns),
         ("status", lambda: _status(sink, dataset.name, partition), True, columns),
         ("schema_change", lambda: sink.load(changed), True, [*columns, (NEW_COLUMN, "VARCHAR")]),
+        ("state_upgrade", lambda: sink.load(unit), True, columns),
     ]
     if folder.exists():
         shutil.rmtree(folder)
     written: list[Statement] = []
     daily: set[str] = set()
     for sub, run, exists, staged in runs:
-        answer = _answers(staged, dataset.partition, counts, exists, target=columns)
+        legacy = runner.store.root + LEGACY_MANIFEST if sub == "state_upgrade" else None
+        answer = _answers(staged, dataset.partition, counts, exists, target=columns, legacy=legacy)
         with sink.recording(answer, clock=lambda: NOW) as kept:
             run()
         if not sub:
             daily = {rec.step for rec in kept}
-        elif sub == "schema_change":
+        elif sub in ("schema_change", "state_upgrade"):
             kept = [rec for rec in kept if rec.step not in daily]
+            if not kept:  # a sink whose state needs no upgrade (Athena keeps it in S3 objects)
+                continue
         written += _write(sink, dataset.name, folder / sub if sub else folder, partition, kept)
     return written
 
@@ -145,10 +154,12 @@ def _answers(
     counts: Sequence[tuple[str, int]],
     exists: bool,
     target: Sequence[tuple[str, str]],
+    legacy: str | None = None,
 ) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]:
     """The engine's side of a recorded load: state and target (with ``target``'s columns)
     there or not, staging finding ``columns``, duplicate keys assumed (so the
-    de-duplicating MERGE shows) and no NULL key."""
+    de-duplicating MERGE shows) and no NULL key. ``legacy``: the state holds a manifest
+    by that absolute URL, as versions before manifests were known by their keys wrote."""
     replies: dict[str, list[tuple[Any, ...]]] = {
         "state_tables": [(t,) for t in STATE_TABLES] if exists else [],
         "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
@@ -162,7 +173,9 @@ def _answers(
         if step == "add_column":  # the target has it from now on, as the engine's would
             replies["target_columns"] = [*replies["target_columns"], (context["column"],)]
         if step == "staged_counts":  # and a value in every text column it asks about
-            return [(path, n, *([n] * len(context.get("text_columns", [])))) for path, n in counts]
+            return [(path, n, *([max(n, 1)] * len(context.get("text_columns", [])))) for path, n in counts]
+        if step == "applied" and legacy:
+            return [(key, legacy, "<version>") for key in context["partition_keys"]]
         if step == "duplicate_keys":  # keys repeat; no row is NULL in any key column
             return [(True, *[0] * len(context["keys"]))]
         return replies.get(step, [])
@@ -225,7 +238,8 @@ def _sample_manifest(runner: Runner, dataset: DatasetConfig, partition: Partitio
     root = runner.store.root
     data = f"{root}sample/{dataset.name}/{partition.key}/part-0.{ext}"
     url = f"{root}sample/{dataset.name}/{partition.key}/sample.json"
-    return Manifest(url=url, version="<version>", entries=(Entry(url=data, mandatory=True, content_length=0),))
+    # size unknown, not 0: a CSV or JSON-lines file of 0 bytes is skipped (sinks.sqlbase.holds_rows)
+    return Manifest(url=url, version="<version>", entries=(Entry(url=data, mandatory=True),))
 
 
 def _sample_columns(dataset: DatasetConfig) -> list[tuple[str, str]]:

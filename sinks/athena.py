@@ -208,7 +208,8 @@ class AthenaSink:
                 if not pending:
                     return self._skipped(unit, ALREADY)
                 self.partitions.check_lease(state, unit)
-                if target.strategy is not Strategy.REPLACE and not any(m.entries for m in pending):
+                # no file to read (none listed, or only empty CSV/JSON-lines files)
+                if target.strategy is not Strategy.REPLACE and not Part(unit, pending).entries:
                     doc = self.partitions.committed(state.doc, unit, pending, {m.identity: 0 for m in pending})
                     self.states_store.write(Versioned(doc, state.etag))
                     return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")

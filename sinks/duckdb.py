@@ -15,12 +15,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, MalformedFileError, SinkBusyError, TerminalError, TransientError
 from manifests.secrets import redact
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.staging import check_unit_columns, engine_text, unit_files
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -104,13 +105,68 @@ class DuckDBSink(SqlSink):
         text = f"{self.name}: step {step} failed: {exc}"
         if isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower():
             return TransientError(text)
-        if step in ("stage", "describe"):
+        if step in ("stage", "describe", "not_objects"):
+            # the reader refusing a file's content, by class: invalid input (a CSV row that
+            # does not parse, JSON that is not, bytes that are not UTF-8), a value that is
+            # not its column's type, and, where only the reader is bound, a file it cannot
+            # make records of (a JSON-lines file of blank lines)
+            refused = (duckdb.InvalidInputException, duckdb.ConversionException)
+            if isinstance(exc, refused) or (step == "describe" and isinstance(exc, duckdb.BinderException)):
+                return MalformedFileError(f"{self.name}: cannot read the unit's files: {exc}")
             return TerminalError(f"{self.name}: cannot read the unit's files: {exc}")
         return TerminalError(text)
 
+    def _blame(self, exc: LoaderError, parts: list[Part]) -> LoaderError:
+        """DuckDB names the file it refused inside its message, after a page of advice
+        (turning strictness off among it): the error names the manifest and the file and
+        keeps the message's first lines only."""
+        if isinstance(exc, MalformedFileError) and not exc.manifest:
+            found = [
+                (len(path), m.url, e.url)
+                for p in parts
+                for m in p.pending
+                for e in m.entries
+                if (path := self.store.engine_path(e.url)) in exc.reason
+            ]
+            text = engine_text(exc.reason)
+            if found:
+                _n, manifest, url = max(found)
+                return MalformedFileError(text, manifest=manifest, file=url)
+            exc = MalformedFileError(text)
+        return super()._blame(exc, parts)
+
+    def _described(self, parts: Sequence[Part], files: list[str], context: dict[str, Any]) -> list[tuple[str, str]]:
+        """The unit's columns as the reader describes them, each name one every sink can
+        hold (:func:`check_unit_columns`), and, for JSON lines, every line an object. A
+        file the reader refuses without naming it (a bind-time error) is found by
+        describing the files one by one, only then."""
+        try:
+            described = [(str(r[0]), str(r[1])) for r in self.execute("describe", files=files, **context)]
+        except MalformedFileError as exc:
+            if any(path in exc.reason for path in files):
+                raise
+            for file in unit_files(self.store, parts):
+                try:
+                    self.execute("describe", files=[file.path], **context)
+                except MalformedFileError as one:
+                    raise MalformedFileError(
+                        engine_text(one.reason), manifest=file.manifest.url, file=file.entry.url
+                    ) from exc
+            raise
+        # DuckDB spells the type of a column null in every row "NULL", quoted
+        described = [(name, "NULL" if kind.strip('"') == "NULL" else kind) for name, kind in described]
+        fmt = context["format"]
+        if self._recording is None:
+            names = [name for name, _kind in described if name != FILE_COLUMN]
+            check_unit_columns(self.store, unit_files(self.store, parts), fmt, names)
+        if fmt == "jsonl" and files:
+            for path, lines in self.execute("not_objects", files=files, **context)[:1]:
+                raise MalformedFileError(f"{lines} line(s) are not JSON objects ({path})")
+        return described
+
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         files = [self.store.engine_path(e.url) for p in parts for e in p.entries]
-        described = [(str(r[0]), str(r[1])) for r in self.execute("describe", files=files, **context)]
+        described = self._described(parts, files, context)
         # the partition's values win over the files' own columns of those names
         carried, fill, rows = joined(self.store, parts, described, "duckdb")
         partition_names = [k for k, _v in parts[0].unit.partition.items]
@@ -128,7 +184,7 @@ class DuckDBSink(SqlSink):
         text = [n for n, kind in described if kind == "VARCHAR" and n != FILE_COLUMN and context["format"] != "parquet"]
         found = self.execute("staged_counts", files=files, text_columns=text, **context)
         counts = {str(row[0]): int(row[1]) for row in found}
-        values = [sum(int(row[2 + i]) for row in found) for i in range(len(text))] if found and text else []
+        values = [sum(int(row[2 + i]) for row in found) for i in range(len(text))]  # no row: no value
         empty = {name for name, n in zip(text, values, strict=False) if not n}
         described = [(name, "NULL" if name in empty else kind) for name, kind in described]
         columns = (*described, *((name, "VARCHAR") for name in fill))

@@ -30,7 +30,7 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from manifests import ConfigError, LoaderError, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, MalformedFileError, TerminalError, TransientError
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.partition_values import checked_partition, split
@@ -40,6 +40,12 @@ from sinks.staging import File, TypeNames, checked_type, describe, stage_table, 
 
 #: how many rejected rows of a failed COPY the error message quotes
 LOAD_ERROR_ROWS = 5
+#: Redshift's load error codes of a file that does not parse as its format, as every
+#: sink refuses it (MalformedFileError): a parse error, a missing delimiter, more or fewer
+#: fields than columns, an empty or invalid line, bytes that are not UTF-8, JSON that is
+#: not well formed (https://docs.aws.amazon.com/redshift/latest/dg/r_Load_Error_Reference.html).
+#: A value its column cannot hold (1204-1210, 1215) is the table's, not the file's.
+MALFORMED_LOAD_ERRORS = frozenset({1200, 1201, 1202, 1203, 1211, 1214, 1216, 1219, 1220, 1221, 1224})
 
 
 class RedshiftSink(SqlSink):
@@ -189,12 +195,13 @@ class RedshiftSink(SqlSink):
             return None
         detail = "; ".join(
             f"{str(path).strip()} line {line} column {str(column).strip()}: {str(reason).strip()}"
-            for line, path, column, reason in rows
+            for line, _code, path, column, reason in rows
         )
-        first = str(rows[0][1]).strip()
+        first = str(rows[0][2]).strip()
         bad = next((f for f in files if first in (f.path, f.entry.url)), None)
         where = {"manifest": bad.manifest.url, "file": bad.entry.url} if bad else {}
-        return TerminalError(f"{exc.reason}; first rejected rows: {detail}", **where)
+        kind = MalformedFileError if int(rows[0][1] or 0) in MALFORMED_LOAD_ERRORS else TerminalError
+        return kind(f"{exc.reason}; first rejected rows: {detail}", **where)
 
 
 def driver_args(args: Mapping[str, Any], connect: Callable[..., Any]) -> dict[str, Any]:

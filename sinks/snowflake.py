@@ -29,6 +29,7 @@ from sinks.base import Capabilities, LoadUnit
 from sinks.columntypes import spelled
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.staging import check_unit_columns, unit_files
 from sinks.templates import Templates
 
 #: a staging column no file has: each partition's rows are marked with its key once their
@@ -229,6 +230,9 @@ class SnowflakeSink(SqlSink):
                 for name, kind in self.execute("describe", files=files, **ctx):
                     described.setdefault(str(name).upper(), (str(name), _checked(str(kind))))
             described.pop(FILE_COLUMN.upper(), None)
+            if self._recording is None:  # names every sink can hold, as every sink checks them
+                names = [name for name, _kind in described.values()]
+                check_unit_columns(self.store, unit_files(self.store, parts), context["format"], names)
             for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
                 if name.upper() in described:
                     described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))

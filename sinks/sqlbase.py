@@ -49,6 +49,8 @@ from sinks.templates import Templates, split_table
 log = logging.getLogger("loaders.sql")
 
 FILE_COLUMN = "_loaders_file"
+#: the formats whose files may hold no rows at all (a CSV of zero bytes has not even a header)
+TEXT_FORMATS = ("csv", "jsonl")
 #: the state tables' creation, in order (each CREATE … IF NOT EXISTS: a database that has
 #: some of them, from an older version, gets the rest)
 STATE_STEPS = ("state_schema", "state_partitions", "state_manifests", "state_schemas")
@@ -86,7 +88,17 @@ class Part:
 
     @property
     def entries(self) -> tuple[Entry, ...]:
-        return tuple(e for m in self.pending for e in m.entries)
+        """The files to read (:func:`holds_rows`)."""
+        return tuple(e for m in self.pending for e in m.entries if holds_rows(e, self.unit.target.format))
+
+
+def holds_rows(entry: Entry, fmt: str) -> bool:
+    """Whether a file is read at all. A CSV or JSON-lines file of zero bytes holds no rows
+    and no columns: every sink skips it, as it would a manifest without entries, where
+    the readers would disagree (DuckDB invents a column for an empty CSV and refuses an
+    empty JSON-lines file; pyarrow refuses an empty CSV). A CSV with only its header is
+    read, and gives zero rows everywhere."""
+    return not (fmt in TEXT_FORMATS and entry.content_length == 0)
 
 
 class _ChangedUnderUs(Exception):
@@ -441,7 +453,14 @@ class SqlSink:
             columns = [(name, kind) for name, kind in staged.columns if name != FILE_COLUMN]
             if context["target_schema_path"]:
                 self.execute("create_schema", **context)
-            self.execute("create_target", columns=[name for name, _kind in columns], **context)
+            untyped = [name for name, kind in columns if kind.upper() == "NULL"]  # null in every row
+            self.execute(
+                "create_target",
+                columns=[name for name, _kind in columns],
+                untyped=untyped,
+                text_type=self.text_type,
+                **context,
+            )
             return columns, True
         if added := self._schema_changes(parts, staged.columns, existing):
             for name, kind in added:
@@ -463,7 +482,10 @@ class SqlSink:
         BEGIN; a merge de-duplicates the stage when ``dedupe`` (:meth:`check_keys`)."""
         strategy = parts[0].unit.target.strategy
         existing, created = prepared or self._prepare_target(parts, staged, context)
-        if staged is None:
+        # no file, or no row in any (a header-only CSV): nothing to insert or merge; the
+        # stage's columns may not even compare with the target's (text sniffed from a
+        # header alone beside a BIGINT key). Compiling shows the statements of rows.
+        if staged is None or (self._recording is None and not any(staged.rows_by_path.values())):
             if strategy is Strategy.REPLACE and existing:
                 self.execute("delete_partition", **context)
             return

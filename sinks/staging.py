@@ -7,21 +7,36 @@ Arrow types to column types (:func:`column_type`, spelled per dialect by
 and name the manifest and the file in every error a file causes (:func:`read_error`).
 Questions answered here rather than by the engine (a file's columns, the rows streamed)
 are answered by the recording when ``loaders compile`` runs (:func:`ask`).
+
+Every sink reads a file alike, so the same file gives the same outcome everywhere: a file
+that is not valid in its format is refused whole (:class:`MalformedFileError`), never
+half-read. CSV is read by pyarrow with DuckDB's dialect (``,``, ``"`` doubled to escape,
+quoted newlines; :func:`csv_options`) and checked where pyarrow is more lenient than
+DuckDB (:class:`_Counted`); JSON lines are read by DuckDB itself, with the DuckDB sink's
+reader (``sql/duckdb/_reader.sql``), because pyarrow's JSON reader has no strict mode (it
+joins an object split over lines, reads two objects on one line, and turns a ``null``
+line into a row). Column names every sink can hold are checked in one place
+(:func:`check_column_names`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import functools
 import io
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+import sys
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from manifests import (
     Entry,
     LoaderError,
+    MalformedFileError,
     Manifest,
     MissingFileError,
     SchemaMismatchError,
@@ -30,7 +45,8 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore, open_object
-from sinks.sqlbase import FILE_COLUMN, Part, SqlSink
+from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, holds_rows
+from sinks.templates import Templates
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -109,6 +125,116 @@ def _is_nested(t: pa.DataType) -> bool:
     return bool(pa.types.is_nested(t))
 
 
+# -- column names -------------------------------------------------------------------------------
+
+#: the longest column name every sink keeps as written: PostgreSQL truncates longer ones
+#: (NAMEDATALEN - 1), so two long names could silently become one column
+MAX_NAME_BYTES = 63
+#: names DuckDB's readers make up: for an empty name (``column03`` in CSV, ``C2`` in
+#: Parquet) and for a name seen twice or in two cases (``a_1``); seeing one, the files'
+#: own names are read to find out (:func:`raw_names`)
+_MADE_UP = re.compile(r"(?i)^(column|c)\d+$|_\d+$")
+
+
+def name_problem(name: str, fmt: str) -> str | None:
+    """Why ``name`` cannot be a column on every sink; None when it can. In a CSV, a comma
+    or a double quote in a name is the mark of a header that did not parse as its writer
+    meant (a stray quote made one field of ``a,b,c``); Parquet and JSON name their columns
+    explicitly, and every sink quotes identifiers, so there they are allowed."""
+    if not name:
+        return "an empty column name"
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        return f"column name {name!r} holds a control character"
+    if fmt == "csv" and ("," in name or '"' in name):
+        return f"column name {name!r} holds a comma or a double quote: a broken CSV header"
+    if len(name.encode()) > MAX_NAME_BYTES:
+        return f"column name {name[:20]!r}… is longer than {MAX_NAME_BYTES} bytes (PostgreSQL would cut it short)"
+    return None
+
+
+def check_column_names(names: Iterable[str], fmt: str, *, manifest: str | None = None, file: str | None = None) -> None:
+    """Refuse a file whose column names cannot be columns (:func:`name_problem`) or that
+    has two names equal ignoring case (the engines fold identifiers, so they would be one
+    column, or one renamed): a :class:`MalformedFileError` naming the file and the name.
+    Every sink's staging calls this on each file's columns."""
+    seen: dict[str, str] = {}
+    for name in names:
+        problem = name_problem(name, fmt)
+        if problem is not None:
+            raise MalformedFileError(problem, manifest=manifest, file=file)
+        twin = seen.get(name.lower())
+        if twin is not None:
+            same = (
+                f"column {name!r} twice" if twin == name else f"columns {twin!r} and {name!r}, one name ignoring case"
+            )
+            raise MalformedFileError(same, manifest=manifest, file=file)
+        seen[name.lower()] = name
+
+
+def made_up(names: Iterable[str]) -> bool:
+    """Whether a reader may have renamed a column (see :data:`_MADE_UP`)."""
+    return any(_MADE_UP.search(name) for name in names)
+
+
+def raw_names(store: ObjectStore, file: File, fmt: str) -> list[str]:
+    """A file's columns as written, before any reader renames them: a Parquet footer, a
+    CSV's first record, the keys of a JSON-lines file's objects (DuckDB, which renames a
+    key seen in two cases, reads every line here). Called only when a name looks made up."""
+    import pyarrow.parquet as pq
+
+    if fmt == "parquet":
+        with open_object(store, file.entry.url) as fh:
+            return list(pq.read_schema(fh).names)
+    if fmt == "csv":
+        with open_object(store, file.entry.url) as fh:
+            head = fh.read(SNIFF_BYTES).decode("utf-8-sig", errors="replace")
+        return next(csv.reader(io.StringIO(head)), [])
+    with _duckdb(store) as conn:
+        keys = conn.execute(_reader_sql("json_keys", [file.path], "jsonl")).fetchall()
+    return [str(k) for (k,) in keys]
+
+
+def check_unit_columns(store: ObjectStore, files: Sequence[File], fmt: str, names: Sequence[str]) -> None:
+    """:func:`check_column_names` for the columns a reader describes for ``files`` (all
+    of a unit's at once on DuckDB and Snowflake, one file's elsewhere). Where a name is
+    wrong, or looks made up by the reader, each file's own names are read
+    (:func:`raw_names`) to name the file and the name; a name no file has (the reader
+    invented it, e.g. for a key spelled in two cases across files) is refused too."""
+    where = _where(files)
+    try:
+        check_column_names(names, fmt, **where)
+        if not made_up(names):
+            return
+        problem: MalformedFileError | None = None
+    except MalformedFileError as exc:
+        problem = exc
+    own: set[str] = set()
+    for file in files:
+        try:
+            written = raw_names(store, file, fmt)
+        except Exception as exc:
+            raise read_error(exc, file) from exc
+        check_column_names(written, fmt, manifest=file.manifest.url, file=file.entry.url)
+        own.update(n.lower() for n in written)
+    invented = [n for n in names if n.lower() not in own and n != FILE_COLUMN]
+    if invented:
+        raise MalformedFileError(
+            f"the reader had to name column(s) {', '.join(map(repr, invented))}: a name is empty or spelled twice",
+            **where,
+        )
+    if problem is not None:
+        raise problem
+
+
+def _where(files: Sequence[File]) -> dict[str, str | None]:
+    """The manifest and the file an error about ``files`` names, where there is one."""
+    manifests = {f.manifest.url for f in files}
+    return {
+        "manifest": next(iter(manifests)) if len(manifests) == 1 else None,
+        "file": files[0].entry.url if len(files) == 1 else None,
+    }
+
+
 # -- reading the unit's files ---------------------------------------------------------------
 
 
@@ -123,23 +249,108 @@ class File:
 
 
 def unit_files(store: ObjectStore, parts: Sequence[Part]) -> list[File]:
-    return [File(p, m, e, store.engine_path(e.url)) for p in parts for m in p.pending for e in m.entries]
+    """The files to read: an empty CSV or JSON-lines file holds no rows (and no columns),
+    so it is not read at all (:func:`sinks.sqlbase.holds_rows`)."""
+    return [
+        File(p, m, e, store.engine_path(e.url))
+        for p in parts
+        for m in p.pending
+        for e in m.entries
+        if holds_rows(e, p.unit.target.format)
+    ]
 
 
 def read_error(exc: Exception, file: File) -> LoaderError:
-    """A reader's exception as the loader error it is, naming the manifest and the file."""
+    """A reader's exception as the loader error it is, naming the manifest and the file.
+    What a reader refuses to parse (pyarrow's ArrowInvalid, DuckDB's invalid-input,
+    conversion and binder errors, bytes that are not UTF-8) is a MalformedFileError."""
     where = {"manifest": file.manifest.url, "file": file.entry.url}
     if isinstance(exc, LoaderError):
         return exc if exc.manifest else type(exc)(exc.reason, **where)
     if isinstance(exc, FileNotFoundError):
         return MissingFileError("the file is gone from the store", **where)
+    if isinstance(exc, _malformed()):
+        kind = _FORMAT_NAMES.get(_format_of(file), "data")
+        return MalformedFileError(f"not valid {kind}: {engine_text(exc)}", **where)
     if isinstance(exc, OSError) and not isinstance(exc, UnicodeError):
         return TransientError(f"cannot read the file ({exc})", **where)  # network, throttling
     return TerminalError(f"cannot read the file: {exc}", **where)
 
 
+_FORMAT_NAMES = {"csv": "CSV", "jsonl": "JSON lines", "parquet": "Parquet"}
+
+
+def _format_of(file: File) -> str:
+    return str(file.part.unit.target.format) if file.part is not None else ""
+
+
+def _malformed() -> tuple[type[BaseException], ...]:
+    """The exception classes of a reader refusing a file's content (by class, never by
+    message). DuckDB's are looked up only once it is imported."""
+    import pyarrow as pa
+
+    classes: list[type[BaseException]] = [pa.ArrowInvalid, UnicodeError]
+    duckdb = sys.modules.get("duckdb")
+    if duckdb is not None:
+        classes += [duckdb.InvalidInputException, duckdb.ConversionException, duckdb.BinderException]
+    return tuple(classes)
+
+
+def engine_text(exc: BaseException) -> str:
+    """An engine's message without its advice: DuckDB follows the error with its possible
+    fixes (turning strictness off among them) and the options it used, which belong in a
+    debug log, not in the one line a failed load shows."""
+    lines = []
+    for line in str(exc).strip().splitlines():
+        if not line.strip() or line.startswith(("Possible", "Try ", "LINE ", "*")) or line.rstrip().endswith(":"):
+            break
+        lines.append(line.strip())
+    return "; ".join(lines)[:400] or type(exc).__name__
+
+
+# -- DuckDB as the reader of JSON lines (and the judge of a doubtful CSV) --------------------
+
+
+@functools.cache
+def _duckdb_templates() -> Templates:
+    return Templates("duckdb")
+
+
+def _reader_sql(step: str, files: Sequence[str], fmt: str) -> str:
+    """A DuckDB statement over ``files`` through the DuckDB sink's own reader
+    (``sql/duckdb/_reader.sql``), so every sink parses the file with the same options."""
+    return _duckdb_templates().render(step, files=list(files), format=fmt, file_column=FILE_COLUMN, column_types=[])
+
+
+@contextlib.contextmanager
+def _duckdb(store: ObjectStore) -> Iterator[Any]:
+    """A private in-memory DuckDB connection that reaches the store as the DuckDB sink
+    does (an fsspec filesystem registered on it for S3)."""
+    import duckdb
+
+    conn = duckdb.connect()
+    try:
+        conn.execute("SET enable_progress_bar = false")
+        fs = store.filesystem()
+        if fs is not None:
+            conn.register_filesystem(fs)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _json_lines(store: ObjectStore, file: File, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """A JSON-lines file's rows as DuckDB reads them (checked by :func:`_json_schema`)."""
+    with _duckdb(store) as conn:
+        yield from conn.sql(_reader_sql("read_file", [file.path], "jsonl")).to_arrow_reader(batch_rows)
+
+
+# -- CSV with pyarrow ------------------------------------------------------------------------
+
+
 #: how much of a CSV DuckDB's sniffer reads for :func:`sniffed_types` (its own sample is
-#: 20,480 rows; a MiB holds about that many short rows)
+#: 20,480 rows; a MiB holds about that many short rows); also how much of a header
+#: :func:`raw_names` reads
 SNIFF_BYTES = 1 << 20
 #: the types DuckDB's sniffer gives that pyarrow is told to read as well (as
 #: sinks.columntypes.arrow_type maps them); VARCHAR keeps "007" as text
@@ -147,9 +358,9 @@ _SNIFFED = ("BOOLEAN", "BIGINT", "DOUBLE", "DATE", "TIMESTAMP", "VARCHAR")
 
 
 def csv_options(store: ObjectStore, file: File, column_types: Sequence[tuple[str, str]] | None = None) -> Any:
-    """How a CSV is parsed wherever pyarrow reads it: as DuckDB reads it. Column types
-    are DuckDB's sniffer's (:func:`sniffed_types`), those the dataset declares win
-    (``column_types``; by default the file's target's), and an empty field, quoted or
+    """How a CSV's values are converted wherever pyarrow reads it: as DuckDB reads them.
+    Column types are DuckDB's sniffer's (:func:`sniffed_types`), those the dataset declares
+    win (``column_types``; by default the file's target's), and an empty field, quoted or
     not, is NULL."""
     import pyarrow.csv as pacsv
 
@@ -161,56 +372,160 @@ def csv_options(store: ObjectStore, file: File, column_types: Sequence[tuple[str
     return pacsv.ConvertOptions(column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=True)
 
 
+def csv_parse_options() -> Any:
+    """The CSV dialect of every sink, as ``sql/duckdb/_reader.sql`` gives it to DuckDB:
+    ``,`` between fields, ``"`` around them and doubled inside, newlines allowed inside
+    quotes (pyarrow then splits blocks only between rows), and a row with more or fewer
+    fields than the header an error (no handler skips it)."""
+    import pyarrow.csv as pacsv
+
+    return pacsv.ParseOptions(
+        delimiter=",", quote_char='"', double_quote=True, escape_char=False, newlines_in_values=True
+    )
+
+
+class _Counted(io.RawIOBase):
+    """The file as pyarrow reads it, counting its double quotes on the way (C-speed
+    ``bytes.count`` per block, no second pass) and ending its last line if the file does
+    not (pyarrow refuses a header-only file without a final newline; DuckDB reads it).
+
+    pyarrow reads a quote that is never closed to the end of the file, swallowing every
+    row after it into one value, where DuckDB refuses the file. Every quote of a valid
+    CSV comes in a pair (opening, closing, or doubled inside), so an odd count means a
+    quote was left open, or a stray one sits inside an unquoted field; DuckDB then
+    decides which (:func:`_judged_by_duckdb`)."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self.raw = raw
+        self.quotes = 0
+        self._last = b"\n"
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.raw.read(len(buffer))
+        if not data and not self._ended and self._last not in (b"\n", b"\r"):
+            data = b"\n"
+        self._ended = self._ended or not data
+        if data:
+            self.quotes += data.count(b'"')
+            self._last = data[-1:]
+            buffer[: len(data)] = data
+        return len(data)
+
+
+def _judged_by_duckdb(store: ObjectStore, file: File) -> None:
+    """DuckDB reads the whole CSV strictly; it raises where the file is malformed. Run only
+    for a file with an odd number of quotes, so a valid file never pays for it."""
+    with _duckdb(store) as conn:
+        for _batch in conn.sql(_reader_sql("read_file", [file.path], "csv")).to_arrow_reader(1 << 16):
+            pass
+
+
+def _csv_batches(store: ObjectStore, file: File, column_types: Sequence[tuple[str, str]] | None) -> Iterator[Any]:
+    import pyarrow.csv as pacsv
+
+    with open_object(store, file.entry.url) as fh:
+        counted = _Counted(fh)
+        reader = pacsv.open_csv(
+            io.BufferedReader(counted, 1 << 20),
+            parse_options=csv_parse_options(),
+            convert_options=csv_options(store, file, column_types),
+        )
+        _utf8_only(reader.schema, file)
+        yield from reader
+    if counted.quotes % 2:
+        _judged_by_duckdb(store, file)
+
+
+def _utf8_only(schema: pa.Schema, file: File) -> None:
+    """pyarrow reads a CSV column holding bytes that are not UTF-8 as binary; DuckDB
+    refuses the file. So does every sink."""
+    binary = [f.name for f in schema if _is_binary(f.type)]
+    if binary:
+        names = ", ".join(binary)
+        raise MalformedFileError(
+            f"column(s) {names} hold bytes that are not UTF-8", manifest=file.manifest.url, file=file.entry.url
+        )
+
+
 def sniffed_types(store: ObjectStore, file: File) -> dict[str, Any]:
-    """The Arrow types of a CSV's columns as DuckDB's sniffer reads its first MiB, so that
-    the sinks reading CSV with pyarrow infer what the DuckDB sink infers (pyarrow alone
-    reads ``007`` as 7). A column empty in the sample is left to pyarrow (null type: it
-    fits any column), as are types DuckDB's sniffer rarely gives (TIME, TIMESTAMP WITH TIME
-    ZONE). Cached per file and size: describing and streaming a file sniff it once."""
-    return dict(_sniff(store, file.entry.url, file.entry.content_length))
+    """The Arrow types of a CSV's columns as DuckDB's sniffer reads them, with the DuckDB
+    sink's reader, so that the sinks reading CSV with pyarrow infer what the DuckDB sink
+    infers (pyarrow alone reads ``007`` as 7). A column with no value in the sniffer's
+    sample is left to pyarrow (null type: it fits any column), as are types DuckDB's
+    sniffer rarely gives (TIME, TIMESTAMP WITH TIME ZONE). A file the sniffer refuses is
+    malformed (DuckDB's message, with its line). Cached per file and size: describing and
+    streaming a file sniff it once."""
+    return dict(_sniff(store, file.entry.url, file.path, file.entry.content_length))
+
+
+#: rows of a CSV the sniff looks at for values (DuckDB's own sample size)
+SNIFF_ROWS = 20480
 
 
 @functools.lru_cache(maxsize=256)
-def _sniff(store: ObjectStore, url: str, _size: int | None) -> tuple[tuple[str, Any], ...]:
-    import duckdb
-
+def _sniff(store: ObjectStore, _url: str, path: str, _size: int | None) -> tuple[tuple[str, Any], ...]:
     from sinks.columntypes import arrow_type
 
-    with open_object(store, url) as fh:
-        head = fh.read(SNIFF_BYTES)
-    if len(head) == SNIFF_BYTES:
-        head = head[: head.rfind(b"\n") + 1]  # whole rows only
-    if not head.strip():
-        return ()
-    conn = duckdb.connect()
-    try:
-        sample = conn.read_csv(io.BytesIO(head), header=True)
-        kinds = dict(zip(sample.columns, (str(t) for t in sample.dtypes), strict=True))
-        rows = sample.to_arrow_table()
-    finally:
-        conn.close()
+    with _duckdb(store) as conn:
+        relation = conn.sql(_reader_sql("read_file", [path], "csv"))
+        names = list(relation.columns)
+        check_column_names(names, "csv")  # before Arrow, which cuts a name at a NUL
+        kinds = [str(t) for t in relation.types]
+        rows = relation.limit(SNIFF_ROWS).to_arrow_table()
     return tuple(
         (name, arrow_type(kind))
-        for name, kind in kinds.items()
-        if kind in _SNIFFED and rows.column(name).null_count < rows.num_rows
+        for i, (name, kind) in enumerate(zip(names, kinds, strict=True))
+        if kind in _SNIFFED and rows.column(i).null_count < rows.num_rows
     )
 
 
 def file_schema(store: ObjectStore, file: File, fmt: str) -> pa.Schema:
-    """The file's columns: a Parquet footer, a CSV's first block, a JSON file read whole."""
+    """The file's columns, their names checked (:func:`check_column_names`): a Parquet
+    footer, a CSV's first block, a JSON-lines file as DuckDB reads it whole, each line
+    first checked to be an object (:func:`_json_schema`). Every sink that reads files
+    with pyarrow asks this before :func:`file_batches`."""
     import pyarrow.csv as pacsv
-    import pyarrow.json as pajson
     import pyarrow.parquet as pq
 
     try:
-        with open_object(store, file.entry.url) as fh:
-            if fmt == "parquet":
-                return pq.read_schema(fh)
-            if fmt == "csv":
-                return pacsv.open_csv(fh, convert_options=csv_options(store, file)).schema
-            return pajson.read_json(fh).schema
+        if fmt == "jsonl":
+            schema = _json_schema(store, file)
+        else:
+            with open_object(store, file.entry.url) as fh:
+                if fmt == "parquet":
+                    schema = pq.read_schema(fh)
+                else:
+                    schema = pacsv.open_csv(
+                        io.BufferedReader(_Counted(fh), 1 << 20),
+                        parse_options=csv_parse_options(),
+                        convert_options=csv_options(store, file),
+                    ).schema
+                    _utf8_only(schema, file)
+        if fmt != "jsonl":  # checked by _json_schema
+            check_column_names(schema.names, fmt, manifest=file.manifest.url, file=file.entry.url)
+        return schema
     except Exception as exc:
         raise read_error(exc, file) from exc
+
+
+def _json_schema(store: ObjectStore, file: File) -> pa.Schema:
+    """A JSON-lines file's columns as DuckDB reads them (every line, so a key first seen
+    late is a column), after checking that every line is an object: DuckDB refuses an
+    array or a scalar line itself, but reads a ``null`` line as a row of NULLs, as ``{}``."""
+    with _duckdb(store) as conn:
+        for _path, lines in conn.execute(_reader_sql("not_objects", [file.path], "jsonl")).fetchall()[:1]:
+            raise MalformedFileError(
+                f"{lines} line(s) are not JSON objects", manifest=file.manifest.url, file=file.entry.url
+            )
+        relation = conn.sql(_reader_sql("read_file", [file.path], "jsonl"))
+        # checked as DuckDB names them: Arrow's C interface cuts a name at a NUL
+        check_unit_columns(store, [file], "jsonl", relation.columns)
+        return relation.limit(0).to_arrow_table().schema
 
 
 def file_batches(
@@ -220,23 +535,21 @@ def file_batches(
     batch_rows: int,
     column_types: Sequence[tuple[str, str]] | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """The file's rows, a bounded batch at a time (JSON lines: the file is read whole)."""
-    import pyarrow.csv as pacsv
-    import pyarrow.json as pajson
+    """The file's rows, a bounded batch at a time (after :func:`file_schema`)."""
     import pyarrow.parquet as pq
 
     try:
-        with open_object(store, file.entry.url) as fh:
-            if fmt == "parquet":
+        if fmt == "parquet":
+            with open_object(store, file.entry.url) as fh:
                 # Read column chunks through a small buffer instead of whole row groups at
                 # once: a 6M-row file's decoding peaked at 117 MB of Arrow memory by default,
                 # 14 MB so.
                 parquet = pq.ParquetFile(fh, buffer_size=READ_BUFFER, pre_buffer=False)
                 yield from parquet.iter_batches(batch_size=batch_rows)
-            elif fmt == "csv":
-                yield from pacsv.open_csv(fh, convert_options=csv_options(store, file, column_types))
-            else:
-                yield from pajson.read_json(fh).to_batches(max_chunksize=batch_rows)
+        elif fmt == "csv":
+            yield from _csv_batches(store, file, column_types)
+        else:
+            yield from _json_lines(store, file, batch_rows)
     except Exception as exc:
         raise read_error(exc, file) from exc
 

@@ -7,9 +7,10 @@ every statement it renders runs on the test server (the stage, its added partiti
 columns, LOCK, the state rows added where missing, the delete + insert merge, the state
 updates), except the three only Redshift has. Those are stood in for: the ``COPY …
 MANIFEST`` by PostgreSQL's COPY of the files listed in the manifest the sink wrote,
-``SYS_LOAD_DETAIL`` and ``SYS_LOAD_ERROR_DETAIL`` by what that COPY counted and rejected,
-and ``SET query_group`` by a note. tests/integration/test_redshift_sink.py asserts those
-three statements exactly.
+``SYS_LOAD_DETAIL`` and ``SYS_LOAD_ERROR_DETAIL`` by what that COPY counted and rejected
+(with Redshift's load error code: 1216 for a file that does not parse, 1204 for a value
+its column cannot hold), and ``SET query_group`` by a note.
+tests/integration/test_redshift_sink.py asserts those three statements exactly.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from manifests import Entry, Manifest, TerminalError, UnsupportedError
+from manifests import Entry, MalformedFileError, Manifest, TerminalError, UnsupportedError
 from manifests.store import ObjectStore
 from sinks import Strategy
 from sinks.redshift import RedshiftSink
@@ -90,10 +91,15 @@ class PgRedshiftSink(RedshiftSink):
                     for batch in file_batches(self.store, file, self._format, 1000, self._types):
                         self._copied[url] += batch.num_rows
                         copy.write(as_csv(batch, []))
-            except psycopg.errors.DataError as exc:
+            except psycopg.errors.DataError as exc:  # a value its column cannot hold: 1204
                 where = re.search(r"line (\d+), column (\w+)", exc.diag.context or "")
                 line, column = (int(where[1]), where[2]) if where else (0, "")
-                self._rejected = [(line, url, column, exc.diag.message_primary)]
+                self._rejected = [(line, 1204, url, column, exc.diag.message_primary)]
+                raise RuntimeError(
+                    f"Load into table {stage} failed. Check 'sys_load_error_detail' for details."
+                ) from None
+            except MalformedFileError as exc:  # a file that does not parse: "input line is not valid"
+                self._rejected = [(0, 1216, url, "", exc.reason)]
                 raise RuntimeError(
                     f"Load into table {stage} failed. Check 'sys_load_error_detail' for details."
                 ) from None

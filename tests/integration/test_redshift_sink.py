@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from manifests import ConfigError, Manifest, TerminalError, TransientError, parse_manifest
+from manifests import ConfigError, MalformedFileError, Manifest, TerminalError, TransientError, parse_manifest
 from manifests.check import check_files
 from manifests.store import ObjectStore, S3Store
 from sinks import Strategy, open_sink
-from sinks.redshift import LOAD_ERROR_ROWS, RedshiftSink, driver_args
+from sinks.redshift import LOAD_ERROR_ROWS, MALFORMED_LOAD_ERRORS, RedshiftSink, driver_args
 from tests.integration.conformance import P8, target, unit
 from tests.lake import Lake
 
@@ -127,10 +127,11 @@ def test_a_failed_copy_reads_the_error_detail_exactly(s3_bucket: tuple[str, str]
     failure = ProgrammingError(
         {"S": "ERROR", "C": "XX000", "M": "Load into table '_loaders_stage_x' failed. Check 'sys_load_error_detail'"}
     )
-    rejected = [(7, entry.url + "   ", "revenue   ", "Invalid digit, Value 'l', Pos 0, Type: Double   ")]
+    rejected = [(7, 1207, entry.url + "   ", "revenue   ", "Invalid digit, Value 'l', Pos 0, Type: Double   ")]
     sink = RecordingRedshift(store, {"COPY ": failure, "sys_load_error_detail": rejected})
     with pytest.raises(TerminalError) as caught:
         sink.load(unit(target(Strategy.APPEND), P8, [manifest]))
+    assert type(caught.value) is TerminalError  # a value its column cannot hold: the table's, not the file's
     assert caught.value.file == entry.url and caught.value.manifest == manifest.url
     assert str(caught.value).endswith(
         "redshift: step copy_stage failed: Load into table '_loaders_stage_x' failed. Check 'sys_load_error_detail'; "
@@ -138,7 +139,7 @@ def test_a_failed_copy_reads_the_error_detail_exactly(s3_bucket: tuple[str, str]
     )
     [query] = [statement(s) for s in sink.sent if "sys_load_error_detail" in s]
     assert query == (
-        "SELECT line_number, TRIM(file_name), TRIM(column_name), TRIM(error_message)\n"
+        "SELECT line_number, error_code, TRIM(file_name), TRIM(column_name), TRIM(error_message)\n"
         "FROM sys_load_error_detail\n"
         "WHERE query_id = PG_LAST_COPY_ID()\n"
         "ORDER BY file_name, line_number\n"
@@ -146,6 +147,23 @@ def test_a_failed_copy_reads_the_error_detail_exactly(s3_bucket: tuple[str, str]
     )
     assert "BEGIN TRANSACTION" not in sink.sent  # nothing was started, nothing to undo
     assert sink.sent[-1].startswith("DROP TABLE IF EXISTS")
+
+
+@pytest.mark.parametrize("code", sorted(MALFORMED_LOAD_ERRORS))
+def test_a_copy_refusing_a_file_that_does_not_parse_is_a_malformed_file(s3_bucket: tuple[str, str], code: int) -> None:
+    """By Redshift's load error code (a missing delimiter, extra columns, invalid UTF-8…),
+    as every other sink refuses such a file."""
+    endpoint, bucket = s3_bucket
+    store = S3Store(f"s3://{bucket}", endpoint)
+    manifest = s3_manifest(store)
+    [entry] = manifest.entries
+    failure = ProgrammingError({"S": "ERROR", "C": "XX000", "M": "Load into table '_loaders_stage_x' failed."})
+    rejected = [(3, code, entry.url, "", "Extra column(s) found")]
+    sink = RecordingRedshift(store, {"COPY ": failure, "sys_load_error_detail": rejected})
+    with pytest.raises(MalformedFileError) as caught:
+        sink.load(unit(target(Strategy.APPEND), P8, [manifest]))
+    assert caught.value.file == entry.url and caught.value.manifest == manifest.url
+    assert f"{entry.url} line 3" in str(caught.value)
 
 
 def test_the_error_detail_query_parses_as_redshift() -> None:
