@@ -1087,3 +1087,17 @@ def test_values_and_column_names_that_look_like_sql_or_markup_load_exactly(world
     for i, value in enumerate(HOSTILE_VALUES):
         row = loaded[value + f" {i}"]
         assert [row[columns.index(name)] for name in HOSTILE_COLUMNS] == [f"{value}/{n}" for n in HOSTILE_COLUMNS]
+
+
+def test_a_bug_outside_every_unit_is_one_line_in_the_cli(duckdb_world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each unit catches its own; a bug in the command around them (here the planner's
+    survey, made to raise) is one InternalError line and exit status 1, not a traceback."""
+    from loaders.planner import Planner
+
+    def bug(*_args: Any) -> Any:
+        raise RuntimeError("a bug\nin two lines")
+
+    monkeypatch.setattr(Planner, "survey", bug)
+    ran = duckdb_world.cli("backfill", "--days", "1")
+    assert ran.exception is None and ran.exit_code == 1
+    assert ran.stderr.splitlines() == ["error: InternalError: unexpected RuntimeError: a bug [… more with -v]"]

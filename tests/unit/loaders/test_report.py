@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import pytest
 
-from loaders.report import one_line
+from loaders.report import one_line, print_units
+from loaders.runner import Outcome
 
 
 @pytest.mark.parametrize(
@@ -24,3 +28,20 @@ from loaders.report import one_line
 )
 def test_one_line(text: str, shown: str) -> None:
     assert one_line(text) == shown
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_table_on_a_terminal_shows_markup_in_an_error_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """rich reads "[/]" in a cell as a closing tag: a file or value holding it raised
+    MarkupError, a traceback instead of the table."""
+    out = Terminal()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setenv("COLUMNS", "400")  # no wrapping inside the cells
+    error = "manifest m[/].json, file [bold]x[/bold].parquet: not valid JSON"
+    print_units([Outcome("local", "a.b", "dt=[/]", "failed", error=error, error_class="ManifestError")], False)
+    text = out.getvalue()
+    assert "m[/].json" in text and "[bold]x[/bold]" in text and "dt=[/]" in text
