@@ -303,7 +303,21 @@ UNICODE_TRICKS = {
     "right-to-left-override-in-url": url_of(lambda _w, _dt, key: key.replace("d.parquet", "d\u202eteuqrap.parquet")),
 }
 
+def in_folder(suffix: str) -> Build:
+    """A good manifest whose key's partition folder holds ``suffix`` after the day: the
+    dataset's pattern matches it, so the partition would be the folder's name."""
+
+    def build(w: World, dt: str) -> Bad:
+        e = w.parquet("main", dt, "d.parquet", w.rows())
+        return Bad([w.manifest(w.key("main", dt + suffix, "bad"), {"entries": [e]})], partitions=[])
+
+    return build
+
+
 IDENTIFIERS = {
+    "key-partition-rtl-override": in_folder("\u202e"),
+    "key-partition-zero-width-space": in_folder("\u200b"),
+    "key-partition-next-line": in_folder("\x85"),
     # a manifest outside every pattern names its dataset and partition itself
     "partition-value-nul": top(dataset="adv.main", partition={"dt": "2001\x00", "hour": HOUR}),
     "partition-value-newline": top(dataset="adv.main", partition={"dt": "2001\n", "hour": HOUR}),
