@@ -22,6 +22,7 @@ from manifests import (
     ConfigError,
     DuplicateFileError,
     EmptyManifestError,
+    ForeignURLError,
     InternalError,
     LoaderError,
     Manifest,
@@ -107,9 +108,19 @@ class Runner:
     def read_manifest(self, ref: str) -> Manifest:
         """GET and parse one manifest; its URL must be in an allowed prefix. It is known
         by its key relative to the store root from here on (``Manifest.identity``)."""
-        url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
+        url = self.allowed(ref)
         raw, version = self.store.read(url)
         return replace(parse_manifest(raw, url, version), key=self.store.identity_of(url))
+
+    def allowed(self, ref: str) -> str:
+        """The canonical URL of a manifest reference, refused outside the allowed prefixes;
+        the error names the reference as given, and where it leads (a symlink)."""
+        url = self.store.resolve(ref)
+        try:
+            return check_allowed(url, self.config.store.allowed_prefixes)
+        except ForeignURLError as exc:
+            leads = f" (it resolves to {url})" if url != ref else ""
+            raise ForeignURLError(exc.reason + leads, file=ref) from None
 
     def match(self, url: str) -> tuple[DatasetConfig, Partition] | None:
         """The dataset whose manifests pattern the key of ``url`` fits, and the partition
@@ -213,7 +224,7 @@ class Runner:
             dataset: DatasetConfig | None = None
             partition: Partition | None = None
             try:
-                url = check_allowed(self.store.resolve(ref), self.config.store.allowed_prefixes)
+                url = self.allowed(ref)
                 with contextlib.suppress(ManifestError):  # its own keys may still say, once read
                     dataset, partition = self.locate(url)
                 manifest = self.read_manifest(url)

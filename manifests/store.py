@@ -8,9 +8,11 @@ boto3 and pyarrow are imported only when an S3 store is actually used.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
+import stat
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -141,7 +143,11 @@ class LocalStore:
                         continue
                     full = real
                 try:
-                    size = os.path.getsize(full)
+                    info = os.stat(full)
+                    if not stat.S_ISREG(info.st_mode):  # a FIFO or device: reading it could block
+                        log.warning("%s: not a regular file; skipped", full)
+                        continue
+                    size = info.st_size
                     version = self._hash(full) if versions else ""
                 except OSError as exc:  # dangling, unreadable, or removed meanwhile
                     log.warning("%s: cannot be read (%s); skipped", full, exc.strerror or exc)
@@ -153,12 +159,18 @@ class LocalStore:
     def read(self, url: str) -> tuple[bytes, str]:
         path = local_path(url)
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode) and not os.path.isdir(path):
+                raise MissingFileError("not a regular file (a FIFO or device)", file=url)
             with open(path, "rb") as fh:
                 data = fh.read()
         except FileNotFoundError:
             raise MissingFileError("no such object in the store", file=url) from None
         except IsADirectoryError:
             raise MissingFileError("is a folder, not an object", file=url) from None
+        except OSError as exc:
+            if exc.errno in (errno.ENAMETOOLONG, errno.ENOTDIR, errno.ELOOP):  # no such object can exist
+                raise MissingFileError(f"no such object in the store ({exc.strerror})", file=url) from None
+            raise TransientError(f"cannot read it ({exc.strerror or exc})", file=url) from None
         return data, sha256_version(data)
 
     def write(self, url: str, data: bytes) -> None:

@@ -524,7 +524,7 @@ REFS = {
 
 #: what each bad reference fails with, and the words its line must hold
 REF_CASES = {
-    "name-too-long": Case("InternalError", REFS["name-too-long"], "File name too long", None, "x" * 200),
+    "name-too-long": Case("MissingFileError", REFS["name-too-long"], "File name too long", None, "x" * 200),
     "does-not-exist": Case("MissingFileError", REFS["does-not-exist"], "no such object", None, "nothing.json"),
     "a-folder": Case("MissingFileError", REFS["a-folder"], "is a folder", "hour=00", None),
     "newline": Case("ForeignURLError", REFS["newline"], "control character", "bad\\nline.json", None),
