@@ -1,0 +1,5 @@
+-- loaders compile: sink snowflake (snowflake), dataset crm.account, partition dt=2026-01-01
+-- step migrate_keys, template shipped sql/default/migrate_keys.sql
+UPDATE "_LOADERS"."MANIFESTS"
+SET url = SUBSTRING(url, 11, LENGTH(url))
+WHERE dataset = 'crm.account' AND SUBSTRING(url, 1, 10) = 's3://lake/'
