@@ -342,6 +342,8 @@ def _duckdb(store: ObjectStore) -> Iterator[Any]:
 def _json_lines(store: ObjectStore, file: File, batch_rows: int) -> Iterator[pa.RecordBatch]:
     """A JSON-lines file's rows as DuckDB reads them (checked by :func:`_json_schema`)."""
     with _duckdb(store) as conn:
+        # streamed: the Arrow stream turns an error into a bare OSError (a fault of the
+        # store, transient), but every line was parsed already, by _json_schema
         yield from conn.sql(_reader_sql("read_file", [file.path], "jsonl")).to_arrow_reader(batch_rows)
 
 
@@ -421,8 +423,9 @@ def _judged_by_duckdb(store: ObjectStore, file: File) -> None:
     """DuckDB reads the whole CSV strictly; it raises where the file is malformed. Run only
     for a file with an odd number of quotes, so a valid file never pays for it."""
     with _duckdb(store) as conn:
-        for _batch in conn.sql(_reader_sql("read_file", [file.path], "csv")).to_arrow_reader(1 << 16):
-            pass
+        # every column counted, so every field is parsed (COUNT(*) would skip them), and
+        # DuckDB's own error raised (an Arrow stream would make it a bare OSError)
+        conn.sql(_reader_sql("read_file", [file.path], "csv")).aggregate("COUNT(COLUMNS(*))").fetchall()
 
 
 def _csv_batches(store: ObjectStore, file: File, column_types: Sequence[tuple[str, str]] | None) -> Iterator[Any]:

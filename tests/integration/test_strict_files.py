@@ -164,6 +164,21 @@ def test_the_bad_row_is_named_where_the_reader_tells_it(harness: Harness) -> Non
     assert "30003,1,1.5,9" in str(error), error
 
 
+def test_a_quote_left_open_after_the_sniffers_sample_is_refused_and_a_stray_one_is_read(harness: Harness) -> None:
+    """pyarrow reads a quote left open to the end of the file (every later row swallowed
+    into one value) where DuckDB refuses the file; past the sniffer's 20,480-row sample
+    only the count of quotes shows it. A stray quote inside an unquoted field (also an odd
+    count) is a character to both readers: that file loads, the same rows everywhere."""
+    rows = b"".join(b"%d,%d,1.5\n" % (i, i) for i in range(3, 30003))
+    header = b"conversion_id,event_ts,revenue,note\n"
+    open_quote = header + rows.replace(b",1.5\n", b",1.5,x\n") + b'30003,1,1.5,"x\n30004,1,1.5,y\n30005,1,1.5,z\n'
+    refused_whole(harness, "csv", open_quote)
+    stray = write(harness, "b2", b'conversion_id,event_ts,revenue,note\n3,30,3.5,a"b\n', "csv")
+    outcome = load(harness, "csv", write(harness, "b0", GOOD_CSV, "csv"), stray)
+    assert (outcome.action, outcome.rows) == ("loaded", 1)
+    assert harness.read("SELECT note FROM raw.conversions WHERE conversion_id = 3") == [('a"b',)]
+
+
 @pytest.mark.parametrize("strategy", list(Strategy))
 def test_a_header_only_csv_loads_no_rows_on_every_sink(harness: Harness, strategy: Strategy) -> None:
     """Into a table that exists: no rows, the manifest applied, the table as it was. The
