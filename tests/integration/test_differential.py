@@ -316,13 +316,15 @@ def table_problems(expected: list[TableRow], got: Mapping[str, list[TableRow]]) 
     return problems
 
 
-def replay(s: Scenario, base: Path, pg: Server, rs: Server) -> None:
+def replay(s: Scenario, base: Path, pg: Server, rs: Server) -> list[Expected]:
     """Every step on the sinks and on the model. A table or state that differs fails at
     once; outcomes that differ (an error of another class, say) are gathered and fail at
-    the end, from another line, so that hypothesis reports and shrinks the two apart."""
+    the end, from another line, so that hypothesis reports and shrinks the two apart.
+    Returns every outcome the model decided."""
     house = Lakehouse(base, s, pg, rs)
     model = Model(s, house.root)
     reported: list[str] = []
+    decided: list[Expected] = []
     try:
         for number, step in enumerate(s.steps, 1):
             if not isinstance(step, Load):
@@ -331,8 +333,7 @@ def replay(s: Scenario, base: Path, pg: Server, rs: Server) -> None:
                 continue
             got, states = house.load(step)
             expected = model.step(step, house.root)
-            for e in expected:  # how often each rule decides (pytest --hypothesis-show-statistics)
-                event(f"{s.strategy}: {e.action} {'/'.join(sorted(e.errors))}".rstrip())
+            decided += expected
             reported += [f"step {number} ({step}): {p}" for p in outcome_problems(expected, got)]
             problems = table_problems(model.table(), house.tables())
             problems += state_problems(model.states(), states)
@@ -340,6 +341,7 @@ def replay(s: Scenario, base: Path, pg: Server, rs: Server) -> None:
     finally:
         house.drop()
     assert not reported, "outcomes differ:\n  " + "\n  ".join(reported)
+    return decided
 
 
 # -- generated scenarios ------------------------------------------------------------------------
@@ -533,4 +535,6 @@ def test_every_sink_matches_the_model_after_every_step(servers: tuple[Server, Se
     for trait in traits(s):
         event(f"lake: {trait}")
     with tempfile.TemporaryDirectory() as tmp:
-        replay(s, Path(tmp), *servers)
+        decided = replay(s, Path(tmp), *servers)
+    for e in decided:  # how often each rule decides (pytest --hypothesis-show-statistics)
+        event(f"{s.strategy}: {e.action} {'/'.join(sorted(e.errors))}".rstrip())
