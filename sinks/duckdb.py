@@ -177,6 +177,7 @@ class DuckDBSink(SqlSink):
             carried_columns=carried,
             fill_columns=fill,
             partition_rows=rows,
+            json_columns=[(n, k) for n, k in described if n != FILE_COLUMN] if context["format"] == "jsonl" else [],
             **context,
         )
         # one scan counts each file's rows and, for CSV and JSON lines, each text column's

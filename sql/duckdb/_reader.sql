@@ -14,12 +14,15 @@
     - JSON lines: every line must be one object (records); an array or a scalar is an
       error naming the line, a `null` line is refused by not_objects.sql; every line is
       read for the columns (sample_size = -1), so a key first seen after DuckDB's
-      20,480-line sample is a column, not silently dropped. -#}
+      20,480-line sample is a column, not silently dropped. Once described, the stage
+      reads them as described (json_columns), so the files are not sampled twice. -#}
 {% if format == "parquet" %}
 read_parquet([{{ files|lits }}], hive_partitioning = false, union_by_name = true, filename = {{ file_column|lit }})
 {%- elif format == "csv" %}
 read_csv([{{ files|lits }}], header = true, delim = ',', quote = '"', escape = '"', comment = '', skip = 0, strict_mode = true, null_padding = false, ignore_errors = false, hive_partitioning = false, union_by_name = true, filename = {{ file_column|lit }}
 {%- if column_types %}, types = { {%- for name, type in column_types %}{{ name|lit }}: {{ type|lit }}{{ ", " if not loop.last }}{% endfor -%} }{% endif %})
 {%- elif format == "jsonl" %}
-read_json([{{ files|lits }}], format = 'newline_delimited', records = 'true', sample_size = -1, hive_partitioning = false, union_by_name = true, filename = {{ file_column|lit }})
+read_json([{{ files|lits }}], format = 'newline_delimited', records = 'true',
+{%- if json_columns is defined and json_columns %} columns = { {%- for name, type in json_columns %}{{ name|lit }}: {{ type|lit }}{{ ", " if not loop.last }}{% endfor -%} }
+{%- else %} sample_size = -1{% endif %}, hive_partitioning = false, union_by_name = true, filename = {{ file_column|lit }})
 {%- endif %}

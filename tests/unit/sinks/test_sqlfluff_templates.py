@@ -47,6 +47,7 @@ SWITCHES: dict[str, list[str | None]] = {
     "dialect": [SAMPLE],  # each dialect renders the default templates in its own test pass
     "serialize_json": [SAMPLE, "True"],
     "untyped": [SAMPLE, "[]"],
+    "json_columns": [SAMPLE, "[]"],
 }
 
 

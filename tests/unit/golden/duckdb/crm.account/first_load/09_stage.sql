@@ -4,7 +4,7 @@ CREATE TEMP TABLE "_loaders_stage_loadid" AS
 SELECT
     r.*,
     p."dt"
-FROM read_json(['s3://lake/sample/crm.account/dt=2026-01-01/part-0.jsonl'], format = 'newline_delimited', records = 'true', sample_size = -1, hive_partitioning = false, union_by_name = true, filename = '_loaders_file') AS r
+FROM read_json(['s3://lake/sample/crm.account/dt=2026-01-01/part-0.jsonl'], format = 'newline_delimited', records = 'true', columns = {'value': 'VARCHAR'}, hive_partitioning = false, union_by_name = true, filename = '_loaders_file') AS r
 JOIN (
     VALUES
         ('s3://lake/sample/crm.account/dt=2026-01-01/part-0.jsonl', '2026-01-01')
