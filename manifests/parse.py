@@ -75,12 +75,9 @@ def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
     entries = doc["entries"]
     if not isinstance(entries, list):
         raise ManifestError(f'"entries" must be a list, got {_kind(entries)}', manifest=url)
+    # a file named twice (in one spelling or two) is found once every URL is in its
+    # canonical form, after the manifest is placed in its partition (manifests.check)
     parsed = tuple(_entry(e, i, url) for i, e in enumerate(entries))
-    seen: set[str] = set()
-    for entry in parsed:
-        if entry.url in seen:
-            raise ManifestError("the same file is listed twice", manifest=url, file=entry.url)
-        seen.add(entry.url)
     known = {"entries", "dataset", "partition", "format", "schema_fingerprint"}
     return Manifest(
         url=url,

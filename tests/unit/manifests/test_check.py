@@ -7,7 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from manifests import Entry, ForeignURLError, Manifest, MissingFileError, ObjectInfo, SizeMismatchError
+from manifests import (
+    DuplicateFileError,
+    Entry,
+    ForeignURLError,
+    Manifest,
+    MissingFileError,
+    ObjectInfo,
+    SizeMismatchError,
+)
 from manifests.check import check_files
 from manifests.store import LocalStore
 from manifests.urls import as_prefix
@@ -90,6 +98,27 @@ def test_relative_entry_urls_resolve_against_the_root(store: CountingStore) -> N
     checked = check_files(manifest(Entry(url="data/dt=1/a.parquet", mandatory=True)), store, allowed(store))
     assert [e.url for e in checked.entries] == [store.resolve("data/dt=1/a.parquet")]
     assert checked.entries[0].url.startswith(store.root)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["same", "absolute", "localhost", "encoded"],
+)
+def test_one_file_named_twice_is_a_duplicate_in_any_spelling(store: CountingStore, spelling: str) -> None:
+    """Found on the canonical form: the same string twice, or two spellings of one file."""
+    put(lake(store), "data/dt=1/a-b.parquet", 4)
+    path = str(lake(store) / "data/dt=1/a-b.parquet")
+    second = {
+        "same": "data/dt=1/a-b.parquet",
+        "absolute": "file://" + path,
+        "localhost": "file://localhost" + path,
+        "encoded": "file://" + path.replace("-", "%2D"),
+    }[spelling]
+    with pytest.raises(DuplicateFileError) as caught:
+        check_files(manifest(Entry(url="data/dt=1/a-b.parquet"), Entry(url=second)), store, allowed(store))
+    assert caught.value.manifest == "file:///m/batch-1.json"
+    assert caught.value.file == store.resolve("data/dt=1/a-b.parquet")
+    assert "twice" in str(caught.value)
 
 
 def test_missing_mandatory_file_names_manifest_and_file(store: CountingStore) -> None:

@@ -192,7 +192,6 @@ MALFORMED = [
     bad(_entry(url=FILE, meta={"record_count": 10.0}), FILE, "record_count", "record-count-float"),
     bad(_entry(url=FILE, meta={"record_count": -3}), FILE, "record_count", "record-count-negative"),
     bad(_entry(url=FILE, meta={"record_count": False}), FILE, "record_count", "record-count-bool"),
-    bad(json.dumps({"entries": [{"url": FILE}, {"url": FILE, "mandatory": True}]}), FILE, "twice", "duplicate-url"),
     bad(_doc(format="orc"), None, '"format"', "format-unknown"),
     bad(_doc(format="Parquet"), None, '"format"', "format-wrong-case"),
     bad(_doc(format=1), None, '"format"', "format-number"),
