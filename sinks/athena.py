@@ -331,11 +331,14 @@ class AthenaSink:
         allowed: ``adds_columns``) and then in the table's types. None without files."""
         import pyarrow as pa
 
-        from sinks.staging import file_schema, unify
+        from sinks.staging import check_merge_files, file_schema, unify
 
         schemas = [file_schema(self.store, f, unit.target.format) for f in files]
         if not schemas:
             return None
+        # the unified schema hides a file without a key or order_by: checked per file
+        own = {f.path: s.names for f, s in zip(files, schemas, strict=True)}
+        check_merge_files(self.store, files, unit.target.format, own)
         drop = {c.lower() for c in unit.target.partition_columns}
         schema = unify(schemas, files).remove_metadata()
         for name in [f.name for f in schema if f.name.lower() in drop]:

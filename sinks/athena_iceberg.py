@@ -416,11 +416,14 @@ class AthenaIcebergSink(SqlSink):
 
         from sinks import athena_files as files_
         from sinks.athena_files import iceberg_type
-        from sinks.staging import file_batches, file_schema, unify, unit_files
+        from sinks.staging import check_merge_files, file_batches, file_schema, unify, unit_files
 
         fmt = parts[0].unit.target.format
         files = unit_files(self.store, parts)
-        schema = unify([file_schema(self.store, f, fmt) for f in files], files).remove_metadata()
+        schemas = [file_schema(self.store, f, fmt) for f in files]
+        # the unified schema hides a file without a key or order_by: checked per file
+        check_merge_files(self.store, files, fmt, {f.path: s.names for f, s in zip(files, schemas, strict=True)})
+        schema = unify(schemas, files).remove_metadata()
         fields = [c.lower() for c in context["partition_columns"]]
         for name in [f.name for f in schema if f.name.lower() in fields or f.name == MANIFEST_COLUMN]:
             schema = schema.remove(schema.get_field_index(name))

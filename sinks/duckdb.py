@@ -21,7 +21,7 @@ from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
-from sinks.staging import check_unit_columns, engine_text, unit_files
+from sinks.staging import check_merge_files, check_unit_columns, engine_text, unit_files
 
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
@@ -158,7 +158,10 @@ class DuckDBSink(SqlSink):
         fmt = context["format"]
         if self._recording is None:
             names = [name for name, _kind in described if name != FILE_COLUMN]
-            check_unit_columns(self.store, unit_files(self.store, parts), fmt, names)
+            every = unit_files(self.store, parts)
+            check_unit_columns(self.store, every, fmt, names)
+            # the reader unites the files' columns: the keys and order_by are checked per file
+            check_merge_files(self.store, every, fmt, {every[0].path: names} if len(every) == 1 else None)
         if fmt == "jsonl" and files:
             for path, lines in self.execute("not_objects", files=files, **context)[:1]:
                 raise MalformedFileError(f"{lines} line(s) are not JSON objects ({path})")

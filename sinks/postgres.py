@@ -37,6 +37,7 @@ from sinks.staging import (
     TypeNames,
     as_csv,
     ask,
+    check_merge_files,
     describe,
     file_batches,
     read_error,
@@ -268,6 +269,7 @@ class PostgresSink(SqlSink):
         # the partition's values win over the files' own columns of those names (each value
         # checked against each file's type first) and are appended where a file has none
         own = {f.path: schemas[f.path].names if f.path in schemas else [n for n, _t in described] for f in files}
+        check_merge_files(self.store, files, context["format"], own)  # the reader united the files' columns
         partition = {f.path: checked_partition(f, schemas.get(f.path), own[f.path]) for f in files}
         self.execute("create_stage", **stage_table(self, parts, columns, context))
         counts: dict[str, int] = {}

@@ -36,7 +36,7 @@ from sinks.base import Capabilities
 from sinks.partition_values import checked_partition, split
 from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
 from sinks.sqlbase import Part, SqlSink, Staged
-from sinks.staging import File, TypeNames, checked_type, describe, stage_table, unit_files
+from sinks.staging import File, TypeNames, check_merge_files, checked_type, describe, stage_table, unit_files
 
 #: how many rejected rows of a failed COPY the error message quotes
 LOAD_ERROR_ROWS = 5
@@ -138,24 +138,23 @@ class RedshiftSink(SqlSink):
         # the partition's values win over the files' own columns of those names: each value
         # is checked against each file's type of the column before anything is copied
         carried, fill = split(part.unit.partition, [name for name, _type in described])
+        own = {f.path: schemas[f.path].names if f.path in schemas else [n for n, _t in described] for f in files}
+        check_merge_files(self.store, files, context["format"], own)  # the unified columns hide a file's
         for file in files:
             checked_partition(file, schemas.get(file.path), schemas[file.path].names if file.path in schemas else [])
         self.execute("query_group", query_group=f"{self.query_group}:{context['dataset']}"[:320], **context)
-        manifest = self.copy_manifest(part, files)
-        self.execute("create_stage", **stage_table(self, parts, described, context))
-        try:
-            self.execute(
-                "copy_stage",
-                copy_manifest=manifest,
-                iam_role=self.iam_role,
-                serialize_json=any(t == self.type_names.json for _n, t in described),
-                **context,
-            )
-        except LoaderError as exc:
-            detailed = None if exc.transient else self.load_error(exc, files, context)
-            if detailed is None:
-                raise
-            raise detailed from exc
+        groups = column_groups(files, schemas, context["format"])
+        found: dict[str, int] | None = None
+        if len(groups) == 1:
+            manifest = self.copy_manifest(part, files)
+            self.execute("create_stage", **stage_table(self, parts, described, context))
+            self.copy(files, manifest, described, context)
+        else:
+            self.execute("create_stage", **stage_table(self, parts, described, context))
+            found = {}
+            for index, (names, members) in enumerate(groups, 1):
+                found.update(self.copy_group(part, index, names, members, described, context))
+        # only once every group is in the stage: the partition's values cover every row
         if carried:
             self.execute("set_partition", partition_values=[(n, v) for n, _k, v in carried], **context)
         for column, value in fill:
@@ -166,15 +165,67 @@ class RedshiftSink(SqlSink):
                 fill_value=value,
                 **context,
             )
-        found = {str(name).strip(): int(n) for name, n in self.execute("staged_counts", **context)}
+        if found is None:
+            found = self.staged_counts(context)
         counts = {f.path: found.get(f.entry.url, found.get(f.path, 0)) for f in files}
         columns = (*described, *((k, self.type_names.partition) for k, _v in fill))
         return Staged(columns=columns, rows_by_path=counts)
 
-    def copy_manifest(self, part: Part, files: Sequence[File]) -> str:
-        """Write the unit's own COPY manifest; its URL. Not written when compiling."""
+    def copy(
+        self, files: Sequence[File], manifest: str, columns: Sequence[tuple[str, str]], context: dict[str, Any]
+    ) -> None:
+        """COPY ``files`` (listed in ``manifest``) into ``context["stage"]``; a failed COPY
+        raises with its first rejected rows, naming the manifest and the first bad file."""
+        try:
+            self.execute(
+                "copy_stage",
+                copy_manifest=manifest,
+                iam_role=self.iam_role,
+                serialize_json=any(t == self.type_names.json for _n, t in columns),
+                **context,
+            )
+        except LoaderError as exc:
+            detailed = None if exc.transient else self.load_error(exc, files, context)
+            if detailed is None:
+                raise
+            raise detailed from exc
+
+    def copy_group(
+        self,
+        part: Part,
+        index: int,
+        names: Sequence[str],
+        files: Sequence[File],
+        described: Sequence[tuple[str, str]],
+        context: dict[str, Any],
+    ) -> dict[str, int]:
+        """One group of files sharing their ordered columns ``names``, when the unit's files
+        do not all share them: COPY maps Parquet and CSV columns by position and wants as
+        many as a file has, so the group is copied (from a COPY manifest of its own) into a
+        table of exactly its columns, then inserted into the stage by name. The rows per
+        file of that COPY, read before the next one (``PG_LAST_COPY_ID``)."""
+        types = dict(described)
+        group = f"{context['stage']}_{index}"
+        manifest = self.copy_manifest(part, files, f"-{index}")
+        shaped = {**context, "group_stage": group, "group_columns": list(names)}
+        self.execute("create_group_stage", **shaped)
+        try:
+            self.copy(files, manifest, [(n, types.get(n, "")) for n in names], {**context, "stage": group})
+            found = self.staged_counts(context)
+            self.execute("insert_group_stage", **shaped)
+        finally:
+            self._drop_stage({**context, "stage": group})
+        return found
+
+    def staged_counts(self, context: dict[str, Any]) -> dict[str, int]:
+        """Rows per file of the COPY this session ran last, as Redshift counted them."""
+        return {str(name).strip(): int(n) for name, n in self.execute("staged_counts", **context)}
+
+    def copy_manifest(self, part: Part, files: Sequence[File], suffix: str = "") -> str:
+        """Write the unit's own COPY manifest (``suffix`` names a group's); its URL. Not
+        written when compiling."""
         unit = part.unit
-        url = f"{self.manifest_prefix}{unit.target.dataset}/{unit.partition.key}/{unit.load_id}.manifest"
+        url = f"{self.manifest_prefix}{unit.target.dataset}/{unit.partition.key}/{unit.load_id}{suffix}.manifest"
         entries = [
             {"url": f.entry.url, "mandatory": True}
             | ({"meta": {"content_length": f.entry.content_length}} if f.entry.content_length is not None else {})
@@ -202,6 +253,21 @@ class RedshiftSink(SqlSink):
         where = {"manifest": bad.manifest.url, "file": bad.entry.url} if bad else {}
         kind = MalformedFileError if int(rows[0][1] or 0) in MALFORMED_LOAD_ERRORS else TerminalError
         return kind(f"{exc.reason}; first rejected rows: {detail}", **where)
+
+
+def column_groups(
+    files: Sequence[File], schemas: Mapping[str, Any], fmt: str
+) -> list[tuple[tuple[str, ...], list[File]]]:
+    """The unit's files grouped by their ordered column names (a Parquet schema, a CSV
+    header), first seen first. JSON lines are one group: COPY's ``'auto'`` matches keys to
+    columns by name, so a file's key order or a missing key does not matter. So is a unit
+    whose schemas were not read (compiling), or that has no files."""
+    if fmt == "jsonl" or not files or any(f.path not in schemas for f in files):
+        return [((), list(files))]
+    groups: dict[tuple[str, ...], list[File]] = {}
+    for file in files:
+        groups.setdefault(tuple(schemas[file.path].names), []).append(file)
+    return list(groups.items())
 
 
 def driver_args(args: Mapping[str, Any], connect: Callable[..., Any]) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from sinks.base import Capabilities, LoadUnit
 from sinks.columntypes import spelled
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
-from sinks.staging import check_unit_columns, unit_files
+from sinks.staging import check_merge_files, check_unit_columns, unit_files
 from sinks.templates import Templates
 
 #: a staging column no file has: each partition's rows are marked with its key once their
@@ -232,7 +232,12 @@ class SnowflakeSink(SqlSink):
             described.pop(FILE_COLUMN.upper(), None)
             if self._recording is None:  # names every sink can hold, as every sink checks them
                 names = [name for name, _kind in described.values()]
-                check_unit_columns(self.store, unit_files(self.store, parts), context["format"], names)
+                every = unit_files(self.store, parts)
+                check_unit_columns(self.store, every, context["format"], names)
+                # INFER_SCHEMA unites the files' columns: the keys and order_by are checked
+                # per file, in the files' own headers (read from the store)
+                own = {every[0].path: names} if len(every) == 1 else None
+                check_merge_files(self.store, every, context["format"], own)
             for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
                 if name.upper() in described:
                     described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))

@@ -42,7 +42,16 @@ from manifests import (
 from manifests.check import unique_files
 from manifests.secrets import error_text, redact
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
+from sinks.base import (
+    Capabilities,
+    LoadResult,
+    LoadUnit,
+    PartitionState,
+    SchemaSeen,
+    Snapshot,
+    Strategy,
+    Target,
+)
 from sinks.columntypes import fits
 from sinks.templates import Templates, split_table
 
@@ -590,7 +599,7 @@ def schema_changes(
     pending = [m for p in parts for m in p.pending]
     where = pending[0].url if len(pending) == 1 else None
     lower = {name.lower() for name, _type in staged}
-    absent = [c for c in (*target.keys, *([target.order_by] if target.order_by else [])) if c.lower() not in lower]
+    absent = [c for c in merge_columns(target) if c.lower() not in lower]
     if absent:
         raise SchemaMismatchError(f"the staged data has no column {', '.join(absent)} (keys/order_by)", manifest=where)
     if not existing:
@@ -614,6 +623,27 @@ def schema_changes(
     if untyped:
         raise SchemaMismatchError(f"column(s) {', '.join(untyped)}: no type to add them with", manifest=where)
     return [(name, kind) for name, kind in new if kind]
+
+
+def merge_columns(target: Target) -> tuple[str, ...]:
+    """The columns every row of a merge needs: its keys and ``order_by``."""
+    return (*target.keys, *([target.order_by] if target.order_by else []))
+
+
+def require_merge_columns(target: Target, manifest: str, file: str, names: Iterable[str]) -> None:
+    """One file's own columns must hold the keys and ``order_by``. Checked per file,
+    before anything is copied: the readers unite the columns of a load's files (DuckDB's
+    ``union_by_name``, the unified Arrow schema), so a file without ``order_by`` beside
+    one with it would be read as NULLs and merged (a NULL ``order_by`` never wins, a NULL
+    key is one more row), where alone it is refused by :func:`schema_changes`."""
+    lower = {name.lower() for name in names}
+    absent = [c for c in merge_columns(target) if c.lower() not in lower]
+    if absent:
+        raise SchemaMismatchError(
+            f"the file has no column {', '.join(absent)} (keys/order_by): every file of the load must have them",
+            manifest=manifest,
+            file=file,
+        )
 
 
 def refuse_null_keys(nulls: Iterable[tuple[str, int]], pending: Sequence[Manifest]) -> None:

@@ -29,7 +29,7 @@ import json
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -45,7 +45,7 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore, open_object
-from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, holds_rows
+from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, holds_rows, merge_columns, require_merge_columns
 from sinks.templates import Templates
 
 if TYPE_CHECKING:
@@ -224,6 +224,29 @@ def check_unit_columns(store: ObjectStore, files: Sequence[File], fmt: str, name
         )
     if problem is not None:
         raise problem
+
+
+def check_merge_files(
+    store: ObjectStore, files: Sequence[File], fmt: str, own: Mapping[str, Sequence[str]] | None = None
+) -> None:
+    """:func:`sinks.sqlbase.require_merge_columns` for each file of a load whose target
+    has keys or ``order_by``. ``own`` gives a file's columns where the sink knows them
+    already (its Arrow schema; the described columns of a load of one file); the others
+    are read from the file (:func:`raw_names`: a Parquet footer, a CSV's header, a
+    JSON-lines file's keys). The partition's columns count as present: their values
+    fill every row."""
+    if not files or not merge_columns(files[0].part.unit.target):
+        return
+    for file in files:
+        if own is not None and file.path in own:
+            names = list(own[file.path])
+        else:
+            try:
+                names = raw_names(store, file, fmt)
+            except Exception as exc:
+                raise read_error(exc, file) from exc
+        filled = [k for k, _v in file.part.unit.partition.items]
+        require_merge_columns(file.part.unit.target, file.manifest.url, file.entry.url, [*names, *filled])
 
 
 def _where(files: Sequence[File]) -> dict[str, str | None]:

@@ -10,6 +10,7 @@ visible, empty and bad inputs change nothing.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -351,6 +352,25 @@ class SinkContract:
         with pytest.raises(SchemaMismatchError, match="conversion_id"):
             self.load(harness, target(Strategy.MERGE), P8, [k1])
         assert self.table(harness) == []
+
+    def test_a_file_missing_a_merge_key_or_order_by_is_refused_even_beside_good_files(self, harness: Harness) -> None:
+        """Readers unite the columns of a load's files, so a file without ``event_ts`` read
+        beside one with it would be merged with NULLs; each file must have the keys and
+        ``order_by`` itself, or the load is refused before anything is copied."""
+        lake = harness.lake
+        k0 = lake.write(P8, "b0", rows((1, 10, 1.0)))
+        self.load(harness, target(Strategy.MERGE), P8, [k0])
+        before, state = self.table(harness), self.states(harness)
+        good = lake.write(P8, "good", rows((2, 10, 2.0)))
+        bad = lake.write(P8, "bad", [{"conversion_id": 3, "revenue": 3.0}])
+        entries = [e for k in (good, bad) for e in json.loads(lake.store.read(lake.store.resolve(k))[0])["entries"]]
+        both = lake.write_manifest(good.replace("good.json", "both.json"), {"entries": entries})
+        with pytest.raises(SchemaMismatchError) as caught:
+            self.load(harness, target(Strategy.MERGE), P8, [both])
+        assert "event_ts" in caught.value.reason
+        assert caught.value.file is not None and caught.value.file.endswith("bad-0.parquet")
+        assert caught.value.manifest is not None and caught.value.manifest.endswith("both.json")
+        assert self.table(harness) == before and self.states(harness) == state
 
     # -- state ----------------------------------------------------------------------------
 

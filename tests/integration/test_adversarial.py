@@ -574,12 +574,6 @@ OVERRIDES: dict[str, Case] = {
         "SchemaMismatchError",
         schema(id=pa.array([1, 2], pa.int64()), amount=pa.array([1.0, 2.0])),
         "no column ts",
-        xfail={
-            sink: "loaded with NULL ts when a good partition shares the batch: sinks.sqlbase.schema_changes "
-            "checks the union of the batch's staged columns, not each partition's (alone it is refused)"
-            for sink in ("duckdb", "postgres")
-        },
-        xfail_command=True,
     ),
 }
 
