@@ -26,7 +26,7 @@ from manifests import Entry, MalformedFileError, Manifest, TerminalError, Unsupp
 from manifests.store import ObjectStore
 from sinks import Strategy
 from sinks.redshift import RedshiftSink
-from sinks.staging import File, as_csv, file_batches
+from sinks.staging import File, as_csv, file_batches, file_schema
 from tests.integration.conformance import P8, P9, TABLE, Harness, SinkContract, rows, target, unit
 from tests.integration.test_postgres_sink import (  # noqa: F401 - the fixtures pg and pg_server
     Server,
@@ -71,7 +71,8 @@ class PgRedshiftSink(RedshiftSink):
 
     def _copy(self, sql: str) -> list[tuple[Any, ...]]:
         """What Redshift's COPY does, as PostgreSQL can: every file the manifest lists into
-        the stage, by position (the stage has the files' columns, in their order)."""
+        the table it names, Parquet and CSV by position (the table has the files' columns,
+        in their order), JSON lines by name."""
         import psycopg
 
         found = _COPY.match(sql)
@@ -86,8 +87,10 @@ class PgRedshiftSink(RedshiftSink):
             url = entry["url"]
             file = File(None, Manifest(manifest_url, "", ()), Entry(url), self.store.engine_path(url))  # type: ignore[arg-type]
             self._copied[url] = 0
+            # Parquet and CSV by position; JSON 'auto' matches keys to columns by name
+            by_name = "" if self._format != "jsonl" else _column_list(self.store, file)
             try:
-                with conn.cursor() as cur, cur.copy(f"COPY {stage} FROM STDIN WITH (FORMAT csv)") as copy:
+                with conn.cursor() as cur, cur.copy(f"COPY {stage}{by_name} FROM STDIN WITH (FORMAT csv)") as copy:
                     for batch in file_batches(self.store, file, self._format, 1000, self._types):
                         self._copied[url] += batch.num_rows
                         copy.write(as_csv(batch, []))
@@ -109,6 +112,13 @@ class PgRedshiftSink(RedshiftSink):
         self._format = units[0].target.format if units else "parquet"
         self._types = units[0].target.column_types if units else ()  # Redshift's stage has them
         return super().load_many(units)
+
+
+def _column_list(store: ObjectStore, file: File) -> str:
+    """A JSON-lines file's keys as a COPY column list: as Redshift's ``JSON 'auto'`` maps
+    keys to columns by name, a stage column the file lacks stays NULL."""
+    names = file_schema(store, file, "jsonl").names
+    return " (" + ", ".join('"' + n.replace('"', '""') + '"' for n in names) + ")"
 
 
 def redshift_harness(root: Path, server: Server) -> Harness:
@@ -252,3 +262,60 @@ def test_declared_csv_columns_and_empty_fields_load_as_on_duckdb(tmp_path: Path,
     finally:
         sink.close()
     assert pg.query(f"SELECT conversion_id, zip, note FROM {TABLE} ORDER BY 1") == TRICKY_ROWS
+
+
+#: files of one unit whose columns differ (case: the rows of each file): one lacks a
+#: column, the same columns in another order, a partition column in one file only
+_MIXED_FILES: dict[str, list[list[dict[str, Any]]]] = {
+    "one_lacks_a_column": [
+        [{"conversion_id": 1, "event_ts": 10, "revenue": 1.5}],
+        [{"conversion_id": 2, "event_ts": 20}],
+    ],
+    "same_columns_other_order": [
+        [{"conversion_id": 1, "event_ts": 10, "revenue": 1.5}],
+        [{"event_ts": 20, "revenue": 2.5, "conversion_id": 2}],
+    ],
+    "partition_column_in_one_file": [
+        [{"conversion_id": 1, "event_ts": 10, "dt": "2026-01-01"}],
+        [{"conversion_id": 2, "event_ts": 20}],
+    ],
+}
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+@pytest.mark.parametrize("case", sorted(_MIXED_FILES))
+def test_files_with_different_columns_load_as_on_postgres(tmp_path: Path, pg: Server, case: str, fmt: str) -> None:
+    """One COPY maps Parquet and CSV columns by position, so the files of a unit whose
+    ordered columns differ are copied a group at a time into the stage; each file's rows,
+    and the rows counted per file, are those the PostgreSQL sink loads from the same lake."""
+    from dataclasses import replace
+
+    from tests.integration.test_postgres_sink import postgres_harness
+
+    h = redshift_harness(tmp_path, pg)
+    keys = [h.lake.write(P8, f"b{i}", batch, fmt=fmt) for i, batch in enumerate(_MIXED_FILES[case])]
+    manifests = [h.lake.manifest(k) for k in keys]
+    tables = {"redshift": TABLE, "postgres": "raw.conversions_pg"}
+    loaded: dict[str, Any] = {}
+    for name, open_sink in (
+        ("redshift", h.open_sink),
+        ("postgres", postgres_harness(tmp_path, pg, state_schema="_loaders_pg").open_sink),
+    ):
+        tgt = replace(target(Strategy.APPEND, tables[name]), format=fmt)
+        sink = open_sink()
+        try:
+            result = sink.load(unit(tgt, P8, manifests))
+        finally:
+            sink.close()
+        columns = sorted(
+            r[0]
+            for r in pg.query(
+                "SELECT column_name FROM information_schema.columns"
+                f" WHERE table_schema = 'raw' AND table_name = '{tables[name].split('.')[1]}'"
+            )
+        )
+        got = pg.query(f"SELECT {', '.join(columns)} FROM {tables[name]} ORDER BY conversion_id")
+        loaded[name] = (result.rows, columns, got)
+    assert loaded["redshift"] == loaded["postgres"]
+    # the partition's value in every row (in the file's type of dt: a CSV's is a DATE)
+    assert loaded["redshift"][0] == 2 and {str(r[columns.index("dt")]) for r in loaded["redshift"][2]} == {"2026-11-28"}
