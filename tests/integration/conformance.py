@@ -98,6 +98,12 @@ class SinkContract:
     #: value); False where partition columns are the table's own text partition keys and
     #: the data's column of that name is dropped (Athena)
     partition_typed_by_data: ClassVar[bool] = True
+    #: the formats the sink's stand-in reads, for the tests taking ``fmt``
+    formats: ClassVar[tuple[str, ...]] = ("parquet", "csv", "jsonl")
+
+    def pytest_generate_tests(self, metafunc: pytest.Metafunc) -> None:
+        if "fmt" in metafunc.fixturenames:
+            metafunc.parametrize("fmt", list(self.formats))
 
     def table(self, h: Harness, table: str = TABLE) -> list[tuple[Any, ...]]:
         try:
@@ -353,22 +359,24 @@ class SinkContract:
             self.load(harness, target(Strategy.MERGE), P8, [k1])
         assert self.table(harness) == []
 
-    def test_a_file_missing_a_merge_key_or_order_by_is_refused_even_beside_good_files(self, harness: Harness) -> None:
+    def test_a_file_missing_a_merge_key_or_order_by_is_refused_even_beside_good_files(
+        self, harness: Harness, fmt: str
+    ) -> None:
         """Readers unite the columns of a load's files, so a file without ``event_ts`` read
         beside one with it would be merged with NULLs; each file must have the keys and
         ``order_by`` itself, or the load is refused before anything is copied."""
-        lake = harness.lake
-        k0 = lake.write(P8, "b0", rows((1, 10, 1.0)))
-        self.load(harness, target(Strategy.MERGE), P8, [k0])
+        lake, merge = harness.lake, replace(target(Strategy.MERGE), format=fmt)
+        k0 = lake.write(P8, "b0", rows((1, 10, 1.0)), fmt=fmt)
+        self.load(harness, merge, P8, [k0])
         before, state = self.table(harness), self.states(harness)
-        good = lake.write(P8, "good", rows((2, 10, 2.0)))
-        bad = lake.write(P8, "bad", [{"conversion_id": 3, "revenue": 3.0}])
+        good = lake.write(P8, "good", rows((2, 10, 2.0)), fmt=fmt)
+        bad = lake.write(P8, "bad", [{"conversion_id": 3, "revenue": 3.0}], fmt=fmt)
         entries = [e for k in (good, bad) for e in json.loads(lake.store.read(lake.store.resolve(k))[0])["entries"]]
         both = lake.write_manifest(good.replace("good.json", "both.json"), {"entries": entries})
         with pytest.raises(SchemaMismatchError) as caught:
-            self.load(harness, target(Strategy.MERGE), P8, [both])
+            self.load(harness, merge, P8, [both])
         assert "event_ts" in caught.value.reason
-        assert caught.value.file is not None and caught.value.file.endswith("bad-0.parquet")
+        assert caught.value.file is not None and caught.value.file.endswith(f"bad-0.{fmt}")
         assert caught.value.manifest is not None and caught.value.manifest.endswith("both.json")
         assert self.table(harness) == before and self.states(harness) == state
 

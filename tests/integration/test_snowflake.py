@@ -120,6 +120,9 @@ def snowflake_harness(port: int, s3: tuple[str, str], database: str, conn: Any, 
 
 
 class TestSnowflakeContract(SinkContract):
+    #: the test server's INFER_SCHEMA reads Parquet only (fakesnow has none)
+    formats = ("parquet",)
+
     @pytest.fixture
     def harness(
         self, fakesnow_port: int, s3_bucket: tuple[str, str], warehouse: tuple[str, Any], tmp_path: Path
