@@ -319,3 +319,20 @@ def test_files_with_different_columns_load_as_on_postgres(tmp_path: Path, pg: Se
     assert loaded["redshift"] == loaded["postgres"]
     # the partition's value in every row (in the file's type of dt: a CSV's is a DATE)
     assert loaded["redshift"][0] == 2 and {str(r[columns.index("dt")]) for r in loaded["redshift"][2]} == {"2026-11-28"}
+
+
+def test_a_rejected_row_in_a_later_group_names_its_manifest_and_file(tmp_path: Path, pg: Server) -> None:
+    """The files are copied a group at a time: a COPY of the second group that fails is
+    blamed on that group's file, as one COPY of all files would be, and nothing loads."""
+    h = redshift_harness(tmp_path, pg)
+    k1 = h.lake.write(P8, "b1", [{"conversion_id": 1, "event_ts": 10, "revenue": 1.0, "note": "ok"}], fmt="csv")
+    load(h, Strategy.APPEND, P8, [k1], "csv")
+    pg.query(f"ALTER TABLE {TABLE} ALTER COLUMN note TYPE VARCHAR(3)")
+    k2 = h.lake.write(P8, "b2", [{"conversion_id": 2, "event_ts": 10, "revenue": 2.0}], fmt="csv")
+    k3 = h.lake.write(P8, "b3", [{"note": "toolong", "conversion_id": 3, "event_ts": 10}], fmt="csv")
+    with pytest.raises(TerminalError) as caught:
+        load(h, Strategy.APPEND, P8, [k2, k3], "csv")
+    assert "line 1 column note" in str(caught.value) and "too long" in str(caught.value)
+    assert caught.value.file is not None and caught.value.file.endswith("b3-0.csv")
+    assert caught.value.manifest is not None and caught.value.manifest.endswith("b3.json")
+    assert pg.query(f"SELECT conversion_id FROM {TABLE}") == [(1,)]
