@@ -400,3 +400,35 @@ def test_an_applied_avro_manifest_is_not_converted_again(tmp_path: Path) -> None
     assert second.action == "skipped"
     assert len(writes) == converted  # nothing downloaded, converted or uploaded
     assert not list((project.lake.root / "_loaders" / "staging").rglob("*.parquet"))
+
+
+def test_copies_a_crashed_conversion_left_behind_are_never_read(tmp_path: Path) -> None:
+    """A kill -9 mid-conversion leaves Parquet copies under _loaders/staging/: each attempt
+    writes its own folder (named for the manifest, its version and the load id), so the
+    next load converts afresh and never reads, counts or removes the leftovers."""
+    import fastavro
+
+    project = Project(tmp_path, strategy="append")
+    project.config_path.write_text(project.config_path.read_text().replace('format = "parquet"', 'format = "avro"'))
+    schema = {
+        "type": "record",
+        "name": "Conversion",
+        "fields": [{"name": "conversion_id", "type": "long"}, {"name": "event_ts", "type": "long"}],
+    }
+    path = project.lake.root / DATA / "dt=2026-11-28/hour=08/b1.avro"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as fh:
+        fastavro.writer(fh, schema, [{"conversion_id": 1, "event_ts": 10}])
+    key = project.lake.write_manifest(
+        manifest_key(P8, "b1"), {"entries": [{"url": f"{DATA}/dt=2026-11-28/hour=08/b1.avro", "mandatory": True}]}
+    )
+    # what a crashed attempt leaves: a copy with other rows, and half a file
+    leftovers = project.lake.root / "_loaders" / "staging" / "0123456789abcdef0123"
+    leftovers.mkdir(parents=True)
+    project.lake.write(P9, "junk", conversions((99, 10)))
+    shutil.copy(project.lake.root / data_entry(project, P9, "junk")["url"], leftovers / "00000-crashed.parquet")
+    (leftovers / "00001-half.parquet").write_bytes(b"PAR1 half a file")
+    [outcome] = load(project, key)
+    assert (outcome.action, outcome.rows) == ("loaded", 1)
+    assert rows(project) == [(1, 10, "2026-11-28", "08")]
+    assert sorted(p.name for p in leftovers.iterdir()) == ["00000-crashed.parquet", "00001-half.parquet"]
