@@ -363,7 +363,8 @@ def test_the_cli_refuses_a_file_spelled_twice_with_exit_1_naming_the_manifest(pr
 # -- 11. Avro: ask the state before converting -------------------------------------------------
 
 
-def test_an_applied_avro_manifest_is_not_converted_again(tmp_path: Path) -> None:
+def avro_project(tmp_path: Path) -> tuple[Project, str]:
+    """An append dataset of Avro files, with one manifest of one record in P8."""
     import fastavro
 
     project = Project(tmp_path, strategy="append")
@@ -380,6 +381,11 @@ def test_an_applied_avro_manifest_is_not_converted_again(tmp_path: Path) -> None
     key = project.lake.write_manifest(
         manifest_key(P8, "b1"), {"entries": [{"url": f"{DATA}/dt=2026-11-28/hour=08/b1.avro", "mandatory": True}]}
     )
+    return project, key
+
+
+def test_an_applied_avro_manifest_is_not_converted_again(tmp_path: Path) -> None:
+    project, key = avro_project(tmp_path)
     runner = Runner(load_config(str(project.config_path)))
     writes: list[str] = []
     original = runner.store.write
@@ -406,22 +412,7 @@ def test_copies_a_crashed_conversion_left_behind_are_never_read(tmp_path: Path) 
     """A kill -9 mid-conversion leaves Parquet copies under _loaders/staging/: each attempt
     writes its own folder (named for the manifest, its version and the load id), so the
     next load converts afresh and never reads, counts or removes the leftovers."""
-    import fastavro
-
-    project = Project(tmp_path, strategy="append")
-    project.config_path.write_text(project.config_path.read_text().replace('format = "parquet"', 'format = "avro"'))
-    schema = {
-        "type": "record",
-        "name": "Conversion",
-        "fields": [{"name": "conversion_id", "type": "long"}, {"name": "event_ts", "type": "long"}],
-    }
-    path = project.lake.root / DATA / "dt=2026-11-28/hour=08/b1.avro"
-    path.parent.mkdir(parents=True)
-    with open(path, "wb") as fh:
-        fastavro.writer(fh, schema, [{"conversion_id": 1, "event_ts": 10}])
-    key = project.lake.write_manifest(
-        manifest_key(P8, "b1"), {"entries": [{"url": f"{DATA}/dt=2026-11-28/hour=08/b1.avro", "mandatory": True}]}
-    )
+    project, key = avro_project(tmp_path)
     # what a crashed attempt leaves: a copy with other rows, and half a file
     leftovers = project.lake.root / "_loaders" / "staging" / "0123456789abcdef0123"
     leftovers.mkdir(parents=True)
