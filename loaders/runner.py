@@ -208,7 +208,12 @@ class Runner:
         found: dict[Partition, set[str]] = {p: set() for p in wanted}
         by_key = {p.key: p for p in wanted}
         for name in sinks:
-            for key, snap in self.sink(name).snapshot(dataset.name, wanted).items():
+            try:
+                snapshots = self.sink(name).snapshot(dataset.name, wanted)
+            except LoaderError as exc:  # that sink's own load fails the same way, and says so
+                log.warning("sink=%s: cannot read the load state of %s (%s)", name, dataset.name, exc)
+                continue
+            for key, snap in snapshots.items():
                 if key in by_key:
                     found[by_key[key]] |= {k for k, _version in snap.applied}
         return found
@@ -327,7 +332,10 @@ class Runner:
         wanted = {m.identity for m in manifests}
         needed: set[tuple[str, str]] = set()
         for name in sinks:
-            snap = self.sink(name).snapshot(dataset.name, [partition]).get(partition.key)
+            try:
+                snap = self.sink(name).snapshot(dataset.name, [partition]).get(partition.key)
+            except LoaderError:  # unknown: convert, and let that sink's load say what is wrong
+                return manifests
             applied = set(snap.applied) if snap is not None else set()
             if dataset.strategy is Strategy.REPLACE:
                 needed |= wanted if applied != wanted else set()

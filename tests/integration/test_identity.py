@@ -423,3 +423,18 @@ def test_copies_a_crashed_conversion_left_behind_are_never_read(tmp_path: Path) 
     assert (outcome.action, outcome.rows) == ("loaded", 1)
     assert rows(project) == [(1, 10, "2026-11-28", "08")]
     assert sorted(p.name for p in leftovers.iterdir()) == ["00000-crashed.parquet", "00001-half.parquet"]
+
+
+def test_replace_loads_the_sinks_it_can_when_another_sinks_state_cannot_be_read(tmp_path: Path) -> None:
+    """Gathering what replace reloads asks every sink's state; one sink that is down fails
+    its own unit, never the others (nor the command)."""
+    project = Project(tmp_path, strategy="append")
+    set_strategy(project, "replace")
+    text = project.config_path.read_text()
+    down = '[sinks.down]\ntype = "postgres"\nurl = "postgresql://loaders@127.0.0.1:1/nowhere"\n\n'
+    project.config_path.write_text(text.replace("[datasets.", down + "[datasets.", 1))
+    key = project.lake.write(P8, "b1", conversions((1, 10)))
+    outcomes = {o.sink: o for o in load(project, key)}
+    assert (outcomes["local"].action, outcomes["local"].rows) == ("loaded", 1)
+    assert outcomes["down"].action == "failed" and outcomes["down"].transient
+    assert rows(project) == [(1, 10, "2026-11-28", "08")]
