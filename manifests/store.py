@@ -136,8 +136,8 @@ class LocalStore:
                 full = os.path.join(dirpath, name)
                 if not full.startswith(base):
                     continue
-                if os.path.islink(full):
-                    real = os.path.realpath(full)
+                real = os.path.realpath(full)  # a link, or a file in a linked folder
+                if real != full:
                     if not real.startswith(self.path + "/"):
                         log.warning("%s: a symlink to %s, outside the store %s; skipped", full, real, self.path)
                         continue

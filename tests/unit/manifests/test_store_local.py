@@ -175,3 +175,22 @@ def test_an_s3_url_splits_into_bucket_and_key_even_with_query_or_fragment_charac
 
     assert split_s3("s3://lake/data/dt=2026-11-28/a#1?.parquet") == ("lake", "data/dt=2026-11-28/a#1?.parquet")
     assert split_s3("s3://lake") == ("lake", "")
+
+
+def test_a_linked_folder_lists_its_files_by_their_real_urls(tmp_path: Path) -> None:
+    """One file, one URL: listing through a symlinked folder inside the lake gives the
+    same URL that resolving any spelling of the file gives; a linked folder leading out
+    of the lake lists nothing."""
+    import os
+
+    store = LocalStore(str(tmp_path / "lake"))
+    real = tmp_path / "lake" / "data" / "dt=1"
+    real.mkdir(parents=True)
+    (real / "a.parquet").write_bytes(b"1234")
+    os.symlink(real, tmp_path / "lake" / "data" / "today")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "b.parquet").write_bytes(b"12")
+    os.symlink(outside, tmp_path / "lake" / "data" / "escape")
+    assert [o.url for o in store.list(store.root + "data/today/")] == [store.resolve("data/dt=1/a.parquet")]
+    assert store.list(store.root + "data/escape/") == []
