@@ -194,29 +194,38 @@ class Runner:
                 log.warning("dataset=%s partition=%s: recorded manifest %s is gone; not reloaded", dataset.name,
                             partition, key)  # fmt: skip
                 continue
-            if self.locate(manifest.url, manifest) != (dataset, partition):
-                continue  # it now says it belongs elsewhere
+            try:
+                if self.locate(manifest.url, manifest) != (dataset, partition):
+                    continue  # it now says it belongs elsewhere
+            except ManifestError as exc:  # rewritten to name no (configured) dataset or partition
+                log.warning("dataset=%s partition=%s: recorded manifest %s no longer belongs here (%s); not reloaded",
+                            dataset.name, partition, key, exc.reason)  # fmt: skip
+                continue
             found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
         return list(found.values())
 
     def recorded_manifests(
-        self, dataset: DatasetConfig, partitions: Iterable[Partition], sinks: Sequence[str]
-    ) -> dict[Partition, set[str]]:
-        """The manifest keys each partition's load state lists, in any of the sinks: one
-        state query per sink. What ``replace`` must reload besides the partition's folder."""
+        self, dataset: DatasetConfig, partitions: Iterable[Partition]
+    ) -> tuple[dict[Partition, set[str]], dict[str, LoaderError]]:
+        """The manifest keys each partition's load state lists, in any of the dataset's
+        sinks (one state query per sink): what ``replace`` must reload besides the
+        partition's folder. Also the sinks whose state could not be read, and why: those
+        must not replace a partition now, or a manifest only they record would be lost."""
         wanted = list(partitions)
         found: dict[Partition, set[str]] = {p: set() for p in wanted}
+        unreadable: dict[str, LoaderError] = {}
         by_key = {p.key: p for p in wanted}
-        for name in sinks:
+        for name in self.sink_names(dataset):
             try:
                 snapshots = self.sink(name).snapshot(dataset.name, wanted)
-            except LoaderError as exc:  # that sink's own load fails the same way, and says so
+            except LoaderError as exc:
                 log.warning("sink=%s: cannot read the load state of %s (%s)", name, dataset.name, exc)
+                unreadable[name] = exc
                 continue
             for key, snap in snapshots.items():
                 if key in by_key:
                     found[by_key[key]] |= {k for k, _version in snap.applied}
-        return found
+        return found, unreadable
 
     # -- loading ------------------------------------------------------------------------
 
@@ -276,7 +285,11 @@ class Runner:
         names = list(sinks) if sinks is not None else self.sink_names(dataset)
         whole = dataset.strategy is Strategy.REPLACE
         try:
-            recorded = self.recorded_manifests(dataset, partitions, names) if whole else {}
+            recorded, unreadable = self.recorded_manifests(dataset, partitions) if whole else ({}, {})
+            for name in [n for n in names if n in unreadable]:  # without its state, replace could lose rows
+                names.remove(name)
+                for partition in partitions:
+                    outcomes.extend(self.failed(dataset, partition, unreadable[name], [name]))
             chosen: dict[Partition, list[Manifest]] = {}
             for partition, given in partitions.items():
                 try:
@@ -288,8 +301,9 @@ class Runner:
                 except Exception as exc:  # a bug too (see failed): this partition fails, the others go on
                     outcomes.extend(self.failed(dataset, partition, exc, names))
                     continue
-                # one manifest announced under two spellings, or announced and listed, is one
-                unique = {m.identity: m for m in (*(given or ()), *listed)}
+                # one manifest announced under two spellings, or announced and listed, is one;
+                # read twice meanwhile rewritten, the later (listed) read is the one loaded
+                unique = {m.identity[0]: m for m in (*(given or ()), *listed)}
                 chosen[partition] = sorted(unique.values(), key=lambda m: m.identity)
             clashes = unique_files((p.key, m) for p, ms in chosen.items() for m in ms)
             for partition, manifests in chosen.items():

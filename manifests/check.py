@@ -89,15 +89,17 @@ def unique_files(manifests: Iterable[tuple[str, Manifest]]) -> dict[str, tuple[s
     :func:`check_files`). Returns, for each manifest URL that shares a file with another,
     the error message naming both manifests and the file; empty when all is well. A file
     named twice would be loaded twice: in two partitions, or twice into one."""
-    owner: dict[str, tuple[str, str]] = {}  # file URL → (partition key, manifest URL)
+    # file URL → (partition key, manifest identity, manifest URL): two versions of one
+    # manifest in one load are two owners
+    owner: dict[str, tuple[str, tuple[str, str], str]] = {}
     clashes: dict[str, tuple[str, str]] = {}
     for key, manifest in manifests:
         for entry in manifest.entries:
-            first = owner.setdefault(entry.url, (key, manifest.url))
-            if first == (key, manifest.url):
+            first = owner.setdefault(entry.url, (key, manifest.identity, manifest.url))
+            if first[:2] == (key, manifest.identity):
                 continue
             where = "" if first[0] == key else f" (partitions {first[0]} and {key})"
-            message = f"file {entry.url} is named by manifests {first[1]} and {manifest.url}{where}"
+            message = f"file {entry.url} is named by manifests {first[2]} and {manifest.url}{where}"
             clashes.setdefault(manifest.url, (message, entry.url))
-            clashes.setdefault(first[1], (message, entry.url))
+            clashes.setdefault(first[2], (message, entry.url))
     return clashes

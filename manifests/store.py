@@ -40,9 +40,16 @@ class ObjectStore(Protocol):
         ...
 
     def identity_of(self, url: str) -> str:
-        """What a manifest is known by in the load state: its key relative to the root,
-        so that a lake that moves (a renamed or replicated bucket, a relocated folder)
-        keeps its state; a URL outside the root stays absolute."""
+        """What a manifest is known by in the load state: its key relative to the root, as
+        the URL spells it (percent-encoded: ``root + key`` is the URL again), so that a
+        lake that moves (a renamed or replicated bucket, a relocated folder) keeps its
+        state; a URL outside the root stays absolute."""
+        ...
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        """Every spelling of the root a URL may have been recorded under (a local folder
+        reached through a symlink: the link's path and the real one)."""
         ...
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
@@ -98,6 +105,8 @@ class LocalStore:
         # file has one URL however it was reached
         self.path = os.path.realpath(path)
         self.root = file_url(self.path) + "/"
+        # the root as older versions spelled it (not resolved): state may name manifests so
+        self.alias_root = file_url(os.path.abspath(path)) + "/"
 
     def resolve(self, ref: str) -> str:
         """The canonical URL of a reference: percent-decoded and re-encoded, host
@@ -120,8 +129,14 @@ class LocalStore:
         return path[len(self.path) + 1 :] if path.startswith(self.path + "/") else None
 
     def identity_of(self, url: str) -> str:
-        key = self.key_of(url)
-        return key if key is not None else url
+        for root in self.roots:
+            if url.startswith(root) and "://" not in url[len(root) :]:
+                return url[len(root) :]
+        return url
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((self.root, self.alias_root)))
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         """Every file under ``prefix``, by its canonical URL. A symlink is listed by the
@@ -202,7 +217,7 @@ class S3Store:
 
     def __init__(self, root: str, endpoint_url: str | None = None) -> None:
         parts = urlsplit(root)
-        self.bucket = parts.netloc
+        self.bucket = parts.netloc.lower()  # bucket names are lower case; normalise() writes them so
         self.root = f"s3://{self.bucket}/{parts.path.strip('/')}".rstrip("/") + "/"
         self.endpoint_url = endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
         self._client: Any = None
@@ -228,11 +243,17 @@ class S3Store:
         return normalise(self.root + ref)
 
     def key_of(self, url: str) -> str | None:
-        return url[len(self.root) :] if url.startswith(self.root) else None
+        # a key that itself reads as a URL would share its identity with that URL
+        key = url[len(self.root) :] if url.startswith(self.root) else None
+        return key if key is not None and "://" not in key else None
 
     def identity_of(self, url: str) -> str:
         key = self.key_of(url)
         return key if key is not None else url
+
+    @property
+    def roots(self) -> tuple[str, ...]:
+        return (self.root,)
 
     def list(self, prefix: str, *, versions: bool = False) -> list[ObjectInfo]:
         bucket, key = split_s3(prefix)

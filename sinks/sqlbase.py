@@ -140,6 +140,8 @@ class SqlSink:
         self.state_schema = schema
         self._state_ready = False
         self._legacy_keys = False  # the state holds manifests by absolute URL (see _manifest_key)
+        #: datasets whose state rows this process has seen rewritten as keys (committed)
+        self._keys_migrated: set[str] = set()
         self._recording: tuple[list[Recorded], Answer] | None = None
         self.clock: Callable[[], Any] = _now
 
@@ -362,6 +364,8 @@ class SqlSink:
                 self.checkpoint("applied")
                 self._record(parts, rows, context)
                 self.checkpoint("recorded")
+            if self._recording is None:
+                self._keys_migrated.add(context["dataset"])
         finally:
             if staging:  # also after staging failed halfway: drop_stage is DROP … IF EXISTS
                 self._drop_stage(context)
@@ -539,14 +543,18 @@ class SqlSink:
         return [(name, self.text_type if kind.upper() == "NULL" else kind) for name, kind in added]
 
     def _record(self, parts: list[Part], rows: dict[tuple[str, str], int], context: dict[str, Any]) -> None:
+        # state written before manifests were known by their keys is rewritten first (so
+        # that forgetting and recording below see one form), once per dataset and process;
+        # compiling shows it only where the recorded state holds such rows (state_upgrade/)
+        migrate = self._legacy_keys if self._recording is not None else context["dataset"] not in self._keys_migrated
+        if migrate:
+            for root in self.store.roots:
+                self.execute("migrate_keys", root=root, **context)
         if parts[0].unit.target.strategy is Strategy.REPLACE:
             self.execute("forget_manifests", forget_urls=None, **context)
         elif any(p.unit.force for p in parts):  # re-applied versions are recorded anew
             urls = sorted({m.identity[0] for p in parts for m in p.pending})
             self.execute("forget_manifests", forget_urls=urls, **context)
-        if self._legacy_keys:  # state written before manifests were known by their keys
-            self.execute("migrate_keys", root=self.store.root, **context)
-            self._legacy_keys = False
         manifests = [
             {"partition_key": p.unit.partition.key, "url": key, "version": version, "rows": rows[(key, version)]}
             for p in parts
