@@ -206,12 +206,12 @@ class SqlSink:
         ``answer`` instead of the engine, so the load logic itself decides what is
         compiled. No connection is opened; ``clock`` stands in for the time."""
         kept: list[Recorded] = []
-        saved = self._recording, self.clock, self._state_ready
-        self._recording, self.clock, self._state_ready = (kept, answer), clock, False
+        saved = self._recording, self.clock, self._state_ready, self._legacy_keys
+        self._recording, self.clock, self._state_ready, self._legacy_keys = (kept, answer), clock, False, False
         try:
             yield kept
         finally:
-            self._recording, self.clock, self._state_ready = saved
+            self._recording, self.clock, self._state_ready, self._legacy_keys = saved
 
     # -- state --------------------------------------------------------------------------
 

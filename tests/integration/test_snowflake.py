@@ -164,7 +164,9 @@ def test_a_load_is_tagged_staged_by_copy_and_applied_in_one_transaction(harness:
     assert steps[steps.index("query_tag") :][:3] == ["query_tag", "file_format", "describe"]
     assert steps[begin:] == [
         "begin", "lock", "lock_insert", "applied", "merge_delete", "merge_insert",
-        "record_manifests", "record_partition", "commit", "drop_stage",
+        # the first load of a dataset in a process rewrites state an older version recorded
+        # by absolute URL (no rows here); later loads in the process do not send it
+        "migrate_keys", "record_manifests", "record_partition", "commit", "drop_stage",
     ]  # fmt: skip
     assert "create_target" in steps[:begin]  # DDL before BEGIN: Snowflake would commit the transaction
     tag = dict(sent)["query_tag"]
