@@ -119,7 +119,7 @@ class SnowflakeSink(SqlSink):
         if not _STAGE.fullmatch(self.stage_ref):  # it is rendered as it is: FROM @stage
             raise ConfigError(f"sinks.{name}.stage: expected a named external stage, like @lake_stage")
         # The stage's own URL: FILES names are paths relative to it. It defaults to
-        # store.root, the location INTERFACE.md puts the stage over.
+        # store.root: the quick start creates the external stage over the store root.
         self.stage_url = str(options.get("stage_url") or store.root).rstrip("/") + "/"
         if not re.match(r"(s3|gcs|azure)://", self.stage_url):
             raise ConfigError(f"sinks.{name}.stage_url: {self.stage_url!r} is not a cloud location the stage can hold")

@@ -19,7 +19,8 @@ SOURCE = "/etc/loaders/loaders.toml"
 ENV = {"SNOWFLAKE_USER": "loader", "SNOWFLAKE_PASSWORD": "s3cr3t"}
 DS = "ad_server.conversion"
 
-# The example of INTERFACE.md, verbatim.
+# The documented loaders.toml example (store, a DuckDB and a Snowflake sink, one merge
+# dataset), verbatim: it must keep parsing as users copy it.
 EXAMPLE_TOML = """
 [store]
 root = "s3://lake"                       # or a local folder: root = "./lake"
