@@ -191,22 +191,19 @@ class PartitionStates:
 
     # -- changes outside a load -----------------------------------------------------------------
 
-    def update(
-        self, dataset: str, partition: str, change: Callable[[dict[str, Any]], None], doing: str
-    ) -> dict[str, Any]:
-        """Read, ``change`` and conditionally write the state, again while others win; the
-        state as read (the one ``change`` was last given). A change that changes nothing is
-        not written, so that a no-op costs one GET and leaves the ETag a lease holder's
-        fencing compares with as it was."""
+    def update(self, dataset: str, partition: str, change: Callable[[dict[str, Any]], None], doing: str) -> None:
+        """Read, ``change`` and conditionally write the state, again while others win. A
+        change that changes nothing is not written, so that a no-op costs one GET and leaves
+        the ETag a lease holder's fencing compares with as it was."""
         for _attempt in range(5):
             state = self.store.read(dataset, partition)
             doc = copy.deepcopy(state.doc)
             change(doc)
             if doc == state.doc:
-                return state.doc
+                return
             try:
                 self.store.write(Versioned(doc, state.etag))
-                return state.doc
+                return
             except Conflict:
                 continue
         raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}")
