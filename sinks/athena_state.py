@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from manifests import Manifest, TransientError
+from manifests import Manifest
+from manifests.aws_errors import aws_failure
 from manifests.store import error_code, split_s3
 from sinks.base import SchemaSeen
 
@@ -88,7 +89,7 @@ class StateStore:
         except Exception as exc:
             if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
                 return Versioned(new_doc(dataset, partition), None)
-            raise TransientError(f"cannot read load state {self.key(dataset, partition)}: {exc}") from exc
+            raise aws_failure(exc, f"cannot read load state {self.key(dataset, partition)}") from exc
         return Versioned(json.loads(obj["Body"].read()), obj["ETag"])
 
     def write(self, state: Versioned) -> Versioned:
@@ -104,7 +105,7 @@ class StateStore:
         except Exception as exc:
             if error_code(exc) in _LOST:
                 raise Conflict(key) from None
-            raise TransientError(f"cannot write load state {key}: {exc}") from exc
+            raise aws_failure(exc, f"cannot write load state {key}") from exc
         return Versioned(doc, put["ETag"])
 
     def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
@@ -116,7 +117,7 @@ class StateStore:
             for key in sorted(keys):
                 yield json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except Exception as exc:
-            raise TransientError(f"cannot list load state under s3://{self.bucket}/{prefix}: {exc}") from exc
+            raise aws_failure(exc, f"cannot list load state under s3://{self.bucket}/{prefix}") from exc
 
 
 def record_schemas(new: dict[str, Any], pending: Sequence[Manifest], load_id: str, at: str) -> None:
