@@ -232,6 +232,16 @@ def test_fan_out_publishes_one_request_per_unit_and_the_handler_loads_them(chain
     assert chain.dead_letters() == []
 
 
+def test_fan_out_to_a_topic_that_does_not_exist_is_a_config_error(chain: Chain) -> None:
+    """It was a TransientError: a backfill retried by a scheduler would fail the same way."""
+    from loaders.aws.fanout import publish
+
+    missing = chain.topic.rsplit(":", 1)[0] + ":no-such-topic"
+    with pytest.raises(ConfigError, match=r"does not exist \(NotFound: ") as caught:
+        publish(f"sns:{missing}", [(DATASET, "dt=2026-11-28/hour=08", None, "missing")])
+    assert str(caught.value).startswith(f"publishing to {missing} failed after 0 request(s)")
+
+
 def test_fan_out_rejects_a_malformed_target(chain: Chain) -> None:
     done = cli(chain, "backfill", "--days", "1", "--fan-out", "sqs:queue")
     assert done.returncode == 2 and "sns:arn:aws:sns:REGION:ACCOUNT:TOPIC" in done.stderr
