@@ -160,31 +160,36 @@ def startup_sqlstate(conninfo: str, timeout: float = 10.0) -> str:
     server sent, not its words. Linux only (memfd); elsewhere ''."""
     if not hasattr(os, "memfd_create"):
         return ""
-    from psycopg import pq
-
     fd = os.memfd_create("loaders-pq-trace")
     try:
-        conn = pq.PGconn.connect_start(conninfo.encode())
-        try:
-            conn.trace(fd)
-            conn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
-            deadline = time.monotonic() + timeout
-            status = pq.PollingStatus.WRITING
-            while status not in (pq.PollingStatus.OK, pq.PollingStatus.FAILED) and time.monotonic() < deadline:
-                wait = max(0.0, deadline - time.monotonic())
-                if status == pq.PollingStatus.READING:
-                    select.select([conn.socket], [], [], wait)
-                elif status == pq.PollingStatus.WRITING:
-                    select.select([], [conn.socket], [], wait)
-                status = conn.connect_poll()
-            conn.untrace()
-        except Exception:  # a socket that never opened, a poll that failed: nothing to read
-            return ""
-        finally:
-            with contextlib.suppress(Exception):
-                conn.finish()
+        _attempt(conninfo, fd, timeout)
         os.lseek(fd, 0, os.SEEK_SET)
         found = _ERROR_RESPONSE.findall(os.read(fd, 1 << 20).decode("utf-8", "replace"))
         return found[-1] if found else ""
+    except Exception:  # a conninfo or socket libpq refused before tracing: no answer to read
+        return ""
     finally:
         os.close(fd)
+
+
+def _attempt(conninfo: str, fd: int, timeout: float) -> None:
+    """One connection attempt, traced to ``fd``, polled until it ends or ``timeout`` passes."""
+    from psycopg import pq
+
+    conn = pq.PGconn.connect_start(conninfo.encode())
+    try:
+        conn.trace(fd)
+        conn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+        deadline = time.monotonic() + timeout
+        status = pq.PollingStatus.WRITING
+        while status not in (pq.PollingStatus.OK, pq.PollingStatus.FAILED) and time.monotonic() < deadline:
+            wait = max(0.0, deadline - time.monotonic())
+            if status == pq.PollingStatus.READING:
+                select.select([conn.socket], [], [], wait)
+            elif status == pq.PollingStatus.WRITING:
+                select.select([], [conn.socket], [], wait)
+            status = conn.connect_poll()
+        conn.untrace()  # flushes the trace
+    finally:
+        with contextlib.suppress(Exception):
+            conn.finish()
