@@ -23,10 +23,13 @@ from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.staging import check_merge_files, check_unit_columns, engine_text, unit_files
 
+#: what a failure is, and why, for the message
+Rule = tuple[type[LoaderError], str]
+
 #: What a DuckDB error is, by its class (DuckDB's errors carry no code): looked up along
 #: the error's classes, most specific first; a class no row names is terminal. Reading a
 #: unit's files refines the terminal ones (DuckDBSink._translate: MalformedFileError).
-DUCKDB_ERRORS: Mapping[str, tuple[type[LoaderError], str]] = {  # (class, why)
+DUCKDB_ERRORS: Mapping[str, Rule] = {
     # another transaction of this database changed the same rows or catalogue entry
     "TransactionException": (TransientError, "a conflict with another transaction"),
     "InterruptException": (TransientError, "the statement was interrupted"),
@@ -41,7 +44,7 @@ DUCKDB_ERRORS: Mapping[str, tuple[type[LoaderError], str]] = {  # (class, why)
     "ConstraintException": (TerminalError, "a constraint refused the rows"),
 }
 #: opening the database file: settings DuckDB does not take are the url's
-_OPEN_ERRORS: Mapping[str, tuple[type[LoaderError], str]] = {
+_OPEN_ERRORS: Mapping[str, Rule] = {
     "InvalidInputException": (ConfigError, "a setting in the sink url's query is not one DuckDB takes"),
     "IOException": (ConfigError, "the file cannot be opened as a DuckDB database"),
 }
@@ -53,9 +56,6 @@ _LOCKS_GUARD = threading.Lock()
 def _lock_for(path: str) -> threading.RLock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.RLock())
-
-
-Rule = tuple[type[LoaderError], str]
 
 
 def _by_class(exc: BaseException, table: Mapping[str, Rule]) -> Rule | None:
