@@ -9,7 +9,9 @@ same input would fail the same way; it goes to the dead-letter queue instead.
     ├── TransientError            retry later: throttling, locks, network, busy files
     │   └── SinkBusyError         another process or transaction holds the warehouse
     └── TerminalError             the input is wrong; retrying cannot help
-        ├── ConfigError           loaders.toml is invalid (CLI exit status 2)
+        ├── ConfigError           the configuration must change first: loaders.toml, a
+        │                         sink's credentials, database, role or grants, the AWS
+        │                         credentials, region or resources (CLI exit status 2)
         ├── ManifestError         malformed JSON or shape
         │   ├── EmptyManifestError   no entries, and the dataset does not allow that
         │   └── DuplicateFileError   one file named twice: two spellings of it, or two
@@ -29,6 +31,10 @@ same input would fail the same way; it goes to the dead-letter queue instead.
 
 Every error carries the manifest and the file it is about, when there is one, so the
 message alone tells a person at 4 a.m. what is wrong and where.
+
+Drivers' errors reach this tree through one table per engine, by class and code
+(:mod:`manifests.aws_errors`, :mod:`sinks.sqlstate`, and the Snowflake and DuckDB
+sinks' own), never by the words of a message.
 """
 
 from __future__ import annotations
@@ -84,7 +90,9 @@ class TerminalError(LoaderError):
 
 
 class ConfigError(TerminalError):
-    """loaders.toml (or a flag) is invalid."""
+    """The configuration must change before anything loads: loaders.toml or a flag, or what
+    it names and grants (a sink's user, password, database, role or privileges; the AWS
+    credentials, region, bucket, queue or topic)."""
 
 
 class ManifestError(TerminalError):

@@ -17,7 +17,9 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
-from manifests.errors import ConfigError, ForeignURLError, MissingFileError, TransientError
+from manifests.aws_errors import aws_failure, client_failure
+from manifests.aws_errors import error_code as error_code  # re-exported: the Athena sinks read codes with it
+from manifests.errors import ConfigError, ForeignURLError, LoaderError, MissingFileError, TransientError
 from manifests.models import ObjectInfo
 from manifests.urls import check_segments, file_url, local_path, normalise
 
@@ -234,7 +236,10 @@ class S3Store:
 
             # Enough pooled connections for the planner's concurrent LISTs.
             config = Config(max_pool_connections=32)
-            self._client = boto3.client("s3", endpoint_url=self.endpoint_url, config=config)
+            try:
+                self._client = boto3.client("s3", endpoint_url=self.endpoint_url, config=config)
+            except Exception as exc:
+                raise client_failure(exc, f"the object store {self.root}") from exc
         return self._client
 
     def resolve(self, ref: str) -> str:
@@ -331,11 +336,6 @@ def split_s3(url: str) -> tuple[str, str]:
     return bucket, key
 
 
-def error_code(exc: BaseException) -> str:
-    """The AWS error code of a botocore ``ClientError`` ('' for any other exception)."""
-    return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
-
-
 def _utc(value: Any) -> datetime | None:
     """S3's LastModified (aware) as naive UTC, the form the load state keeps times in."""
     if isinstance(value, datetime):
@@ -343,10 +343,10 @@ def _utc(value: Any) -> datetime | None:
     return None
 
 
-def _s3_error(exc: Exception, url: str) -> Exception:
-    code = error_code(exc)
-    if code in ("NoSuchKey", "404", "NotFound"):
+def _s3_error(exc: Exception, url: str) -> LoaderError:
+    """A missing key is a missing file; anything else as :mod:`manifests.aws_errors` sorts
+    it (no credentials, access refused, no such bucket: ConfigError; throttling, the
+    network: TransientError)."""
+    if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
         return MissingFileError("no such object in the store", file=url)
-    if code in ("NoSuchBucket", "AccessDenied", "403", "InvalidBucketName"):
-        return ForeignURLError(f"the store refused access ({code})", file=url)
-    return TransientError(f"object store error ({type(exc).__name__}: {exc})", file=url)
+    return aws_failure(exc, "the object store", file=url)

@@ -16,7 +16,8 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from manifests import SchemaMismatchError, TransientError, UnsupportedError
+from manifests import SchemaMismatchError, UnsupportedError
+from manifests.aws_errors import aws_calls, aws_failure, code_rule
 from manifests.store import error_code, split_s3
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ class PartWriter:
         try:
             self.client.upload_file(self._path, self.bucket, key)
         except Exception as exc:
-            raise TransientError(f"cannot write s3://{self.bucket}/{key}: {exc}") from exc
+            raise aws_failure(exc, f"cannot write s3://{self.bucket}/{key}") from exc
         finally:
             os.unlink(self._path)
         self.number += 1
@@ -140,7 +141,8 @@ def copy_current(client: Any, base: str, bucket: str, prefix: str) -> int:
     keys = data_keys(client, base_bucket, base_prefix)
     for number, key in enumerate(keys):
         target = f"{prefix}part-{number:05d}.parquet"
-        client.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": base_bucket, "Key": key})
+        with aws_calls(f"cannot copy s3://{base_bucket}/{key} to s3://{bucket}/{target}"):
+            client.copy_object(Bucket=bucket, Key=target, CopySource={"Bucket": base_bucket, "Key": key})
     return len(keys)
 
 
@@ -151,18 +153,21 @@ def data_keys(client: Any, bucket: str, prefix: str) -> list[str]:
 
 
 def all_keys(client: Any, bucket: str, prefix: str) -> list[str]:
-    pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-    return [o["Key"] for page in pages for o in page.get("Contents", [])]
+    with aws_calls(f"cannot list s3://{bucket}/{prefix}"):
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        return [o["Key"] for page in pages for o in page.get("Contents", [])]
 
 
 def delete_keys(client: Any, bucket: str, keys: list[str]) -> None:
     """Delete objects 1,000 per request, the most DeleteObjects takes (S3 API reference)."""
     for start in range(0, len(keys), 1000):
         chunk = [{"Key": k} for k in keys[start : start + 1000]]
-        answer = client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
+        with aws_calls(f"cannot delete under s3://{bucket}/"):
+            answer = client.delete_objects(Bucket=bucket, Delete={"Objects": chunk, "Quiet": True})
         if answer.get("Errors"):
-            first = answer["Errors"][0]
-            raise TransientError(f"cannot delete s3://{bucket}/{first.get('Key')}: {first.get('Message')}")
+            first = {"Key": "", "Code": "", "Message": "", **answer["Errors"][0]}
+            kind, why = code_rule(str(first["Code"]))
+            raise kind(f"cannot delete s3://{bucket}/{first['Key']}: {why} ({first['Code']}: {first['Message']})")
 
 
 def read_marker(client: Any, bucket: str, prefix: str) -> dict[str, Any] | None:
@@ -172,11 +177,12 @@ def read_marker(client: Any, bucket: str, prefix: str) -> dict[str, Any] | None:
     except Exception as exc:
         if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
             return None
-        raise TransientError(f"cannot read s3://{bucket}/{prefix}{MARKER}: {exc}") from exc
+        raise aws_failure(exc, f"cannot read s3://{bucket}/{prefix}{MARKER}") from exc
 
 
 def write_marker(client: Any, bucket: str, prefix: str, doc: dict[str, Any]) -> None:
-    client.put_object(Bucket=bucket, Key=prefix + MARKER, Body=json.dumps(doc, sort_keys=True).encode())
+    with aws_calls(f"cannot write s3://{bucket}/{prefix}{MARKER}"):
+        client.put_object(Bucket=bucket, Key=prefix + MARKER, Body=json.dumps(doc, sort_keys=True).encode())
 
 
 def read_parts(client: Any, bucket: str, keys: Iterable[str]) -> list[pa.Table]:
@@ -185,7 +191,8 @@ def read_parts(client: Any, bucket: str, keys: Iterable[str]) -> list[pa.Table]:
 
     import pyarrow.parquet as pq
 
-    return [pq.read_table(io.BytesIO(client.get_object(Bucket=bucket, Key=k)["Body"].read())) for k in keys]
+    with aws_calls(f"cannot read the partition's files under s3://{bucket}/"):
+        return [pq.read_table(io.BytesIO(client.get_object(Bucket=bucket, Key=k)["Body"].read())) for k in keys]
 
 
 def latest_per_key(table: pa.Table, keys: Sequence[str], order_by: str) -> pa.Table:

@@ -3,7 +3,8 @@
 A Glue partition has exactly one location, so pointing it at a new prefix is the atomic
 step a Hive table offers: Athena queries see the old files or the new ones. These are
 API calls with structured arguments; no SQL is built anywhere here. Errors are sorted
-into transient (throttling, network: retry) and terminal (refused input, permissions).
+by :mod:`manifests.aws_errors`: transient (throttling, network, a concurrent change:
+retry), ConfigError (access refused), terminal (refused input).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from manifests import Partition, TerminalError, TransientError
+from manifests import LoaderError, Partition, TransientError
+from manifests.aws_errors import aws_failure
 from manifests.store import error_code
 
 PARQUET = {
@@ -167,7 +169,5 @@ def create_table(glue: Any, table: Table, partition_columns: Sequence[str], colu
             raise glue_error(exc) from exc
 
 
-def glue_error(exc: Exception) -> Exception:
-    if error_code(exc) in ("AccessDeniedException", "InvalidInputException", "ValidationException"):
-        return TerminalError(f"Glue refused the request: {exc}")
-    return TransientError(f"Glue error ({type(exc).__name__}: {exc})")
+def glue_error(exc: Exception) -> LoaderError:
+    return aws_failure(exc, "Glue")

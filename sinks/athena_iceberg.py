@@ -44,6 +44,7 @@ from manifests import (
     TransientError,
     UnsupportedError,
 )
+from manifests.aws_errors import aws_failure, aws_rule
 from manifests.store import ObjectStore, split_s3
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
@@ -67,6 +68,15 @@ log = logging.getLogger("loaders.athena")
 MANIFEST_COLUMN = "_loaders_manifest"
 #: Athena writes at most 100 partitions per INSERT/MERGE statement
 MAX_PARTITIONS = 100
+#: Athena's error names (what a failed query's reason starts with, "NAME: …") worth a
+#: retry; any other failed query is terminal. The API's own errors (throttling:
+#: TooManyRequestsException) reach _translate as botocore's, sorted by the AWS table.
+ATHENA_QUERY_ERRORS: dict[str, tuple[type[LoaderError], str]] = {
+    "ICEBERG_COMMIT_ERROR": (TransientError, "a concurrent Iceberg commit won"),
+    "TOO_MANY_REQUESTS": (TransientError, "Athena is throttling"),
+    "GENERIC_INTERNAL_ERROR": (TerminalError, "failed"),
+}
+_ERROR_NAME = re.compile(r"([A-Z][A-Z0-9_]+):")
 #: the column types the DDL templates accept (generated from Arrow types, never user text)
 #: a Hive type as hive_type() writes it: no whitespace anywhere, so a nested type cannot
 #: smuggle in "name type" pairs (struct field names are checked where they are written)
@@ -178,12 +188,15 @@ class AthenaIcebergSink(SqlSink):
         return super().execute(step, **context)
 
     def _translate(self, exc: Exception, step: str) -> LoaderError:
+        """An Athena API call that failed (pyathena raises it from botocore's error) as the
+        AWS table sorts it; a query that failed by the error name Athena starts its reason
+        with (:data:`ATHENA_QUERY_ERRORS`); anything else is terminal."""
+        if aws_rule(exc) is not None:
+            return aws_failure(exc, f"{self.name}: step {step}")
         text = str(exc)
-        if any(w in text for w in ("ThrottlingException", "TooManyRequests", "TOO_MANY_REQUESTS", "SlowDown")):
-            return TransientError(f"{self.name}: step {step}: Athena is throttling: {text}")
-        if "ICEBERG_COMMIT_ERROR" in text or "ConcurrentModification" in text:
-            return TransientError(f"{self.name}: step {step}: concurrent Iceberg commit: {text}")
-        return TerminalError(f"{self.name}: step {step} failed: {text}")
+        named = _ERROR_NAME.match(text)
+        kind, why = ATHENA_QUERY_ERRORS.get(named[1] if named else "", (TerminalError, "failed"))
+        return kind(f"{self.name}: step {step}: {why}: {text}")
 
     @contextlib.contextmanager
     def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:

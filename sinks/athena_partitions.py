@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from manifests import ConfigError, Manifest, Partition, SinkBusyError, TransientError
+from manifests.aws_errors import client_failure
 from manifests.secrets import error_text
 from manifests.store import ObjectStore
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
@@ -86,7 +87,12 @@ class AwsClients:
             if service not in self._clients:
                 import boto3
 
-                self._clients[service] = boto3.client(service, endpoint_url=self.endpoint_url, region_name=self.region)
+                try:
+                    self._clients[service] = boto3.client(
+                        service, endpoint_url=self.endpoint_url, region_name=self.region
+                    )
+                except Exception as exc:
+                    raise client_failure(exc, f"{service} client") from exc
             return self._clients[service]
 
     def clear(self) -> None:

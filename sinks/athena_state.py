@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from manifests import Manifest, TerminalError, TransientError
+from manifests import Manifest
+from manifests.aws_errors import aws_failure
 from manifests.store import error_code, split_s3
 from sinks.base import SchemaSeen
 
@@ -39,8 +40,6 @@ from sinks.base import SchemaSeen
 _LOST = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 #: no bucket is no state yet: a read finds nothing (it never creates the bucket)
 _NO_BUCKET = ("NoSuchBucket",)
-#: the caller may not read the state: not a condition a retry changes
-_DENIED = ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "AllAccessDisabled")
 
 
 class Conflict(Exception):
@@ -96,7 +95,7 @@ class StateStore:
         except Exception as exc:
             if error_code(exc) in ("NoSuchKey", "404", "NotFound", *_NO_BUCKET):
                 return Versioned(new_doc(dataset, partition), None)
-            raise TransientError(f"cannot read load state {self.key(dataset, partition)}: {exc}") from exc
+            raise aws_failure(exc, f"cannot read load state {self.key(dataset, partition)}") from exc
         return Versioned(json.loads(obj["Body"].read()), obj["ETag"])
 
     def write(self, state: Versioned) -> Versioned:
@@ -112,7 +111,7 @@ class StateStore:
         except Exception as exc:
             if error_code(exc) in _LOST:
                 raise Conflict(key) from None
-            raise TransientError(f"cannot write load state {key}: {exc}") from exc
+            raise aws_failure(exc, f"cannot write load state {key}") from exc
         return Versioned(doc, put["ETag"])
 
     def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
@@ -126,7 +125,7 @@ class StateStore:
         except Exception as exc:
             if error_code(exc) in _NO_BUCKET:
                 return
-            raise TransientError(f"cannot list load state under s3://{self.bucket}/{prefix}: {exc}") from exc
+            raise aws_failure(exc, f"cannot list load state under s3://{self.bucket}/{prefix}") from exc
 
     def has_state(self) -> bool:
         """Whether any state object exists: one LIST of at most one key, nothing created.
@@ -135,13 +134,9 @@ class StateStore:
         try:
             listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
         except Exception as exc:
-            code = error_code(exc)
-            if code in _NO_BUCKET:
+            if error_code(exc) in _NO_BUCKET:
                 return False
-            where = f"s3://{self.bucket}/{self.prefix}"
-            if code in _DENIED:
-                raise TerminalError(f"cannot read load state under {where}: access denied ({code})") from exc
-            raise TransientError(f"cannot list load state under {where}: {exc}") from exc
+            raise aws_failure(exc, f"cannot list load state under s3://{self.bucket}/{self.prefix}") from exc
         return bool(listed.get("Contents"))
 
 

@@ -23,6 +23,32 @@ from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.staging import check_merge_files, check_unit_columns, engine_text, unit_files
 
+#: what a failure is, and why, for the message
+Rule = tuple[type[LoaderError], str]
+
+#: What a DuckDB error is, by its class (DuckDB's errors carry no code): looked up along
+#: the error's classes, most specific first; a class no row names is terminal. Reading a
+#: unit's files refines the terminal ones (DuckDBSink._translate: MalformedFileError).
+DUCKDB_ERRORS: Mapping[str, Rule] = {
+    # another transaction of this database changed the same rows or catalogue entry
+    "TransactionException": (TransientError, "a conflict with another transaction"),
+    "InterruptException": (TransientError, "the statement was interrupted"),
+    "OutOfMemoryException": (TransientError, "DuckDB ran out of memory"),
+    "ConnectionException": (TransientError, "the connection is closed"),
+    # reading the lake through the filesystem DuckDB was given: the network
+    "HTTPException": (TransientError, "an object could not be fetched"),
+    "PermissionException": (ConfigError, "a DuckDB setting forbids the operation"),
+    "CatalogException": (TerminalError, "no such table, schema or column"),
+    "BinderException": (TerminalError, "the statement does not fit the tables"),
+    "ParserException": (TerminalError, "the statement does not parse"),
+    "ConstraintException": (TerminalError, "a constraint refused the rows"),
+}
+#: opening the database file: settings DuckDB does not take are the url's
+_OPEN_ERRORS: Mapping[str, Rule] = {
+    "InvalidInputException": (ConfigError, "a setting in the sink url's query is not one DuckDB takes"),
+    "IOException": (ConfigError, "the file cannot be opened as a DuckDB database"),
+}
+
 _LOCKS: dict[str, threading.RLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
@@ -30,6 +56,11 @@ _LOCKS_GUARD = threading.Lock()
 def _lock_for(path: str) -> threading.RLock:
     with _LOCKS_GUARD:
         return _LOCKS.setdefault(path, threading.RLock())
+
+
+def _by_class(exc: BaseException, table: Mapping[str, Rule]) -> Rule | None:
+    """The row of the error's most specific class that ``table`` names."""
+    return next((table[c.__name__] for c in type(exc).__mro__ if c.__name__ in table), None)
 
 
 def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
@@ -74,10 +105,8 @@ class DuckDBSink(SqlSink):
                 os.makedirs(os.path.dirname(self.path) or ".", exist_ok=True)
             try:
                 conn = duckdb.connect(self.path, config=self.settings)
-            except duckdb.IOException as exc:
-                if "lock" in str(exc).lower():
-                    raise SinkBusyError(f"{self.path} is open in another process ({exc})") from None
-                raise TransientError(f"cannot open {self.path}: {exc}") from None
+            except duckdb.Error as exc:
+                raise self._open_error(exc) from None
             fs = self.store.filesystem()
             if fs is not None:
                 conn.register_filesystem(fs)
@@ -103,12 +132,28 @@ class DuckDBSink(SqlSink):
         cursor = self.connection.execute(sql)
         return cursor.fetchall() if cursor.description else []
 
+    def _open_error(self, exc: Exception) -> LoaderError:
+        """A file another process holds is busy (retried); any other refusal to open it (a
+        file that is no DuckDB database, a folder that cannot be written, a setting DuckDB
+        does not take) is the configuration's to fix.
+
+        DuckDB raises the same IOException, with no code, for a lock held by another
+        process and for a file that is not a database: its message is the only difference.
+        So this one rule reads it, for the one phrase DuckDB's lock failure starts with
+        ("Could not set lock on file"), at open only, where nothing else takes a lock."""
+        text = f"{self.name}: cannot open {self.path}: {exc}"
+        if type(exc).__name__ == "IOException" and "could not set lock" in str(exc).lower():
+            return SinkBusyError(f"{self.name}: {self.path} is open in another process ({exc})")
+        kind, why = _by_class(exc, _OPEN_ERRORS) or (TerminalError, "")
+        return kind(f"{text} ({why})" if why else text)
+
     def _translate(self, exc: Exception, step: str) -> LoaderError:
         import duckdb
 
         text = f"{self.name}: step {step} failed: {exc}"
-        if isinstance(exc, duckdb.TransactionException) or "conflict" in str(exc).lower():
-            return TransientError(text)
+        found = _by_class(exc, DUCKDB_ERRORS)
+        if found is not None and found[0] is not TerminalError:
+            return found[0](f"{text} ({found[1]})")
         if step in ("stage", "describe", "not_objects"):
             # the reader refusing a file's content, by class: invalid input (a CSV row that
             # does not parse, JSON that is not, bytes that are not UTF-8), a value that is

@@ -26,12 +26,13 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from manifests import LoaderError, TerminalError, TransientError
+from manifests import LoaderError
 from manifests.secrets import query_args, sink_url
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.partition_values import PartitionColumns, checked_partition, replaced
 from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
+from sinks.sqlstate import connect_failure, startup_sqlstate, statement_failure
 from sinks.staging import (
     File,
     TypeNames,
@@ -44,13 +45,6 @@ from sinks.staging import (
     stage_table,
     unit_files,
 )
-
-#: sqlstate classes worth retrying: connection (08), transaction rollback: serialization
-#: failure and deadlock (40), insufficient resources (53), operator intervention:
-#: statement timeout, admin shutdown (57); 55P03: lock_not_available (lock_timeout).
-TRANSIENT_SQLSTATE_CLASSES = ("08", "40", "53", "57")
-TRANSIENT_SQLSTATES = ("55P03",)
-
 
 # -- connections ----------------------------------------------------------------------------
 
@@ -125,37 +119,6 @@ def _close_quietly(conn: Any) -> None:
         conn.close()
 
 
-def sqlstate(exc: BaseException) -> str:
-    """The SQLSTATE of a psycopg or redshift_connector error ('' when it has none)."""
-    state = getattr(exc, "sqlstate", None)
-    if state:
-        return str(state)
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, dict) and arg.get("C"):
-            return str(arg["C"])
-    return ""
-
-
-def engine_message(exc: BaseException) -> str:
-    """The server's message, without the driver's wrapping (redshift_connector puts a dict
-    of protocol fields in ``args``)."""
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, dict) and arg.get("M"):
-            return str(arg["M"])
-    return str(exc).strip()
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Serialization failures, deadlocks, lock and statement timeouts, lost connections."""
-    state = sqlstate(exc)
-    if state[:2] in TRANSIENT_SQLSTATE_CLASSES or state in TRANSIENT_SQLSTATES:
-        return True
-    if "serializable isolation violation" in str(exc).lower():  # Redshift error 1023, in the detail
-        return True
-    # the DB-API classes of a connection that failed or broke, whatever the driver
-    return not state and type(exc).__name__ in ("OperationalError", "InterfaceError")
-
-
 # -- the sink ---------------------------------------------------------------------------------
 
 
@@ -196,8 +159,14 @@ class PostgresSink(SqlSink):
         try:
             return psycopg.connect(autocommit=True, **args)
         except psycopg.Error as exc:
+            # by the SQLSTATE the server refused it with (an unknown database, a wrong
+            # password: ConfigError), which psycopg does not carry (sinks.sqlstate); none
+            # (refused, unresolvable, timed out): transient; an invalid option: ConfigError
+            state = ""
+            if isinstance(exc, psycopg.OperationalError) and not exc.sqlstate:
+                state = startup_sqlstate(psycopg.conninfo.make_conninfo(**args))
             where = f"{args.get('host', 'localhost')}:{args.get('port', 5432)}/{args['dbname']}"
-            raise TransientError(f"{self.name}: cannot connect to {where}: {engine_message(exc)}") from None
+            raise connect_failure(self.name, where, exc, state) from None
 
     def close(self) -> None:
         self.sessions.close()
@@ -221,8 +190,7 @@ class PostgresSink(SqlSink):
         conn = getattr(self.sessions.local, "conn", None)
         if conn is not None and (conn.broken or conn.closed):
             self.sessions.drop()  # the next statement reconnects
-        text = f"{self.name}: step {step} failed: {engine_message(exc)}"
-        return TransientError(text) if is_transient(exc) else TerminalError(text)
+        return statement_failure(self.name, step, exc)
 
     def target_columns(self, context: dict[str, Any]) -> list[tuple[Any, ...]]:
         """When the target is about to be created: wait for any other first load doing the

@@ -30,12 +30,14 @@ import typing
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar
 
-from manifests import ConfigError, LoaderError, MalformedFileError, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, MalformedFileError, TerminalError
+from manifests.aws_errors import aws_failure, aws_rule
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.partition_values import checked_partition, split
-from sinks.postgres import Sessions, connect_args, engine_message, is_transient, sqlstate
+from sinks.postgres import Sessions, connect_args
 from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.sqlstate import REDSHIFT_ERRORS, connect_failure, sqlstate, statement_failure
 from sinks.staging import File, TypeNames, check_merge_files, checked_type, describe, stage_table, unit_files
 
 #: how many rejected rows of a failed COPY the error message quotes
@@ -101,11 +103,13 @@ class RedshiftSink(SqlSink):
 
         args = driver_args(self.connect_args, redshift_connector.connect)
         args.setdefault("application_name", "loaders")
+        where = f"{args.get('host', '?')}:{args.get('port', 5439)}/{args.get('database', '')}"
         try:
             conn = redshift_connector.connect(**args)
         except Exception as exc:
-            where = f"{args.get('host', '?')}:{args.get('port', 5439)}/{args.get('database', '')}"
-            raise TransientError(f"{self.name}: cannot connect to {where}: {engine_message(exc)}") from None
+            if aws_rule(exc) is not None:  # IAM authentication asks AWS for credentials first
+                raise aws_failure(exc, f"{self.name}: cannot connect to {where}") from None
+            raise connect_failure(self.name, where, exc, table=REDSHIFT_ERRORS) from None
         conn.autocommit = True  # BEGIN and COMMIT come from the templates
         return conn
 
@@ -126,8 +130,7 @@ class RedshiftSink(SqlSink):
     def _translate(self, exc: Exception, step: str) -> LoaderError:
         if not sqlstate(exc) and type(exc).__name__ in ("InterfaceError", "OperationalError"):
             self.sessions.drop()  # the connection is gone; the next statement reconnects
-        text = f"{self.name}: step {step} failed: {engine_message(exc)}"
-        return TransientError(text) if is_transient(exc) else TerminalError(text)
+        return statement_failure(self.name, step, exc, REDSHIFT_ERRORS)
 
     # -- the load -------------------------------------------------------------------------
 

@@ -9,6 +9,10 @@ record to retry with the reason "moved by SQS after N receives".
 
 SQS cannot edit a message, so a letter that still fails on redrive is sent again with
 the new reason and one more attempt, and the old one deleted.
+
+Every SQS call's failure is sorted by :mod:`manifests.aws_errors`: no credentials or
+region, access refused, a queue that does not exist are ConfigErrors (``loaders dlq``
+exits 2); throttling and the network are transient.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from manifests import TransientError
+from manifests.aws_errors import aws_failure, client_failure
 from manifests.parse import strict_json
 from manifests.secrets import redact_all
 
@@ -99,14 +103,23 @@ class DeadLetterQueue:
             import boto3
 
             found = _REGION.search(self.url)
-            self._client = boto3.client("sqs", region_name=found.group(1) if found else None)
+            try:
+                self._client = boto3.client("sqs", region_name=found.group(1) if found else None)
+            except Exception as exc:
+                raise client_failure(exc, f"the dead-letter queue {self.url}") from exc
         return self._client
 
-    def send(self, letter: Letter) -> None:
+    def _call(self, operation: str, **params: Any) -> Any:
+        """One SQS call on this queue; its failure as the AWS table sorts it."""
         try:
-            self.client.send_message(QueueUrl=self.url, MessageBody=letter.body())
-        except Exception as exc:  # the failure must not be lost: let AWS retry the delivery
-            raise TransientError(f"could not send to the dead-letter queue {self.url}: {exc}") from exc
+            return getattr(self.client, operation)(QueueUrl=self.url, **params)
+        except Exception as exc:
+            raise aws_failure(exc, f"the dead-letter queue {self.url} ({operation})") from exc
+
+    def send(self, letter: Letter) -> None:
+        """Any failure raises; the worker keeps the delivery for AWS to retry, so that it is
+        not lost, whatever the cause (even a ConfigError such as a queue that is gone)."""
+        self._call("send_message", MessageBody=letter.body())
 
     def peek(self, limit: int = 1000) -> list[Received]:
         """Read without taking: a visibility timeout of 0 leaves every message visible."""
@@ -130,16 +143,16 @@ class DeadLetterQueue:
         return taken[:limit]
 
     def delete(self, received: Received) -> None:
-        self.client.delete_message(QueueUrl=self.url, ReceiptHandle=received.receipt)
+        self._call("delete_message", ReceiptHandle=received.receipt)
 
     def release(self, received: Received) -> None:
         """Make a message visible again now (its retry failed transiently)."""
-        self.client.change_message_visibility(QueueUrl=self.url, ReceiptHandle=received.receipt, VisibilityTimeout=0)
+        self._call("change_message_visibility", ReceiptHandle=received.receipt, VisibilityTimeout=0)
 
     def _batches(self, visibility: int, limit: int = 10) -> Iterator[list[Received]]:
         while True:
-            answer = self.client.receive_message(
-                QueueUrl=self.url,
+            answer = self._call(
+                "receive_message",
                 MaxNumberOfMessages=max(1, min(10, limit)),
                 VisibilityTimeout=visibility,
                 WaitTimeSeconds=1,  # long polling asks every SQS server; short polling samples some

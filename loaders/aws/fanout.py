@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from loaders.aws.events import partition_request_body
-from manifests import ConfigError, TransientError
+from manifests import ConfigError
+from manifests.aws_errors import aws_failure, client_failure, code_rule
 
 #: SNS PublishBatch takes at most 10 entries per call (SNS API reference, PublishBatch).
 BATCH = 10
@@ -36,18 +37,23 @@ def publish(target: str, requests: Sequence[tuple[str, str, str | None, str]], c
     if client is None:
         import boto3
 
-        client = boto3.client("sns", region_name=_ARN.match(topic).group(1))  # type: ignore[union-attr]
+        try:
+            client = boto3.client("sns", region_name=_ARN.match(topic).group(1))  # type: ignore[union-attr]
+        except Exception as exc:
+            raise client_failure(exc, f"publishing to {topic}") from exc
     ids: list[str] = []
     for start in range(0, len(requests), BATCH):
         chunk = requests[start : start + BATCH]
         entries = [{"Id": uuid.uuid4().hex, "Message": partition_request_body(*r)} for r in chunk]
+        doing = f"publishing to {topic} failed after {len(ids)} request(s)"
         try:
             answer = client.publish_batch(TopicArn=topic, PublishBatchRequestEntries=entries)
-        except Exception as exc:
-            raise TransientError(f"publishing to {topic} failed after {len(ids)} request(s): {exc}") from exc
+        except Exception as exc:  # no topic, no access: ConfigError; throttled: transient
+            raise aws_failure(exc, doing) from exc
         if answer.get("Failed"):
-            why = "{Code} {Message}".format_map({"Code": "", "Message": "", **answer["Failed"][0]})
-            raise TransientError(f"publishing to {topic} failed after {len(ids)} request(s): {why}")
+            first = {"Code": "", "Message": "", **answer["Failed"][0]}
+            kind, why = code_rule(str(first["Code"]), sender_fault=bool(first.get("SenderFault")))
+            raise kind(f"{doing}: {why} ({first['Code']}: {first['Message']})")
         by_id = {s["Id"]: s["MessageId"] for s in answer.get("Successful", [])}
         ids += [by_id[e["Id"]] for e in entries]
     return ids

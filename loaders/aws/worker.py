@@ -25,7 +25,7 @@ from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
 from loaders.config import Config
 from loaders.runner import Outcome, Runner, as_failure, failure_outcome
-from manifests import ConfigError, ManifestError, Partition, TerminalError, TransientError
+from manifests import ConfigError, LoaderError, ManifestError, Partition, TerminalError, TransientError
 from manifests.parse import check_partition
 from manifests.secrets import redact_all
 
@@ -97,7 +97,7 @@ class Worker:
                     self.dead_letter(message, verdict)
                     summary["dead_lettered"] += 1
                     continue
-                except TransientError as exc:
+                except LoaderError as exc:  # a queue that is gone too: the delivery must not be lost
                     logger.error(
                         "could not dead-letter the delivery; AWS will retry it",
                         extra={"message_id": message.message_id, "error": str(exc)},

@@ -13,6 +13,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -75,3 +76,21 @@ def s3_bucket(moto_server: str) -> tuple[str, str]:
     bucket = f"loaders-test-{uuid.uuid4().hex[:16]}"
     boto3.client("s3", endpoint_url=moto_server).create_bucket(Bucket=bucket)
     return moto_server, bucket
+
+
+@pytest.fixture
+def no_aws_credentials(moto_server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """No AWS credentials anywhere botocore looks: none in the environment, empty shared
+    credentials and config files, the metadata service still off (nothing leaves the
+    machine). Returns moto's endpoint."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", *CLEARED_AWS_ENV):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"):
+        empty = tmp_path / name.lower()
+        empty.write_text("")
+        monkeypatch.setenv(name, str(empty))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    import boto3
+
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # it keeps the credentials it found first
+    return moto_server

@@ -196,6 +196,23 @@ def test_dlq_list_then_redrive_after_the_manifest_is_fixed(chain: Chain) -> None
     assert rows(chain) == [(4, DT, "14")]
 
 
+def test_dlq_list_without_credentials_prints_one_line_and_exits_2(no_aws_credentials: str, tmp_path: Path) -> None:
+    queue = f"{no_aws_credentials}/123456789012/dlq"
+    config = tmp_path / "loaders.toml"
+    config.write_text(
+        f'[store]\nroot = "./lake"\n\n[sinks.local]\ntype = "duckdb"\nurl = "duckdb:///w.duckdb"\n\n'
+        f'[aws]\ndead_letter_queue = "{queue}"\n'
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "dlq", "list", "--config", str(config)],
+        capture_output=True, text=True, env={**os.environ, "AWS_ENDPOINT_URL": no_aws_credentials}, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"error: the dead-letter queue {queue} (receive_message): no AWS credentials: set ")
+    assert "Traceback" not in done.stderr
+
+
 def test_fan_out_publishes_one_request_per_unit_and_the_handler_loads_them(chain: Chain) -> None:
     today = datetime.now(UTC).date().isoformat()
     for hour in ("00", "01", "02"):
@@ -213,6 +230,16 @@ def test_fan_out_publishes_one_request_per_unit_and_the_handler_loads_them(chain
     repeated = handle(chain.sns_event(requests[0]))  # a repeated request finds nothing new
     assert repeated == {"loaded": 0, "skipped": 1, "dead_lettered": 0, "retry": 0}
     assert chain.dead_letters() == []
+
+
+def test_fan_out_to_a_topic_that_does_not_exist_is_a_config_error(chain: Chain) -> None:
+    """It was a TransientError: a backfill retried by a scheduler would fail the same way."""
+    from loaders.aws.fanout import publish
+
+    missing = chain.topic.rsplit(":", 1)[0] + ":no-such-topic"
+    with pytest.raises(ConfigError, match=r"does not exist \(NotFound: ") as caught:
+        publish(f"sns:{missing}", [(DATASET, "dt=2026-11-28/hour=08", None, "missing")])
+    assert str(caught.value).startswith(f"publishing to {missing} failed after 0 request(s)")
 
 
 def test_fan_out_rejects_a_malformed_target(chain: Chain) -> None:

@@ -16,7 +16,7 @@ import pytest
 from loaders.config import load_config
 from manifests import parse_manifest
 from manifests.check import check_files
-from manifests.errors import ForeignURLError, MissingFileError, SizeMismatchError
+from manifests.errors import ConfigError, ForeignURLError, MissingFileError, SizeMismatchError
 from manifests.store import S3Store, open_store
 from manifests.urls import as_prefix
 
@@ -120,10 +120,10 @@ def test_list_pages_beyond_1000_keys(store: S3Store) -> None:
     assert all(o.size == len(store.key_of(o.url) or "") for o in found)
 
 
-def test_list_of_a_missing_bucket_is_foreign(store: S3Store) -> None:
-    with pytest.raises(ForeignURLError) as err:
+def test_list_of_a_missing_bucket_is_a_config_error(store: S3Store) -> None:
+    with pytest.raises(ConfigError, match="the bucket does not exist") as err:
         store.list(f"s3://{store.bucket}-missing/data/")
-    assert err.value.file == f"s3://{store.bucket}-missing/data/"
+    assert err.value.file == f"s3://{store.bucket}-missing/data/" and not err.value.transient
 
 
 # -- read and write -------------------------------------------------------------------------
@@ -170,9 +170,9 @@ def test_read_of_a_missing_key_is_missing_file(store: S3Store) -> None:
     assert url in str(err.value)
 
 
-def test_read_of_a_missing_bucket_is_foreign(store: S3Store) -> None:
+def test_read_of_a_missing_bucket_is_a_config_error(store: S3Store) -> None:
     url = f"s3://{store.bucket}-missing/manifests/a.json"
-    with pytest.raises(ForeignURLError) as err:
+    with pytest.raises(ConfigError, match=r"the bucket does not exist \(NoSuchBucket: ") as err:
         store.read(url)
     assert err.value.file == url
 
@@ -325,3 +325,16 @@ def test_unreachable_endpoint_is_transient(aws_env: None, monkeypatch: pytest.Mo
     assert err.value.file == "s3://lake/manifests/a.json"
     with pytest.raises(TransientError):
         store.list("s3://lake/manifests/")
+
+
+# -- no credentials ------------------------------------------------------------------------------
+
+
+def test_reading_a_manifest_without_credentials_is_a_config_error_naming_them(no_aws_credentials: str) -> None:
+    """botocore's NoCredentialsError was a TransientError: Lambda retried it for ever."""
+    url = "s3://lake/manifests/a.json"
+    with pytest.raises(ConfigError) as caught:
+        S3Store("s3://lake", no_aws_credentials).read(url)
+    assert caught.value.file == url and not caught.value.transient
+    assert "no AWS credentials: set AWS_ACCESS_KEY_ID" in str(caught.value)
+    assert "(NoCredentialsError: Unable to locate credentials)" in str(caught.value)

@@ -22,7 +22,6 @@ from manifests import (
     Partition,
     SchemaMismatchError,
     TerminalError,
-    TransientError,
 )
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
@@ -304,16 +303,3 @@ def test_a_copy_result_row_that_did_not_load_is_a_terminal_error() -> None:
 
     with pytest.raises(TerminalError, match=r"LOAD_FAILED: bad value \(line 2, character 7"):
         record(sink(), LoadUnit(TARGET, PARTITION, (manifest(1),), load_id="L6"), {**STATE, "copy": failed})
-
-
-@pytest.mark.parametrize(
-    ("message", "transient"),
-    [
-        ("000625 (57014): Statement reached its statement or warehouse timeout of 60 second(s)", True),
-        ("Your statement was aborted because the number of waiters for this lock exceeds the 20 limit", True),
-        ("002003 (42S02): SQL compilation error: Object 'X' does not exist or not authorized.", False),
-    ],
-)
-def test_lock_waits_and_timeouts_are_transient_other_errors_terminal(message: str, transient: bool) -> None:
-    assert sink()._translate(Exception(message), "merge_insert").transient is transient
-    assert isinstance(sink()._translate(Exception(message), "merge_insert"), TransientError) is transient
