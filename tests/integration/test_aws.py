@@ -277,7 +277,9 @@ def test_sweep_handler_loads_what_notifications_missed(chain: Chain) -> None:
 
 def test_a_worker_without_a_dlq_keeps_the_failure_in_the_state(chain: Chain) -> None:
     chain.config.write_text(chain.config.read_text().replace(f'dead_letter_queue = "{chain.dlq}"', ""))
-    chain.put_batch(DT, "17", "b1", [1], manifest="[]")
+    missing = {"entries": [{"url": f"s3://{chain.bucket}/data/gone.parquet", "mandatory": True}]}
+    chain.put_batch(DT, "17", "b1", [1], manifest=json.dumps(missing))  # read, but a file is missing
+    chain.put_batch(DT, "18", "b1", [1], manifest="[]")  # cannot be read as a manifest at all
     from loaders.config import load_config
 
     worker = Worker(load_config(str(chain.config)))
@@ -289,7 +291,10 @@ def test_a_worker_without_a_dlq_keeps_the_failure_in_the_state(chain: Chain) -> 
         [(_sink, state)] = runner.states(DATASET)
     finally:
         runner.close()
+    # the partition whose manifest was read failed its attempt; the unreadable manifest says
+    # nothing about its partition, which the state does not stamp
     assert (state.partition, state.status) == (f"dt={DT}/hour=17", "failed")
+    assert "MissingFileError" in (state.last_error or "")
 
 
 RUN_HANDLER = """

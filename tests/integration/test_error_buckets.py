@@ -115,8 +115,10 @@ def test_the_cli_exits_2_with_one_line_for_a_sink_it_cannot_connect_to(
     key = project.lake.write(P8, "b1", conversions((1, 10)))
     done = cli(project, "load", key)
     assert done.returncode == 2, done.stdout + done.stderr
-    [line] = done.stderr.strip().splitlines()
-    assert line.startswith("error: local: cannot connect to") and "Traceback" not in done.stderr + done.stdout
+    # the sink's units fail (another sink would still load), one line each, exit status 2
+    [line] = done.stdout.strip().splitlines()
+    assert "\tfailed\t" in line and "ConfigError: local: cannot connect to" in line
+    assert "Traceback" not in done.stderr + done.stdout
     assert ("the database does not exist" if problem == "missing-database" else "bogus_option") in line
 
 
@@ -156,3 +158,22 @@ def test_lambda_dead_letters_a_missing_database_and_retries_a_closed_port(chain:
     retried = loaders.aws.handler(chain.sqs_event(messages), LambdaContext())
     assert retried == {"batchItemFailures": [{"itemIdentifier": messages[0]["MessageId"]}]}
     assert chain.dead_letters() == []
+
+
+def test_a_second_sinks_config_error_keeps_the_first_sinks_report(chain: Chain, pg: Server) -> None:
+    """Before: the second sink's ConfigError escaped the runner, and the dead letter said
+    nothing of the first sink, which had loaded (sink "-", no dataset, no partition)."""
+    chain.write_config(sinks='["local", "pg"]')
+    config = chain.config.read_text()
+    broken = f'[sinks.pg]\ntype = "postgres"\nurl = "{missing_database(pg).url}"\n\n'
+    chain.config.write_text(config.replace("[datasets.", broken + "[datasets.", 1))
+    loaders.aws._worker.cache_clear()
+    chain.put_batch("2026-11-28", "08", "b1", [1])
+    assert loaders.aws.handler(chain.sqs_event(chain.notifications()), LambdaContext()) == {"batchItemFailures": []}
+    [letter] = chain.dead_letters()
+    assert (letter["error_class"], letter["sink"], letter["partition"]) == ("ConfigError", "pg", "dt=2026-11-28/hour=08")
+    assert "the database does not exist" in letter["error"]
+    import duckdb
+
+    with duckdb.connect(str(chain.warehouse)) as conn:  # the first sink loaded all the same
+        assert conn.execute("SELECT count(*) FROM raw.conversions").fetchone() == (1,)
