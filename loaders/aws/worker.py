@@ -206,7 +206,7 @@ class Worker:
     def send(self, letter: Letter) -> None:
         if self.dlq is None:
             logger.error(
-                "terminal failure and no [aws] dead_letter_queue configured: it stays only in this log and the load state",
+                "terminal failure and no [aws] dead_letter_queue configured: it stays in this log and the state",
                 extra={"error_class": letter.error_class, "error": letter.error},
             )
             return
