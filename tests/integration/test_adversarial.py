@@ -767,7 +767,10 @@ def test_a_bad_input_on_the_redshift_path(request: pytest.FixtureRequest, world:
 
 def check_case(request: pytest.FixtureRequest, world: World, case_id: str) -> None:
     """Its line names the error class, the manifest (and file) and what is wrong; its
-    partitions hold a failed attempt and nothing else."""
+    partitions hold a failed attempt and nothing else — or, where the manifest itself
+    could not be read or placed (a malformed manifest, a reference to none), nothing at
+    all: such a failure says nothing about the partition, and is reported against the
+    manifest only."""
     case = CASES[case_id]
     expect_failure(request, world, case)
     run = command(world, case_id.split("/")[0])
@@ -786,7 +789,9 @@ def check_case(request: pytest.FixtureRequest, world: World, case_id: str) -> No
         for p in run.changed.get("state partitions", {}).get("added", [])
         if p["partition_key"][3:13] in days
     }
-    assert sorted(attempts) == sorted(bad.partitions), attempts
+    # a format that differs from the dataset's is found once the manifest is read and placed
+    unread = (case.error == "ManifestError" and case_id != "type/format-other-dataset") or case_id.startswith("ref/")
+    assert sorted(attempts) == ([] if unread else sorted(bad.partitions)), attempts
     for attempt in attempts.values():
         assert (attempt["dataset"], attempt["status"], attempt["rows_loaded"], attempt["manifests"]) == (
             bad.dataset,
