@@ -1,12 +1,14 @@
 -- loaders compile: sink redshift (redshift), dataset crm.account, partition dt=2026-01-01
 -- step applied, template shipped sql/default/applied.sql
--- The manifest versions applied to these partitions, and (url NULL) those of them whose
--- last attempt failed: a load that finds nothing to apply clears such a failure, and
--- only then writes anything.
+-- Of these partitions: those whose last attempt failed (url NULL; a load that finds
+-- nothing to apply clears such a failure, and only then writes anything), and the
+-- manifest versions applied to them. The partitions table comes first, in the order a
+-- load's lock takes the state tables: a reader holding the manifests table while waiting
+-- for the partitions table would deadlock with a load that holds the one and locks the other.
+SELECT partition_key, NULL AS url, NULL AS version
+FROM "_loaders"."partitions"
+WHERE dataset = 'crm.account' AND partition_key IN ('dt=2026-01-01') AND status = 'failed'
+UNION ALL
 SELECT partition_key, url, version
 FROM "_loaders"."manifests"
 WHERE dataset = 'crm.account' AND partition_key IN ('dt=2026-01-01')
-UNION ALL
-SELECT partition_key, NULL, NULL
-FROM "_loaders"."partitions"
-WHERE dataset = 'crm.account' AND partition_key IN ('dt=2026-01-01') AND status = 'failed'
