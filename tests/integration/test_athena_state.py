@@ -187,6 +187,21 @@ def test_a_state_written_before_attempted_at_existed_reads_as_unknown(rig: Rig) 
     sink.close()
 
 
+def test_a_failure_after_a_success_is_the_first_in_a_row_whatever_the_old_state_counted(rig: Rig) -> None:
+    """The previous version never reset ``attempts`` on a success. Before: the first
+    failure after the upgrade counted on (4 here), past the sweep's max_attempts."""
+    k1 = rig.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    rig.load(Strategy.APPEND, [k1])
+    sink = rig.open_sink()
+    state = state_of(sink)
+    sink.states_store.write(Versioned({**state.doc, "attempts": 3}, state.etag))  # loaded, as it was left
+    sink.fail(DATASET, Partition.of(P8), "x1", RecordCountError("boom"))
+    sink.fail(DATASET, Partition.of(P8), "x2", RecordCountError("boom"))
+    [read] = sink.states(DATASET)
+    sink.close()
+    assert (read.status, read.attempts, read.manifests) == ("failed", 2, 1)
+
+
 def test_a_partition_another_loader_holds_is_not_cleared_under_its_lease(rig: Rig) -> None:
     """A no-op arriving while another loader holds the lease writes nothing: the holder's
     fencing compares the state's ETag, and its own record clears the failure."""
