@@ -215,10 +215,18 @@ class PartitionStates:
         raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}")
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        """Record a failed attempt; data, location and applied manifests stay as they were."""
+        """Record a failed attempt; data, location and applied manifests stay as they were.
+        ``attempts`` counts failures in a row: after a success this one is the first, also
+        where an older version's state kept counting across successes. Nothing is written
+        while another loader's lease is live (this attempt was refused as busy, or lost
+        to it): the holder's fencing would read the write as a take-over and abandon a
+        load that is going well, and its own record says how the partition's attempt ended."""
 
         def failed(doc: dict[str, Any]) -> None:
-            doc.update(status="failed", attempts=int(doc.get("attempts") or 0) + 1, load_id=load_id)
+            if self.leased(doc) and doc["lease"]["owner"] != f"{self.owner}/{load_id}":
+                return
+            before = int(doc.get("attempts") or 0) if doc["status"] == "failed" else 0
+            doc.update(status="failed", attempts=before + 1, load_id=load_id)
             doc.update(last_error=error_text(error), attempted_at=self.stamp())
 
         self.update(dataset, partition.key, failed, "recording a failure")

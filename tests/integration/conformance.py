@@ -403,6 +403,64 @@ class SinkContract:
         assert failed.last_error is not None and "boom" in failed.last_error
         assert failed.attempts == state.attempts + 1
 
+    # -- the last attempt apart from the data ---------------------------------------------
+
+    def test_a_no_op_clears_a_failure_and_reset_clears_or_forgets(self, harness: Harness) -> None:
+        """Every sink: a load that finds everything applied clears a failed last attempt
+        (alone, and beside a partition that loads in the same batch); ``reset`` clears a
+        failure, keeps the data, and with ``forget`` makes the next load apply it all again."""
+        k8 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+        k9 = harness.lake.write(P9, "b1", rows((3, 10, 3.0)))
+        tgt = target(Strategy.MERGE)
+        p8, p9 = Partition.of(P8), Partition.of(P9)
+        sink = harness.open_sink()
+        try:
+            for u in (unit(tgt, P8, [harness.lake.manifest(k8)]), unit(tgt, P9, [harness.lake.manifest(k9)])):
+                sink.load(u)
+            sink.fail("ad_server.conversion", p8, "x1", RecordCountError("boom"))
+            assert sink.load(unit(tgt, P8, [harness.lake.manifest(k8)])).action == "skipped"
+            by = {s.partition: s for s in sink.states("ad_server.conversion")}
+            assert (by[p8.key].status, by[p8.key].attempts, by[p8.key].last_error) == ("loaded", 0, None)
+            assert (by[p8.key].manifests, by[p8.key].rows) == (1, 1)
+            # in a batch where another partition loads (a sink that batches)
+            sink.fail("ad_server.conversion", p8, "x2", RecordCountError("boom"))
+            k9b = harness.lake.write(P9, "b2", rows((4, 10, 4.0)))
+            units = [
+                unit(tgt, P8, [harness.lake.manifest(k8)]),
+                unit(tgt, P9, [harness.lake.manifest(k9), harness.lake.manifest(k9b)]),
+            ]
+            batched = sink.capabilities.batch_partitions
+            results = sink.load_many(units) if batched else [sink.load(u) for u in units]
+            assert [r.action for r in results] == ["skipped", "loaded"]
+            by = {s.partition: s for s in sink.states("ad_server.conversion")}
+            assert [(by[k].status, by[k].attempts) for k in (p8.key, p9.key)] == [("loaded", 0), ("loaded", 0)]
+            # reset: clear a failure
+            sink.fail("ad_server.conversion", p8, "x3", RecordCountError("boom"))
+            dry = sink.reset("ad_server.conversion", p8, forget=False, dry_run=True)
+            assert (dry.found, dry.failure_cleared) == (True, True)
+            assert {s.partition: s.status for s in sink.states("ad_server.conversion")}[p8.key] == "failed"
+            done = sink.reset("ad_server.conversion", p8, forget=False)
+            assert (done.found, done.failure_cleared) == (True, True)
+            by = {s.partition: s for s in sink.states("ad_server.conversion")}
+            assert (by[p8.key].status, by[p8.key].attempts, by[p8.key].manifests) == ("loaded", 0, 1)
+            # reset of a partition never seen: nothing, nothing created
+            never = Partition.of({"dt": "2026-11-28", "hour": "10"})
+            assert sink.reset("ad_server.conversion", never, forget=True).found is False
+            assert never.key not in {s.partition for s in sink.states("ad_server.conversion")}
+            # forget: the state goes; the next load applies the manifest again (merge: no duplicate)
+            sink.fail("ad_server.conversion", p8, "x4", RecordCountError("boom"))
+            gone = sink.reset("ad_server.conversion", p8, forget=True)
+            assert (gone.failure_cleared, gone.manifests_forgotten, gone.rows_forgotten) == (True, 1, 1)
+            assert sink.applied("ad_server.conversion", p8) == set()
+            assert p8.key not in {s.partition for s in sink.states("ad_server.conversion") if s.manifests}
+            again = sink.load(unit(tgt, P8, [harness.lake.manifest(k8)]))
+            assert (again.action, again.rows) == ("loaded", 1)
+            by = {s.partition: s for s in sink.states("ad_server.conversion")}
+            assert (by[p8.key].status, by[p8.key].attempts, by[p8.key].manifests) == ("loaded", 0, 1)
+        finally:
+            sink.close()
+        assert [r[0] for r in self.table(harness)] == [1, 3, 4]
+
     def test_unchanged_reload_issues_no_data_statements(self, harness: Harness) -> None:
         k1 = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
         self.load(harness, target(Strategy.MERGE), P8, [k1])

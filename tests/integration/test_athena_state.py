@@ -187,6 +187,21 @@ def test_a_state_written_before_attempted_at_existed_reads_as_unknown(rig: Rig) 
     sink.close()
 
 
+def test_a_failure_after_a_success_is_the_first_in_a_row_whatever_the_old_state_counted(rig: Rig) -> None:
+    """The previous version never reset ``attempts`` on a success. Before: the first
+    failure after the upgrade counted on (4 here), past the sweep's max_attempts."""
+    k1 = rig.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    rig.load(Strategy.APPEND, [k1])
+    sink = rig.open_sink()
+    state = state_of(sink)
+    sink.states_store.write(Versioned({**state.doc, "attempts": 3}, state.etag))  # loaded, as it was left
+    sink.fail(DATASET, Partition.of(P8), "x1", RecordCountError("boom"))
+    sink.fail(DATASET, Partition.of(P8), "x2", RecordCountError("boom"))
+    [read] = sink.states(DATASET)
+    sink.close()
+    assert (read.status, read.attempts, read.manifests) == ("failed", 2, 1)
+
+
 def test_a_partition_another_loader_holds_is_not_cleared_under_its_lease(rig: Rig) -> None:
     """A no-op arriving while another loader holds the lease writes nothing: the holder's
     fencing compares the state's ETag, and its own record clears the failure."""
@@ -204,6 +219,35 @@ def test_a_partition_another_loader_holds_is_not_cleared_under_its_lease(rig: Ri
         sink.reset(DATASET, Partition.of(P8), forget=True, dry_run=True)
     assert state_of(sink).etag == held.etag
     sink.close()
+
+
+def test_a_loader_refused_by_a_live_lease_records_nothing_and_the_holder_finishes(rig: Rig) -> None:
+    """Two loads of one partition: the second finds the first's live lease (SinkBusyError),
+    and the runner records that failure with ``fail``. Before: that write changed the
+    state's ETag under the lease, so the holder's fencing took it for a take-over and its
+    load failed too ("the lease was taken over"), though nothing had taken it over."""
+    k1 = rig.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    k2 = rig.lake.write(P8, "b2", rows((2, 10, 2.0)))
+    holder, other = rig.open_sink(), rig.open_sink()
+    refused: list[SinkBusyError] = []
+
+    def meanwhile(step: str) -> None:
+        if step == "locked":  # the holder has its lease; the other loader comes now
+            with pytest.raises(SinkBusyError) as caught:
+                other.load(unit(target(Strategy.APPEND), P8, [rig.lake.manifest(k2)]))
+            other.fail(DATASET, Partition.of(P8), "other", caught.value)  # as the runner does
+            refused.append(caught.value)
+
+    holder.checkpoint = meanwhile
+    try:
+        result = holder.load(unit(target(Strategy.APPEND), P8, [rig.lake.manifest(k1)]))
+    finally:
+        holder.close()
+    assert refused and (result.action, result.rows) == ("loaded", 1)
+    [state] = other.states(DATASET)
+    other.close()
+    assert (state.status, state.attempts, state.manifests) == ("loaded", 0, 1)
+    assert rig.ids() == [(1, 10)]
 
 
 # -- reset -------------------------------------------------------------------------------------------

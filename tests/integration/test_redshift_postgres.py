@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from manifests import Entry, MalformedFileError, Manifest, TerminalError, UnsupportedError
+from manifests import Entry, MalformedFileError, Manifest, Partition, RecordCountError, TerminalError, UnsupportedError
 from manifests.store import ObjectStore
 from sinks import Strategy
 from sinks.redshift import RedshiftSink
@@ -336,3 +336,22 @@ def test_a_rejected_row_in_a_later_group_names_its_manifest_and_file(tmp_path: P
     assert caught.value.file is not None and caught.value.file.endswith("b3-0.csv")
     assert caught.value.manifest is not None and caught.value.manifest.endswith("b3.json")
     assert pg.query(f"SELECT conversion_id FROM {TABLE}") == [(1,)]
+
+
+def test_a_failure_after_a_success_is_the_first_in_a_row_whatever_the_old_state_counted(
+    tmp_path: Path, pg: Server
+) -> None:
+    """The previous version never reset ``attempts`` on a success. Before: the first
+    failure after the upgrade counted on (8 here), past the sweep's max_attempts."""
+    harness = redshift_harness(tmp_path, pg)
+    key = harness.lake.write(P8, "b1", rows((1, 10, 1.0)))
+    sink = harness.open_sink()
+    try:
+        sink.load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(key)]))
+        pg.query("UPDATE _loaders.partitions SET attempts = 7")  # a loaded row as the previous version left it
+        sink.fail("ad_server.conversion", Partition.of(P8), "x1", RecordCountError("boom"))
+        sink.fail("ad_server.conversion", Partition.of(P8), "x2", RecordCountError("boom"))
+        [state] = sink.states("ad_server.conversion")
+    finally:
+        sink.close()
+    assert (state.status, state.attempts, state.manifests) == ("failed", 2, 1)

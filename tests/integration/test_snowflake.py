@@ -23,7 +23,7 @@ import pytest
 
 from loaders.config import load_config
 from loaders.runner import Runner
-from manifests import ForeignURLError, LoaderError
+from manifests import ForeignURLError, LoaderError, Partition, RecordCountError
 from manifests.schemas import SchemaRegistry
 from manifests.store import S3Store
 from sinks import Strategy
@@ -335,3 +335,22 @@ def test_the_same_rows_in_every_format_fakesnow_can_copy_load_the_same_table(
         assert [tuple(r) for r in cursor.fetchall()] == [(i, 10 * i, 2.5, "2026-11-28", "08") for i in (1, 2, 3)]
     assert load().action == "skipped"  # the state holds the producer's manifest, not the copy
     assert lake.store.list(lake.store.resolve("_loaders/")) == []  # the Parquet copies are removed
+
+
+def test_a_failure_after_a_success_is_the_first_in_a_row_whatever_the_old_state_counted(
+    harness: Harness, warehouse: tuple[str, Any]
+) -> None:
+    """The previous version never reset ``attempts`` on a success. Before: the first
+    failure after the upgrade counted on (8 here), past the sweep's max_attempts."""
+    p8 = {"dt": "2026-11-28", "hour": "08"}
+    key = harness.lake.write(p8, "b1", conversions((1, 10)))
+    sink = harness.open_sink()
+    try:
+        sink.load(unit(target(Strategy.APPEND), p8, [harness.lake.manifest(key)]))
+        warehouse[1].cursor().execute('UPDATE "_LOADERS"."PARTITIONS" SET attempts = 7')  # as it was left
+        sink.fail("ad_server.conversion", Partition.of(p8), "x1", RecordCountError("boom"))
+        sink.fail("ad_server.conversion", Partition.of(p8), "x2", RecordCountError("boom"))
+        [state] = sink.states("ad_server.conversion")
+    finally:
+        sink.close()
+    assert (state.status, state.attempts, state.manifests) == ("failed", 2, 1)

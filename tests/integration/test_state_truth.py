@@ -158,6 +158,21 @@ def test_the_sweep_retries_with_backoff_then_leaves_it_for_a_person(project: Pro
     assert (state["status"], state["attempts"], state["error"]) == ("loaded", 0, None)
 
 
+def test_a_failure_after_a_success_is_the_first_in_a_row_whatever_the_old_state_counted(project: Project) -> None:
+    """The previous version counted every attempt in ``attempts`` and never reset it on a
+    success. Before: the first failure after the upgrade counted on from there (8 here),
+    so the sweep left the partition "for a person" without ever retrying it."""
+    good = project.lake.write(PART, "b1", conversions((1, 10)))
+    assert load(project, good).returncode == 0
+    set_attempts(project, 7)  # a loaded partition's row as the previous version left it
+    fail_a_load(project)
+    assert status(project)[KEY]["attempts"] == 1
+    age(project, minutes=6)  # the first backoff has passed: the sweep retries it
+    retried = cli(project, "sweep", "--json")
+    assert [u["action"] for u in json.loads(retried.stdout)["units"]] == ["failed"], retried.stderr
+    assert status(project)[KEY]["attempts"] == 2
+
+
 def test_max_attempts_is_read_per_dataset(project: Project) -> None:
     text = project.config_path.read_text().replace("allow_empty = true", "allow_empty = true\nmax_attempts = 1")
     project.config_path.write_text(text)

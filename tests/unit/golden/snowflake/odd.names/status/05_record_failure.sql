@@ -3,12 +3,14 @@
 -- Runs on its own (autocommit) after the load rolled back: the data and the applied
 -- manifests are untouched; only the status, the attempt count and the error change.
 -- One MERGE, atomic and under the table's lock, so a new partition gets one row.
+-- The count is of failures in a row: after a success (or a row written by a version
+-- that counted every attempt and kept the count) this failure is the first.
 MERGE INTO "_LOADERS"."PARTITIONS" AS p
 USING (SELECT 'odd.names' AS dataset, 'dt=2026-01-01' AS partition_key) AS s
     ON p.dataset = s.dataset AND p.partition_key = s.partition_key
 WHEN MATCHED THEN UPDATE SET
     status = 'failed',
-    attempts = p.attempts + 1,
+    attempts = CASE WHEN p.status = 'failed' THEN p.attempts + 1 ELSE 1 END,
     last_error = 'RuntimeError: <error>',
     load_id = '<load_id>',
     updated_at = CAST('<now>' AS TIMESTAMP)
