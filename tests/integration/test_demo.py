@@ -133,7 +133,7 @@ def forgetful_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A sink that never remembers what it applied, so duplicates are not skipped."""
     from sinks.sqlbase import SqlSink
 
-    monkeypatch.setattr(SqlSink, "_applied_now", lambda self, context: {})
+    monkeypatch.setattr(SqlSink, "_state_now", lambda self, context: ({}, set()))
     yield
 
 
