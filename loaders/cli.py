@@ -397,9 +397,12 @@ def reset(
     rows = [_reset_row(name, r, forget, dry_run) for name, r in results]
     if as_json:
         emit({"resets": rows, "dry_run": dry_run})
-        return
-    for r in rows:
-        click.echo(f"{r['sink']}\t{r['dataset']}\t{r['partition']}\t{r['change']}")
+    else:
+        for r in rows:
+            click.echo(f"{r['sink']}\t{r['dataset']}\t{r['partition']}\t{r['change']}")
+    if not any(r.found for _name, r in results):  # a misspelt partition (hour=3 for hour=03) finds nothing
+        click.echo(f"error: no sink has a load state for {dataset} {partition.key}: nothing to reset", err=True)
+        sys.exit(1)
 
 
 def _reset_row(sink: str, r: Any, forget: bool, dry_run: bool) -> dict[str, Any]:

@@ -34,6 +34,10 @@ from sinks import Snapshot, Strategy
 #: doubles with each further failure (5, 10, 20, 40 minutes, …), up to RETRY_CAP
 RETRY_BASE = timedelta(minutes=5)
 RETRY_CAP = timedelta(hours=6)
+#: how much later than a failed attempt a manifest must be written to count as new work:
+#: the store's clock and the loader's differ a little, and a manifest written before the
+#: failure must not look newer (it would skip the backoff on every sweep)
+CLOCK_SLACK = timedelta(seconds=30)
 #: LISTs in flight at once; S3 answers a LIST in tens of milliseconds, so a month of hourly
 #: partitions (720 LISTs) needs a few dozen at a time to fit in a second.
 LIST_CONCURRENCY = 32
@@ -171,7 +175,8 @@ class View:
         at = self.snapshot.attempted_at if self.snapshot is not None and self.failed else None
         if at is None:
             return False
-        return any(o.modified is not None and o.modified.replace(microsecond=0) > at for o in self.unapplied)
+        after = at + CLOCK_SLACK
+        return any(o.modified is not None and o.modified.replace(microsecond=0) > after for o in self.unapplied)
 
     @property
     def status(self) -> str:

@@ -315,3 +315,11 @@ def test_attempted_at_is_recent_utc(project: Project) -> None:
     assert load(project, good).returncode == 0
     at = datetime.fromisoformat(status(project)[KEY]["attempted_at"].removesuffix("Z"))
     assert abs(datetime.now(UTC).replace(tzinfo=None) - at) < timedelta(minutes=5)
+
+
+def test_reset_of_a_partition_no_sink_knows_exits_1(tmp_path: Path) -> None:
+    project = Project(tmp_path)
+    assert load(project, project.lake.write(PART, "b1", conversions((1, 10)))).returncode == 0
+    misspelt = cli(project, "reset", "--dataset", DATASET, "--partition", f"dt={TODAY}/hour=3")
+    assert misspelt.returncode == 1 and "no sink has a load state" in misspelt.stderr
+    assert "no load state" in misspelt.stdout
