@@ -323,3 +323,16 @@ def test_reset_of_a_partition_no_sink_knows_exits_1(tmp_path: Path) -> None:
     misspelt = cli(project, "reset", "--dataset", DATASET, "--partition", f"dt={TODAY}/hour=3")
     assert misspelt.returncode == 1 and "no sink has a load state" in misspelt.stderr
     assert "no load state" in misspelt.stdout
+
+
+def test_the_scheduled_sweep_retries_after_the_backoff(project: Project) -> None:
+    from loaders.aws.worker import Worker
+
+    good = project.lake.write(PART, "b1", conversions((1, 10)))
+    project.lake.corrupt(project.lake.store.resolve(project.lake.manifest(good).entries[0].url))
+    worker = Worker(project.config())
+    assert [u["action"] for u in worker.sweep()["units"]] == ["failed"]
+    assert worker.sweep()["units"] == []  # within the backoff
+    age(project, minutes=6)
+    assert [u["action"] for u in worker.sweep()["units"]] == ["failed"]
+    assert status(project)[KEY]["attempts"] == 2
