@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from loaders.planner import Planned
 from loaders.runner import Outcome, Runner
-from manifests import ConfigError, LoaderError, Manifest, Partition, parse_manifest
+from manifests import LoaderError, Manifest, Partition, parse_manifest
 from manifests.check import Listings
 
 log = logging.getLogger("loaders")
@@ -61,8 +61,6 @@ def run_task(runner: Runner, task: Task) -> list[Outcome]:
     if partitions:
         try:
             outcomes += runner.load_partitions(dataset, partitions, sinks=[task.sink], force=force)
-        except ConfigError:
-            raise
         except Exception as exc:  # before any unit ran (a state query of replace): each fails, other tasks go on
             for partition in partitions:
                 outcomes += runner.failed(dataset, partition, exc, [task.sink])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -97,7 +97,7 @@ def load(manifest_uris: tuple[str, ...], sink_name: str | None, as_json: bool, c
     finally:
         runner.close()
     print_units(outcomes, as_json)
-    sys.exit(1 if any(o.action == "failed" for o in outcomes) else 0)
+    sys.exit(exit_status(outcomes))
 
 
 @main.command()
@@ -118,16 +118,19 @@ def status(
     manifest at all (missing) and those whose manifests changed since they were loaded
     (stale); on a terminal, as a calendar grid per dataset and sink.
     """
-    from loaders.planner import Planner
+    from loaders.planner import Planner, windowed
     from loaders.report import print_grid, print_states
     from loaders.runner import Runner
 
     config = load_config(config_path)
     config.check_datasets([dataset])
+    if days is not None and dataset and (why := windowed(config.datasets[dataset])):
+        raise ConfigError(f"--days: {why}")
     runner = Runner(config, only_sink=sink_name)
     try:
-        states = runner.states(dataset)
-        for name, sink in runner.chosen_sinks():
+        sinks = _noting_empty_state(runner)
+        states = [(name, s) for name, sink in sinks for s in sink.states(dataset)]
+        for name, sink in sinks:
             count = len(sink.superseded(dataset)) if sink.capabilities.supersedes else 0
             if count:
                 click.echo(f"sink {name}: {count} superseded prefix(es); see `loaders superseded`", err=True)
@@ -139,14 +142,31 @@ def status(
         planner = Planner(runner)
         views = []
         for d in [config.datasets[dataset]] if dataset else list(config.datasets.values()):
+            if why := windowed(d):
+                click.echo(f"note: {why}", err=True)
+                continue
             views += planner.survey(d, window, runner.sink_names(d))
     finally:
         runner.close()
     rows = [(v.sink, window_state(v, known.get((v.sink, v.dataset, v.partition.key)))) for v in views]
     if as_json or not sys.stdout.isatty():
-        print_states(rows, as_json)
+        print_states(rows, as_json, data=[v.data for v in views])
     else:
         print_grid(rows)
+
+
+def _noting_empty_state(runner: Any) -> list[tuple[str, Any]]:
+    """The chosen sinks, each with a note on stderr when it holds no load state at all:
+    a wrong ``--config`` or sink would otherwise look like "nothing loaded yet". Reading
+    creates nothing (no database file, schema or table)."""
+    for name, sink in runner.chosen_sinks():
+        if not sink.has_state():
+            click.echo(
+                f"note: sink {name} has no load state yet: nothing was ever loaded into it "
+                f"(is this the right --config and sink? {runner.config.source})",
+                err=True,
+            )
+    return list(runner.chosen_sinks())
 
 
 def _window_options(func: F) -> F:
@@ -238,7 +258,15 @@ def sweep(
     """Backfill each dataset over its own lookback: the safety net for lost notifications."""
 
     _plan_and_run(
-        config_path, sink_name, datasets, Window.lookback, Reprocess(reprocess), dry_run, concurrency, as_json
+        config_path,
+        sink_name,
+        datasets,
+        Window.lookback,
+        Reprocess(reprocess),
+        dry_run,
+        concurrency,
+        as_json,
+        retry=Reprocess(reprocess) is Reprocess.MISSING,
     )
 
 
@@ -252,20 +280,36 @@ def _plan_and_run(
     concurrency: int,
     as_json: bool,
     fan_out: str | None = None,
+    retry: bool = False,
 ) -> None:
+    """Plan each dataset's window and load it. A dataset whose partitions are not on a
+    calendar is skipped with a note (an error when named with --dataset). ``retry``: the
+    sweep's patience with failed partitions (backoff, max_attempts), noted when it holds one."""
     from loaders.backfill import execute
-    from loaders.planner import Planner
+    from loaders.planner import Planner, Retry, windowed
     from loaders.report import Progress, print_plan, print_units
     from loaders.runner import Runner
 
     config = load_config(config_path)
     config.check_datasets(datasets)
+    for name in datasets:
+        if why := windowed(config.datasets[name]):
+            raise ConfigError(f"--dataset {why}")
     runner = Runner(config, only_sink=sink_name)
+    now = datetime.now(UTC).replace(tzinfo=None)
     try:
         planner = Planner(runner)
         plan = []
         for dataset in (config.datasets[d] for d in (datasets or config.datasets)):
-            plan += planner.plan(dataset, window_of(dataset), runner.sink_names(dataset), reprocess)
+            if why := windowed(dataset):
+                click.echo(f"note: {why}", err=True)
+                continue
+            patience = Retry(now, dataset.max_attempts) if retry else None
+            views = planner.survey(dataset, window_of(dataset), runner.sink_names(dataset))
+            plan += planner.decide_all(dataset, views, reprocess, patience)
+            for view in views:
+                if patience is not None and (held := patience.held(view)):
+                    click.echo(f"note: held {view.sink} {view.dataset} {view.partition.key}: {held}", err=True)
         if dry_run:
             print_plan(runner, plan, as_json)
             return
@@ -279,7 +323,104 @@ def _plan_and_run(
     print_units(outcomes, as_json)
     if interrupted:
         click.echo(f"interrupted after {len(outcomes)} unit(s); run it again to load the rest", err=True)
-    sys.exit(1 if interrupted or any(o.action == "failed" for o in outcomes) else 0)
+    sys.exit(exit_status(outcomes, interrupted))
+
+
+def exit_status(outcomes: Sequence[Any], interrupted: bool = False) -> int:
+    """2 when a unit failed for its configuration (a sink that cannot be opened, refused
+    credentials), else 1 when any failed or the run was interrupted, else 0."""
+    if any(o.config_error for o in outcomes):
+        return 2
+    return 1 if interrupted or any(o.action == "failed" for o in outcomes) else 0
+
+
+@main.command()
+@click.option("--dataset", "dataset", required=True, metavar="NAME", help="The dataset.")
+@click.option("--partition", "partition_key", required=True, metavar="K=V/...", help="e.g. dt=2026-12-01.")
+@click.option("--sink", "sink_name", metavar="NAME", help="Only this sink (default: each of the dataset's sinks).")
+@click.option(
+    "--forget-manifests", "forget", is_flag=True, help="Also forget its applied manifests: the next run reloads it."
+)
+@click.option("--force", is_flag=True, help="Forget the manifests of an append dataset although a reload duplicates.")
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON document on stdout.")
+@config_option
+@handle_errors
+def reset(
+    dataset: str,
+    partition_key: str,
+    sink_name: str | None,
+    forget: bool,
+    force: bool,
+    dry_run: bool,
+    as_json: bool,
+    config_path: str | None,
+) -> None:
+    """Clear a partition's failed attempt, or forget its applied manifests.
+
+    Without --forget-manifests: the partition is no longer failed (attempts back to 0);
+    its data and applied manifests stay. With it: the load state forgets the manifests,
+    so the next load, sweep or backfill loads every manifest the partition has again —
+    safe for replace (the partition is rewritten) and merge (rows are upserted); for
+    append it would add the rows a second time, so it is refused without --force (delete
+    the partition's rows from the table first). The table's rows are never touched here.
+    """
+    from loaders.report import emit
+    from loaders.runner import Runner
+    from manifests import Partition
+    from manifests.parse import check_partition
+    from sinks import Strategy
+
+    config = load_config(config_path)
+    config.check_datasets([dataset])
+    chosen = config.datasets[dataset]
+    try:
+        partition = check_partition(Partition.parse(partition_key), None, "--partition")
+    except (ValueError, LoaderError) as exc:
+        raise ConfigError(f"--partition {partition_key!r}: {exc}") from None
+    fields = tuple(k for k, _v in partition.items)
+    if fields != chosen.partition:
+        raise ConfigError(f"--partition {partition_key}: {dataset} partitions by {'/'.join(chosen.partition)}")
+    if sink_name is not None and sink_name not in chosen.sinks:
+        raise ConfigError(f"--sink {sink_name}: not one of {dataset}'s sinks ({', '.join(chosen.sinks)})")
+    if forget and chosen.strategy is Strategy.APPEND and not force:
+        raise ConfigError(
+            f"--forget-manifests: {dataset} appends, so loading its manifests again would duplicate the rows "
+            "already in the table; delete the partition's rows first, then add --force"
+        )
+    runner = Runner(config, only_sink=sink_name)
+    try:
+        results = [(name, runner.sink(name).reset(dataset, partition, forget=forget, dry_run=dry_run))
+                   for name in runner.sink_names(chosen)]  # fmt: skip
+    finally:
+        runner.close()
+    rows = [_reset_row(name, r, forget, dry_run) for name, r in results]
+    if as_json:
+        emit({"resets": rows, "dry_run": dry_run})
+        return
+    for r in rows:
+        click.echo(f"{r['sink']}\t{r['dataset']}\t{r['partition']}\t{r['change']}")
+
+
+def _reset_row(sink: str, r: Any, forget: bool, dry_run: bool) -> dict[str, Any]:
+    """One sink's reset, as a row; ``change`` in words (what would change, dry)."""
+    did = []
+    if r.failure_cleared:
+        did.append("would clear the failure" if dry_run else "failure cleared")
+    if forget and r.found:
+        verb = "would forget" if dry_run else "forgot"
+        did.append(f"{verb} {r.manifests_forgotten} manifest(s) ({r.rows_forgotten} rows stay in the table)")
+    change = "; ".join(did) if did else ("no load state" if not r.found else "nothing to change: not failed")
+    return {
+        "sink": sink,
+        "dataset": r.dataset,
+        "partition": r.partition,
+        "found": r.found,
+        "failure_cleared": r.failure_cleared,
+        "manifests_forgotten": r.manifests_forgotten,
+        "rows_forgotten": r.rows_forgotten,
+        "change": change,
+    }
 
 
 @main.command("compile")

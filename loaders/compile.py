@@ -12,6 +12,8 @@ Written per sink and dataset, under ``DIR/<sink>/<dataset>/``:
                                 exist (the load that runs every day)
     first_load/NN_<step>.sql    the first load: state tables and target created, then filled
     status/NN_<step>.sql        what ``status``, ``sweep`` and a failed load run
+    reset/NN_<step>.sql         what ``loaders reset`` runs: clearing a failed attempt,
+                                then forgetting the applied manifests
     schema_change/NN_<step>.sql what a load adds when its data brings a new column
                                 (``new_column``) and declares its writer schema: only
                                 the statements the daily load does not run
@@ -119,6 +121,7 @@ def _compile_one(
         ("", lambda: sink.load(unit), True, columns),
         ("first_load", lambda: sink.load(unit), False, columns),
         ("status", lambda: _status(sink, dataset.name, partition), True, columns),
+        ("reset", lambda: _reset(sink, dataset.name, partition), True, columns),
         ("schema_change", lambda: sink.load(changed), True, [*columns, (NEW_COLUMN, "VARCHAR")]),
         ("state_upgrade", lambda: sink.load(unit), True, columns),
     ]
@@ -139,6 +142,12 @@ def _compile_one(
                 continue
         written += _write(sink, dataset.name, folder / sub if sub else folder, partition, kept)
     return written
+
+
+def _reset(sink: SqlSink, dataset: str, partition: Partition) -> None:
+    """``loaders reset``: clearing a failed attempt, then forgetting the applied manifests."""
+    sink.reset(dataset, partition, forget=False)
+    sink.reset(dataset, partition, forget=True)
 
 
 def _status(sink: SqlSink, dataset: str, partition: Partition) -> None:
@@ -176,6 +185,9 @@ def _answers(
             return [(path, n, *([max(n, 1)] * len(context.get("text_columns", [])))) for path, n in counts]
         if step == "applied" and legacy:
             return [(key, legacy, "<version>") for key in context["partition_keys"]]
+        if step == "states" and context.get("partition_keys"):  # reset: a failed partition
+            key = context["partition_keys"][0]
+            return [(context["dataset"], key, "failed", 10, 1, 2, "<error>", LOAD_ID, NOW, NOW)]
         if step == "duplicate_keys":  # keys repeat; no row is NULL in any key column
             return [(True, *[0] * len(context["keys"]))]
         return replies.get(step, [])

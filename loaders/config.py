@@ -40,7 +40,10 @@ DATASET_KEYS = {
     "sinks",
     "allow_empty",
     "columns",
+    "max_attempts",
 }
+#: failed attempts after which the scheduled sweep leaves a partition for a person
+DEFAULT_MAX_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,8 @@ class DatasetConfig:
     layout: KeyLayout = field(compare=False)
     #: declared CSV column types (name, canonical type), instead of inferred ones
     columns: tuple[tuple[str, str], ...] = ()
+    #: failed attempts in a row after which the sweep stops retrying a partition
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS
 
     @property
     def target(self) -> Target:
@@ -246,6 +251,9 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     if not isinstance(allow_empty, bool):
         raise fail("allow_empty", "must be true or false")
     columns = _columns(raw.get("columns", {}), fmt, fail)
+    max_attempts = raw.get("max_attempts", DEFAULT_MAX_ATTEMPTS)
+    if not isinstance(max_attempts, int) or isinstance(max_attempts, bool) or not 1 <= max_attempts <= 1000:
+        raise fail("max_attempts", f"must be a whole number from 1 to 1000, got {max_attempts!r}")
     return DatasetConfig(
         name=name,
         table=table,
@@ -260,6 +268,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         allow_empty=allow_empty,
         layout=layout,
         columns=columns,
+        max_attempts=max_attempts,
     )
 
 

@@ -9,6 +9,12 @@ planner with a window and a reprocess policy chosen by a person.
     failed    also partitions whose last load failed
     all       everything in the window with manifests; idempotent: merge and replace
               re-apply, append still never applies a manifest version twice
+
+The scheduled sweep (``missing`` with a :class:`Retry`) also retries partitions whose
+last attempt failed, with a backoff that doubles from :data:`RETRY_BASE`, until the
+dataset's ``max_attempts`` failed in a row; then it leaves them ``failed`` for a person
+(``backfill --reprocess failed`` always retries; ``loaders reset`` clears the failure).
+A manifest written after the last failed attempt is new work, and is tried at once.
 """
 
 from __future__ import annotations
@@ -24,6 +30,10 @@ from loaders.runner import Runner
 from manifests import ConfigError, ObjectInfo, Partition
 from sinks import Snapshot, Strategy
 
+#: the wait before the sweep retries a partition after its first failed attempt; it
+#: doubles with each further failure (5, 10, 20, 40 minutes, …), up to RETRY_CAP
+RETRY_BASE = timedelta(minutes=5)
+RETRY_CAP = timedelta(hours=6)
 #: LISTs in flight at once; S3 answers a LIST in tens of milliseconds, so a month of hourly
 #: partitions (720 LISTs) needs a few dozen at a time to fit in a second.
 LIST_CONCURRENCY = 32
@@ -68,6 +78,18 @@ class Window:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 
 
+def windowed(dataset: DatasetConfig) -> str | None:
+    """None when the dataset's partitions fall on a calendar (daily ``dt`` or hourly
+    ``dt`` + ``hour``), else why windows (sweep, backfill, status --days) skip it: it is
+    still loaded from its manifests as they arrive."""
+    if dataset.partition in (("dt",), ("dt", "hour")):
+        return None
+    return (
+        f"{dataset.name}: not in windows (sweep, backfill, status --days): its partition "
+        f"{list(dataset.partition)} is not [\"dt\"] or [\"dt\", \"hour\"]; it is loaded as its manifests arrive"
+    )
+
+
 def calendar(dataset: DatasetConfig, window: Window) -> list[Partition]:
     """Every partition of the window at the dataset's granularity (daily or hourly)."""
     fields = dataset.partition
@@ -78,6 +100,35 @@ def calendar(dataset: DatasetConfig, window: Window) -> list[Partition]:
     raise ConfigError(
         f'datasets."{dataset.name}".partition: windows work on ["dt"] or ["dt", "hour"], not {list(fields)}'
     )
+
+
+@dataclass(frozen=True)
+class Retry:
+    """The sweep's patience with a failed partition: ``now`` (naive UTC) and the dataset's
+    ``max_attempts``."""
+
+    now: datetime
+    max_attempts: int
+
+    def held(self, view: View) -> str | None:
+        """Why the sweep leaves a failed partition alone now, or None to retry it."""
+        snap = view.snapshot
+        if snap is None or not snap.failed:
+            return None
+        at = snap.attempted_at
+        if at is not None and any(o.modified is not None and o.modified > at for o in view.unapplied):
+            return None  # a manifest written since the failure: new work, tried now
+        if snap.attempts >= self.max_attempts:
+            return f"failed {snap.attempts} times (max_attempts {self.max_attempts}): left for a person"
+        due = at + backoff(snap.attempts) if at is not None else None
+        if due is not None and self.now < due:
+            return f"failed {snap.attempts} time(s): next retry after {due.isoformat(timespec='seconds')}Z"
+        return None
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after ``attempts`` failed attempts in a row before the sweep tries again."""
+    return min(RETRY_BASE * 2 ** max(0, min(attempts, 20) - 1), RETRY_CAP)
 
 
 @dataclass(frozen=True)
@@ -99,19 +150,28 @@ class View:
         return tuple(o for o in self.listed if o.identity not in self.applied)
 
     @property
-    def status(self) -> str:
-        """loaded | stale | missing | failed, as ``loaders status`` reports it."""
-        if self.snapshot is not None and self.snapshot.status == "failed":
-            return "failed"
-        if not self.listed:
-            return "loaded" if self.snapshot is not None and self.applied else "missing"
+    def failed(self) -> bool:
+        """Whether the partition's last attempt failed (nothing has succeeded since)."""
+        return self.snapshot is not None and self.snapshot.failed
+
+    @property
+    def data(self) -> str:
+        """What the data is, whatever the last attempt did: loaded (every manifest the
+        store lists is applied), stale (some are not, never-loaded partitions included)
+        or missing (no manifest, and nothing loaded)."""
         if self.unapplied:
             return "stale"
-        return "loaded"
+        return "loaded" if self.listed or self.applied else "missing"
+
+    @property
+    def status(self) -> str:
+        """loaded | stale | missing | failed, as ``loaders status`` reports it: failed when
+        the last attempt failed (``data`` still says what the data is), else the data."""
+        return "failed" if self.failed else self.data
 
     def why(self) -> str:
         """Why this partition has work, in words."""
-        if self.snapshot is not None and self.snapshot.status == "failed" and not self.unapplied:
+        if self.failed and not self.unapplied:
             return "last load failed"
         keys = {k for k, _v in self.applied}
         changed = [o for o in self.unapplied if o.identity[0] in keys]
@@ -154,12 +214,22 @@ class Planner:
             ]
         return views
 
-    def plan(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str], reprocess: Reprocess) -> list[Planned]:
-        return self.decide_all(dataset, self.survey(dataset, window, sinks), reprocess)
+    def plan(
+        self,
+        dataset: DatasetConfig,
+        window: Window,
+        sinks: Sequence[str],
+        reprocess: Reprocess,
+        retry: Retry | None = None,
+    ) -> list[Planned]:
+        return self.decide_all(dataset, self.survey(dataset, window, sinks), reprocess, retry)
 
     @staticmethod
-    def decide_all(dataset: DatasetConfig, views: Sequence[View], reprocess: Reprocess) -> list[Planned]:
-        return [item for item in (decide(v, dataset.strategy, reprocess) for v in views) if item is not None]
+    def decide_all(
+        dataset: DatasetConfig, views: Sequence[View], reprocess: Reprocess, retry: Retry | None = None
+    ) -> list[Planned]:
+        decided = (decide(v, dataset.strategy, reprocess, retry) for v in views)
+        return [item for item in decided if item is not None]
 
     def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
         store = self.runner.store
@@ -171,15 +241,21 @@ class Planner:
         )
 
 
-def decide(view: View, strategy: Strategy, reprocess: Reprocess) -> Planned | None:
-    """The work a partition needs under a policy, or None."""
+def decide(view: View, strategy: Strategy, reprocess: Reprocess, retry: Retry | None = None) -> Planned | None:
+    """The work a partition needs under a policy, or None. With ``retry`` (the sweep), a
+    partition whose last attempt failed is retried when its backoff has passed, and left
+    alone once ``max_attempts`` failed in a row; without it, ``missing`` never retries a
+    failure that left nothing new to apply, and ``failed`` always does. A retry that finds
+    every manifest applied is a successful no-op: it clears the failure."""
     everything = view.listed
     pending = everything if strategy is Strategy.REPLACE else view.unapplied
     if reprocess is Reprocess.ALL and everything:
         force = strategy is not Strategy.APPEND
         return Planned(view, "reprocess all", everything if force else pending, force=force)
-    if view.status == "stale":
+    if retry is not None and retry.held(view) is not None:
+        return None
+    if view.data == "stale":
         return Planned(view, view.why(), pending)
-    if reprocess is Reprocess.FAILED and view.status == "failed" and everything:
-        return Planned(view, "last load failed", everything if strategy is not Strategy.APPEND else pending)
+    if view.failed and everything and (reprocess is Reprocess.FAILED or retry is not None):
+        return Planned(view, "last load failed", pending)
     return None

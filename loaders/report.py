@@ -59,31 +59,50 @@ def one_line(text: str) -> str:
     return shown + " [… more with -v]" if len(lines) > 1 else shown
 
 
-def state_json(sink: str, state: PartitionState) -> dict[str, Any]:
+def state_json(sink: str, state: PartitionState, data: str | None = None) -> dict[str, Any]:
+    """One partition as ``status --json`` shows it. ``status`` is ``failed`` while its last
+    attempt failed, else what the data is; ``data`` says what the data is either way
+    (loaded, stale, missing); ``last_attempt`` (ok, failed; None: never attempted),
+    ``attempted_at``, ``attempts`` (failed in a row) and ``error`` describe the last attempt."""
+    attempted = state.attempted_at
     return {
         "sink": sink,
         "dataset": state.dataset,
         "partition": state.partition,
-        "status": state.status,
+        "status": state.status if state.status == "failed" or data is not None else state.data,
+        "data": data or state.data,
         "manifests": state.manifests,
         "rows": state.rows,
-        "loaded_at": state.loaded_at.isoformat() + "Z" if state.loaded_at else None,
+        "loaded_at": _utc(state.loaded_at),
+        "last_attempt": ("failed" if state.failed else "ok") if attempted is not None or state.load_id else None,
+        "attempted_at": _utc(attempted),
         "attempts": state.attempts,
         "error": state.last_error,
         "load_id": state.load_id,
     }
 
 
-def print_states(states: Sequence[tuple[str, PartitionState]], as_json: bool) -> None:
+def _utc(at: Any) -> str | None:
+    return at.isoformat() + "Z" if at is not None and hasattr(at, "isoformat") else None
+
+
+def print_states(
+    states: Sequence[tuple[str, PartitionState]], as_json: bool, data: Sequence[str] | None = None
+) -> None:
+    """The partitions' states; ``data`` (aligned with ``states``) what a window's survey
+    found the data to be, where the store was listed (``status --days``)."""
+    found = list(data) if data is not None else [None] * len(states)
+    docs = [state_json(sink, s, d) for (sink, s), d in zip(states, found, strict=True)]
     if as_json:
-        emit([state_json(sink, s) for sink, s in states])
+        emit(docs)
         return
     rows = [
-        (sink, s.dataset, s.partition, s.status, str(s.manifests), str(s.rows),
-         s.loaded_at.isoformat(timespec="seconds") if s.loaded_at else "-", one_line(s.last_error or ""))
-        for sink, s in states
+        (d["sink"], d["dataset"], d["partition"], d["status"], d["data"], str(d["manifests"]), str(d["rows"]),
+         s.loaded_at.isoformat(timespec="seconds") if s.loaded_at else "-",
+         f"{s.attempts} failed" if s.failed else "-", one_line(s.last_error or "") if s.failed else "")
+        for d, (_sink, s) in zip(docs, states, strict=True)
     ]  # fmt: skip
-    header = ("sink", "dataset", "partition", "status", "manifests", "rows", "loaded at", "error")
+    header = ("sink", "dataset", "partition", "status", "data", "manifests", "rows", "loaded at", "attempts", "error")
     _table("status", header, rows, status_column=3)
 
 

@@ -3,8 +3,12 @@
 It reads and validates each manifest once, works out its dataset and partition (from
 the manifest's key through the dataset's pattern, or from the manifest's own keys),
 gathers the partition's other manifests when the strategy replaces whole partitions,
-and hands each sink one unit. A failure is recorded in the sink's state and reported as
-an outcome; it never stops the other units.
+and hands each sink one unit. A failure is reported as an outcome and never stops the
+other units. It is recorded as the partition's failed attempt only when it is about the
+partition: a manifest that could not even be read (a mistyped path, a missing object, no
+credentials) or that names no configured dataset, and a configuration error (a sink that
+cannot be opened, refused credentials), say nothing about the partition's data, so they
+are reported against the manifest or the sink and leave the partition's state alone.
 """
 
 from __future__ import annotations
@@ -57,6 +61,8 @@ class Outcome:
     error_class: str | None = None
     transient: bool = False
     load_id: str | None = None
+    #: the manifest a failure is about, where one is (as the request named it)
+    manifest: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -71,7 +77,13 @@ class Outcome:
         }
         if self.action == "failed":
             doc.update(error=self.error, error_class=self.error_class, transient=self.transient)
+            doc["manifest"] = self.manifest
         return doc
+
+    @property
+    def config_error(self) -> bool:
+        """A failure the configuration must fix (CLI exit status 2)."""
+        return self.action == "failed" and self.error_class == "ConfigError"
 
 
 def new_load_id() -> str:
@@ -243,6 +255,10 @@ class Runner:
                     dataset, partition = self.locate(url)
                 manifest = self.read_manifest(url)
                 dataset, partition = self.locate(url, manifest)
+            except Exception as exc:  # never reached the partition: reported against the manifest
+                outcomes.extend(self.failed(dataset, partition, exc, manifest=ref, record=False))
+                continue
+            try:
                 manifest = self.validated(manifest, dataset, listings)
             except Exception as exc:  # a bug too (see failed): this manifest fails, the others go on
                 outcomes.extend(self.failed(dataset, partition, exc, manifest=ref))
@@ -254,8 +270,6 @@ class Runner:
         for name, partitions in by_dataset.items():
             try:
                 outcomes.extend(self.load_partitions(self.config.datasets[name], partitions))
-            except ConfigError:
-                raise
             except Exception as exc:  # before any unit ran (a state query of replace): other datasets go on
                 for partition in partitions:
                     outcomes.extend(self.failed(self.config.datasets[name], partition, exc))
@@ -373,9 +387,7 @@ class Runner:
         """
         try:
             sink = self.sink(sink_name)
-        except ConfigError:
-            raise
-        except Exception as exc:  # unreachable for now (busy, down): each unit fails, other sinks go on
+        except Exception as exc:  # misconfigured, or unreachable for now: its units fail, other sinks go on
             return [
                 failure_outcome(sink_name, u.target.dataset, u.partition, as_failure(exc, manifest=_one(u)), u.load_id)
                 for u in units
@@ -383,8 +395,8 @@ class Runner:
         if len(units) > 1 and sink.capabilities.batch_partitions:
             try:
                 results = sink.load_many(units)
-            except ConfigError:
-                raise
+            except ConfigError as exc:  # the sink's configuration, not any one unit: each fails, unrecorded
+                return [failure_outcome(sink_name, u.target.dataset, u.partition, exc, u.load_id) for u in units]
             except Exception as exc:  # rolled back whole, a bug included: one by one says which unit
                 log.warning(
                     "sink=%s: batch of %d partitions failed (%s); loading one by one", sink_name, len(units), exc
@@ -397,11 +409,10 @@ class Runner:
         dataset = unit.target.dataset
         try:
             result = self.sink(sink_name).load(unit)
-        except ConfigError:
-            raise
         except Exception as exc:  # a bug or an unexpected driver error too: still this unit only
             failure = as_failure(exc, manifest=_one(unit))
-            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
+            if not isinstance(failure, ConfigError):  # the sink's configuration, not the partition
+                self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
             return failure_outcome(sink_name, dataset, unit.partition, failure, unit.load_id)
         return self._outcome(sink_name, unit, result)
 
@@ -441,18 +452,23 @@ class Runner:
         sinks: Sequence[str] | None = None,
         *,
         manifest: str | None = None,
+        record: bool = True,
     ) -> list[Outcome]:
-        """A partition that failed before any sink saw it: recorded as failed in each sink
-        (one load id), reported as one outcome per sink. An exception that is no
-        LoaderError is a bug met on the way: an InternalError naming ``manifest``."""
+        """A partition that failed before any sink saw it, reported as one outcome per sink
+        (one load id) and recorded as the partition's failed attempt in each — unless
+        ``record`` is off (the manifest was never read, so nothing is known of the
+        partition) or it is a ConfigError (the configuration's fault, not the partition's).
+        An exception that is no LoaderError is a bug met on the way: an InternalError
+        naming ``manifest``."""
         exc = as_failure(exc, manifest=manifest)
         if dataset is None or partition is None:
-            return [failure_outcome("-", None, None, exc)]
+            return [failure_outcome("-", None, None, exc, manifest=manifest)]
         load_id = new_load_id()
         out = []
         for name in sinks if sinks is not None else self.sink_names(dataset):
-            self.record_failure(name, dataset.name, partition, load_id, exc)
-            out.append(failure_outcome(name, dataset.name, partition, exc, load_id))
+            if record and not isinstance(exc, ConfigError):
+                self.record_failure(name, dataset.name, partition, load_id, exc)
+            out.append(failure_outcome(name, dataset.name, partition, exc, load_id, manifest=manifest))
         return out
 
     def record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
@@ -479,7 +495,12 @@ def as_failure(exc: Exception, *, manifest: str | None = None) -> LoaderError:
 
 
 def failure_outcome(
-    sink: str, dataset: str | None, partition: Partition | None, exc: LoaderError, load_id: str | None = None
+    sink: str,
+    dataset: str | None,
+    partition: Partition | None,
+    exc: LoaderError,
+    load_id: str | None = None,
+    manifest: str | None = None,
 ) -> Outcome:
     return Outcome(
         sink=sink,
@@ -491,6 +512,7 @@ def failure_outcome(
         error_class=type(exc).__name__,
         transient=exc.transient,
         load_id=load_id,
+        manifest=manifest or exc.manifest,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 FORMATS = ("parquet", "csv", "jsonl", "avro", "avro-wrapped")
 #: formats no sink reads: the runner converts them to Parquet copies first (manifests.convert)
@@ -120,6 +121,8 @@ class ObjectInfo:
     version: str
     #: the key relative to the store root, where the lister knows it (see Manifest.key)
     key: str | None = None
+    #: when the object was last written (naive UTC), where the lister says
+    modified: datetime | None = field(default=None, compare=False)
 
     @property
     def identity(self) -> tuple[str, str]:

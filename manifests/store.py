@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import stat
+from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
@@ -168,7 +169,8 @@ class LocalStore:
                     log.warning("%s: cannot be read (%s); skipped", full, exc.strerror or exc)
                     continue
                 url = file_url(full)
-                found[url] = ObjectInfo(url=url, size=size, version=version)
+                modified = datetime.fromtimestamp(info.st_mtime, UTC).replace(tzinfo=None)
+                found[url] = ObjectInfo(url=url, size=size, version=version, modified=modified)
         return sorted(found.values(), key=lambda o: o.url)
 
     def read(self, url: str) -> tuple[bytes, str]:
@@ -264,7 +266,12 @@ class S3Store:
                 for obj in page.get("Contents", []):
                     self._sizes[f"{bucket}/{obj['Key']}"] = obj["Size"]
                     found.append(
-                        ObjectInfo(url=f"s3://{bucket}/{obj['Key']}", size=obj["Size"], version=obj["ETag"].strip('"'))
+                        ObjectInfo(
+                            url=f"s3://{bucket}/{obj['Key']}",
+                            size=obj["Size"],
+                            version=obj["ETag"].strip('"'),
+                            modified=_utc(obj.get("LastModified")),
+                        )
                     )
         except Exception as exc:
             raise _s3_error(exc, prefix) from exc
@@ -327,6 +334,13 @@ def split_s3(url: str) -> tuple[str, str]:
 def error_code(exc: BaseException) -> str:
     """The AWS error code of a botocore ``ClientError`` ('' for any other exception)."""
     return str(getattr(exc, "response", {}).get("Error", {}).get("Code", ""))
+
+
+def _utc(value: Any) -> datetime | None:
+    """S3's LastModified (aware) as naive UTC, the form the load state keeps times in."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None) if value.tzinfo else value
+    return None
 
 
 def _s3_error(exc: Exception, url: str) -> Exception:

@@ -113,7 +113,16 @@ class LoadResult:
 
 @dataclass(frozen=True)
 class PartitionState:
-    """The recorded state of one partition in one sink."""
+    """The recorded state of one partition in one sink: its data, and apart from it its
+    last attempt.
+
+    The data: ``manifests`` applied, ``rows`` staged from them, ``loaded_at`` (when they
+    last changed; None: never loaded). The last attempt: ``status`` is ``loaded`` when it
+    succeeded (a no-op that found everything applied included) and ``failed`` when it
+    failed; ``attempts`` counts the failed attempts since the last success (0 after one),
+    ``last_error`` says why the last one failed, ``attempted_at`` when it ran. A failed
+    attempt never touches the data fields.
+    """
 
     dataset: str
     partition: str
@@ -124,15 +133,49 @@ class PartitionState:
     last_error: str | None
     load_id: str | None
     loaded_at: datetime | None
+    attempted_at: datetime | None = None
+
+    @property
+    def failed(self) -> bool:
+        """Whether the last attempt failed (and nothing has succeeded since)."""
+        return self.status == "failed"
+
+    @property
+    def data(self) -> str:
+        """``loaded`` when some manifest is applied (or a load completed), else ``missing``."""
+        return "loaded" if self.manifests or self.loaded_at is not None else "missing"
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What a sink knows of one partition: its status and the manifest versions applied."""
+    """What a sink knows of one partition: the manifest versions applied, and its last
+    attempt (``status`` ``failed`` or ``loaded``; failed ``attempts`` since the last
+    success, the ``error``, when it ran: naive UTC)."""
 
     status: str
     error: str | None
     applied: frozenset[tuple[str, str]]
+    attempts: int = 0
+    attempted_at: datetime | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed"
+
+
+@dataclass(frozen=True)
+class ResetResult:
+    """What ``Sink.reset`` changed in (or, dry, would change in) one partition's state."""
+
+    dataset: str
+    partition: str
+    #: the partition had a state at all
+    found: bool
+    #: its last attempt was failed and is cleared (attempts back to 0, no error)
+    failure_cleared: bool = False
+    #: applied manifest versions forgotten (the next run loads them again)
+    manifests_forgotten: int = 0
+    rows_forgotten: int = 0
 
 
 class Sink(Protocol):
@@ -154,15 +197,27 @@ class Sink(Protocol):
         ...
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        """Record a failed attempt without touching data or applied manifests."""
+        """Record a failed attempt without touching data or applied manifests: status
+        failed, one more attempt, the error, the time."""
         ...
 
     def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
-        """The state of many partitions (by partition key) in one query; absent = never seen."""
+        """The state of many partitions (by partition key) in one query; absent = never seen.
+        Like every read here it creates nothing: without a state, nothing is known."""
         ...
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         """The recorded state of every partition (of one dataset)."""
+        ...
+
+    def has_state(self) -> bool:
+        """Whether this sink's load state exists at all (read without creating anything)."""
+        ...
+
+    def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
+        """Clear a partition's failed attempt; with ``forget`` also forget its applied
+        manifests and its row, so that the next run loads it again (the target's rows are
+        left as they are). ``dry_run`` changes nothing and says what would change."""
         ...
 
     def close(self) -> None: ...

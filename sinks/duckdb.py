@@ -87,6 +87,10 @@ class DuckDBSink(SqlSink):
             self._conn = conn
         return self._conn
 
+    def _database_exists(self) -> bool:
+        # connecting would create the file: a status or a dry run must not
+        return self._conn is not None or self.path == ":memory:" or os.path.exists(self.path)
+
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         with self._lock:

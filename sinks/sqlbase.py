@@ -47,6 +47,7 @@ from sinks.base import (
     LoadResult,
     LoadUnit,
     PartitionState,
+    ResetResult,
     SchemaSeen,
     Snapshot,
     Strategy,
@@ -220,16 +221,42 @@ class SqlSink:
     # -- state --------------------------------------------------------------------------
 
     def ensure_state(self) -> None:
-        """Create the state tables once; a read first, because DDL costs a commit."""
+        """Create the state tables once; a read first, because DDL costs a commit. Only
+        what writes (a load, a failure, a reset) calls this: reads create nothing."""
         if not self._state_ready:
             if len(self.execute("state_tables")) < len(STATE_TABLES):
                 for step in STATE_STEPS:
                     self.execute(step)
             self._state_ready = True
 
+    def _database_exists(self) -> bool:
+        """Whether the database itself is there, asked without creating it; an embedded
+        engine whose file is missing says no here, before connecting creates the file."""
+        return True
+
+    def _state_tables(self) -> set[str]:
+        """The state tables that exist (lower-case names), asked without creating any."""
+        if self._state_ready:
+            return set(STATE_TABLES)
+        if self._recording is None and not self._database_exists():
+            return set()
+        found = {str(row[0]).lower() for row in self.execute("state_tables")}
+        self._state_ready = found >= set(STATE_TABLES)
+        return found
+
+    def _readable(self, *tables: str) -> bool:
+        """Whether the state (its partitions and manifests, and ``tables``) can be read: a
+        database never loaded into has none, and is then read as holding nothing."""
+        return {"partitions", "manifests", *tables} <= self._state_tables()
+
+    def has_state(self) -> bool:
+        with self.exclusive():
+            return self._readable()
+
     def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
         with self.exclusive():
-            self.ensure_state()
+            if not self._readable():
+                return set()
             found = self._applied_now({"dataset": dataset, "partition_keys": [partition.key]})
         return found.get(partition.key, set())
 
@@ -237,19 +264,27 @@ class SqlSink:
         if not partitions:
             return {}
         with self.exclusive():
-            self.ensure_state()
+            if not self._readable():
+                return {}
             rows = self.execute("window_state", dataset=dataset, partition_keys=[p.key for p in partitions])
-        found: dict[str, tuple[str, str | None, set[tuple[str, str]]]] = {}
-        for key, status, error, url, version in rows:
-            entry = found.setdefault(str(key), (str(status), error, set()))
+        found: dict[str, tuple[str, str | None, int, Any, set[tuple[str, str]]]] = {}
+        for key, status, error, attempts, at, url, version in rows:
+            entry = found.setdefault(str(key), (str(status), error, int(attempts or 0), at, set()))
             if url is not None:
-                entry[2].add((self._manifest_key(str(url)), str(version)))
-        return {k: Snapshot(status=s, error=e, applied=frozenset(a)) for k, (s, e, a) in found.items()}
+                entry[4].add((self._manifest_key(str(url)), str(version)))
+        return {
+            k: Snapshot(status=s, error=e, applied=frozenset(a), attempts=n, attempted_at=_naive(at))
+            for k, (s, e, n, at, a) in found.items()
+        }
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         with self.exclusive():
-            self.ensure_state()
-            rows = self.execute("states", dataset=dataset)
+            if not self._readable():
+                return []
+            return self._states(dataset)
+
+    def _states(self, dataset: str | None, partition_keys: Sequence[str] = ()) -> list[PartitionState]:
+        rows = self.execute("states", dataset=dataset, partition_keys=list(partition_keys))
         return [
             PartitionState(
                 dataset=r[0],
@@ -260,7 +295,8 @@ class SqlSink:
                 attempts=int(r[5]),
                 last_error=r[6],
                 load_id=r[7],
-                loaded_at=r[8],
+                loaded_at=_naive(r[8]),
+                attempted_at=_naive(r[9]),
             )
             for r in rows
         ]
@@ -268,9 +304,44 @@ class SqlSink:
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
         """The writer-schema fingerprints each dataset's table holds data of, first seen first."""
         with self.exclusive():
-            self.ensure_state()
+            if not self._readable("schemas"):
+                return []
             rows = self.execute("schemas", dataset=dataset)
         return [SchemaSeen(str(d), str(f), str(p), str(i), t) for d, f, p, i, t in rows]
+
+    def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
+        """Clear the partition's failed attempt (one UPDATE); with ``forget``, delete its
+        applied manifests and its state row in one transaction under the partition's lock,
+        so the next run loads every manifest it has. The target's rows stay as they are."""
+        with self.exclusive():
+            found = self._states(dataset, [partition.key]) if self._readable() else []
+            if not found:
+                return ResetResult(dataset, partition.key, found=False)
+            state = found[0]
+            result = ResetResult(
+                dataset,
+                partition.key,
+                found=True,
+                failure_cleared=state.failed,
+                manifests_forgotten=state.manifests if forget else 0,
+                rows_forgotten=state.rows if forget else 0,
+            )
+            if dry_run or not (forget or state.failed):
+                return result
+            context = {
+                "dataset": dataset,
+                "partition_keys": [partition.key],
+                "load_id": "reset",
+                "now": self.clock(),
+            }
+            if not forget:
+                self.execute("clear_failure", **context)
+                return result
+            with self.transaction(context):
+                self.execute("lock", **context)
+                self.execute("forget_manifests", forget_urls=None, **context)
+                self.execute("forget_partition", **context)
+        return result
 
     # -- the load transaction -----------------------------------------------------------
 
@@ -304,10 +375,15 @@ class SqlSink:
                     loaded = {r.partition: r for r in self._load(parts, seen, context)}
                 except _ChangedUnderUs:
                     continue
+                if idle := [u.partition.key for u in units if u.partition not in loaded]:
+                    self.execute("clear_failure", **{**context, "partition_keys": idle})
                 return [loaded.get(u.partition) or self._skipped(u, ALREADY) for u in units]
             else:
                 keys = ", ".join(u.partition.key for u in units)
                 raise TransientError(f"{target.dataset} {keys}: concurrent loads kept changing the state; retry")
+            # nothing to apply: a successful attempt all the same, which clears a failed one
+            # (one UPDATE that matches no row unless the partition's last attempt failed)
+            self.execute("clear_failure", **context)
         return [self._skipped(u, ALREADY) for u in units]
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
@@ -591,6 +667,13 @@ class SqlSink:
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _naive(value: Any) -> Any:
+    """A time the state holds, as naive UTC (engines hand back aware or naive values)."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def schema_changes(

@@ -221,17 +221,26 @@ class Worker:
     def sweep(self) -> dict[str, Any]:
         """Each dataset over its own lookback, into each of its sinks."""
         started = time.monotonic()
+        from datetime import UTC, datetime
+
         from loaders.backfill import execute
-        from loaders.planner import Planner, Reprocess, Window
+        from loaders.planner import Planner, Reprocess, Retry, Window, windowed
 
         runner = self.runner()
+        now = datetime.now(UTC).replace(tzinfo=None)
         try:
             planner = Planner(runner)
             plan = []
             for dataset in self.config.datasets.values():
                 if self.dataset not in (None, dataset.name):
                     continue
-                plan += planner.plan(dataset, Window.lookback(dataset), runner.sink_names(dataset), Reprocess.MISSING)
+                if why := windowed(dataset):
+                    logger.info(why, extra={"dataset": dataset.name})
+                    continue
+                # failed partitions are retried with backoff, up to the dataset's max_attempts
+                retry = Retry(now, dataset.max_attempts)
+                window = Window.lookback(dataset)
+                plan += planner.plan(dataset, window, runner.sink_names(dataset), Reprocess.MISSING, retry)
             outcomes, _interrupted = execute(runner, plan)
         finally:
             runner.close()

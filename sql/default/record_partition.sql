@@ -9,6 +9,7 @@ SET
         SELECT COUNT(*) FROM {{ manifests_table|ident }} AS m
         WHERE m.dataset = p.dataset AND m.partition_key = p.partition_key
     ),
+    attempts = 0,
     last_error = NULL,
     load_id = {{ load_id|lit }},
     loaded_at = CAST({{ now|lit }} AS TIMESTAMP),

@@ -5,6 +5,7 @@ SET
     status = 'loaded',
     rows_loaded = m.total_rows,
     manifests = m.total_manifests,
+    attempts = 0,
     last_error = NULL,
     load_id = {{ load_id|lit }},
     loaded_at = CAST({{ now|lit }} AS TIMESTAMP),

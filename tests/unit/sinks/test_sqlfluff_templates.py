@@ -48,6 +48,7 @@ SWITCHES: dict[str, list[str | None]] = {
     "serialize_json": [SAMPLE, "True"],
     "untyped": [SAMPLE, "[]"],
     "json_columns": [SAMPLE, "[]"],
+    "partition_keys": [SAMPLE, "[]"],
 }
 
 

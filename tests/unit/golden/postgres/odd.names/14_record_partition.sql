@@ -11,6 +11,7 @@ SET
         SELECT COUNT(*) FROM "_loaders"."manifests" AS m
         WHERE m.dataset = p.dataset AND m.partition_key = p.partition_key
     ),
+    attempts = 0,
     last_error = NULL,
     load_id = '<load_id>',
     loaded_at = CAST('<now>' AS TIMESTAMP),

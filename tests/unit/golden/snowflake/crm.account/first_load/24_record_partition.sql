@@ -7,6 +7,7 @@ SET
     status = 'loaded',
     rows_loaded = m.rows_loaded,
     manifests = m.manifests,
+    attempts = 0,
     last_error = NULL,
     load_id = '<load_id>',
     loaded_at = CAST('<now>' AS TIMESTAMP),

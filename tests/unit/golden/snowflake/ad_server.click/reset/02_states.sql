@@ -1,0 +1,7 @@
+-- loaders compile: sink snowflake (snowflake), dataset ad_server.click, partition dt=2026-01-01
+-- step states, template shipped sql/default/states.sql
+SELECT dataset, partition_key, status, rows_loaded, manifests, attempts, last_error, load_id, loaded_at, updated_at
+FROM "_LOADERS"."PARTITIONS"
+WHERE dataset = 'ad_server.click'
+    AND partition_key IN ('dt=2026-01-01')
+ORDER BY dataset, partition_key

@@ -1,0 +1,3 @@
+-- loaders compile: sink snowflake (snowflake), dataset crm.account, partition dt=2026-01-01
+-- step commit, template shipped sql/default/commit.sql
+COMMIT

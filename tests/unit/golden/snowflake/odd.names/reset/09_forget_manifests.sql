@@ -1,0 +1,4 @@
+-- loaders compile: sink snowflake (snowflake), dataset odd.names, partition dt=2026-01-01
+-- step forget_manifests, template shipped sql/default/forget_manifests.sql
+DELETE FROM "_LOADERS"."MANIFESTS"
+WHERE dataset = 'odd.names' AND partition_key IN ('dt=2026-01-01')
