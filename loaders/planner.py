@@ -116,7 +116,7 @@ class Retry:
         if snap is None or not snap.failed:
             return None
         at = snap.attempted_at
-        if at is not None and any(o.modified is not None and o.modified > at for o in view.unapplied):
+        if view.new_since_failure:
             return None  # a manifest written since the failure: new work, tried now
         if snap.attempts >= self.max_attempts:
             return f"failed {snap.attempts} times (max_attempts {self.max_attempts}): left for a person"
@@ -162,6 +162,16 @@ class View:
         if self.unapplied:
             return "stale"
         return "loaded" if self.listed or self.applied else "missing"
+
+    @property
+    def new_since_failure(self) -> bool:
+        """A manifest not applied yet was written after the last (failed) attempt: new
+        work, not a retry. Compared in whole seconds, the precision of S3's LastModified
+        and of the state's times."""
+        at = self.snapshot.attempted_at if self.snapshot is not None and self.failed else None
+        if at is None:
+            return False
+        return any(o.modified is not None and o.modified.replace(microsecond=0) > at for o in self.unapplied)
 
     @property
     def status(self) -> str:
@@ -246,16 +256,16 @@ def decide(view: View, strategy: Strategy, reprocess: Reprocess, retry: Retry | 
     partition whose last attempt failed is retried when its backoff has passed, and left
     alone once ``max_attempts`` failed in a row; without it, ``missing`` never retries a
     failure that left nothing new to apply, and ``failed`` always does. A retry that finds
-    every manifest applied is a successful no-op: it clears the failure."""
+    every manifest applied is a successful no-op: it clears the failure. A manifest
+    written after the failure is new work under every policy."""
     everything = view.listed
     pending = everything if strategy is Strategy.REPLACE else view.unapplied
     if reprocess is Reprocess.ALL and everything:
         force = strategy is not Strategy.APPEND
         return Planned(view, "reprocess all", everything if force else pending, force=force)
-    if retry is not None and retry.held(view) is not None:
-        return None
+    if view.failed and not view.new_since_failure:
+        retried = reprocess is Reprocess.FAILED or (retry is not None and retry.held(view) is None)
+        return Planned(view, "last load failed", pending) if retried and everything else None
     if view.data == "stale":
         return Planned(view, view.why(), pending)
-    if view.failed and everything and (reprocess is Reprocess.FAILED or retry is not None):
-        return Planned(view, "last load failed", pending)
     return None

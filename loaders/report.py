@@ -103,12 +103,12 @@ def print_states(
         emit(docs)
         return
     rows = [
-        (d["sink"], d["dataset"], d["partition"], d["status"], d["data"], str(d["manifests"]), str(d["rows"]),
+        (d["sink"], d["dataset"], d["partition"], d["status"], str(d["manifests"]), str(d["rows"]),
          s.loaded_at.isoformat(timespec="seconds") if s.loaded_at else "-",
-         f"{s.attempts} failed" if s.failed else "-", one_line(s.last_error or "") if s.failed else "")
+         one_line(s.last_error or "") if s.failed else "", d["data"], f"{s.attempts} failed" if s.failed else "-")
         for d, (_sink, s) in zip(docs, states, strict=True)
     ]  # fmt: skip
-    header = ("sink", "dataset", "partition", "status", "data", "manifests", "rows", "loaded at", "attempts", "error")
+    header = ("sink", "dataset", "partition", "status", "manifests", "rows", "loaded at", "error", "data", "attempts")
     _table("status", header, rows, status_column=3)
 
 

@@ -45,7 +45,16 @@ from sinks.athena_glue import Table, evolve, partition_location, switch, table_c
 from sinks.athena_iceberg import AthenaTemplates
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
+from sinks.base import (
+    Capabilities,
+    LoadResult,
+    LoadUnit,
+    PartitionState,
+    ResetResult,
+    SchemaSeen,
+    Snapshot,
+    Strategy,
+)
 from sinks.options import AthenaOptions
 from sinks.sqlbase import (
     ALREADY,
@@ -148,8 +157,17 @@ class AthenaSink:
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
         return self.partitions.schemas(dataset)
 
+    def has_state(self) -> bool:
+        return self.partitions.has_state()
+
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         self.partitions.fail(dataset, partition, load_id, error)
+
+    def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
+        """Clear a failed attempt; with ``forget`` forget the applied manifests too. The Glue
+        partition keeps pointing at its prefix: the next replace load stages a new one and
+        supersedes it as usual, merge merges over it, append adds to it (duplicates)."""
+        return self.partitions.reset(dataset, partition, forget=forget, dry_run=dry_run)
 
     def superseded(self, dataset: str | None = None) -> list[dict[str, str]]:
         """Prefixes no Glue partition points at any more: what a clean-up may delete."""
@@ -204,6 +222,7 @@ class AthenaSink:
                 state = self._settle(table, unit, self.states_store.read(target.dataset, unit.partition.key))
                 pending = SqlSink._pending(unit, applied_of(state.doc, self.store.identity_of))
                 if not pending:
+                    self.partitions.succeeded(state)  # a failed last attempt is cleared
                     return self._skipped(unit, ALREADY)
                 self.partitions.check_lease(state, unit)
                 # no file to read (none listed, or only empty CSV/JSON-lines files)

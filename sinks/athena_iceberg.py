@@ -48,7 +48,16 @@ from manifests.store import ObjectStore, split_s3
 from sinks import import_driver
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
-from sinks.base import Capabilities, LoadResult, LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
+from sinks.base import (
+    Capabilities,
+    LoadResult,
+    LoadUnit,
+    PartitionState,
+    ResetResult,
+    SchemaSeen,
+    Snapshot,
+    Strategy,
+)
 from sinks.columntypes import parse
 from sinks.options import AthenaOptions
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged, check_unique_files, keyed
@@ -215,17 +224,28 @@ class AthenaIcebergSink(SqlSink):
     def states(self, dataset: str | None = None) -> list[PartitionState]:
         return self.partitions.states(dataset)
 
+    def has_state(self) -> bool:
+        return self.partitions.has_state()
+
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         self.partitions.fail(dataset, partition, load_id, error)
 
-    def _take(self, unit: LoadUnit) -> tuple[tuple[Manifest, ...], Versioned | None]:
-        """The manifests the partition still needs and its state with our lease (None and
-        no lease when there is nothing to do). A live lease of another loader is busy."""
+    def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
+        """Clear a failed attempt; with ``forget`` forget the applied manifests too. The rows
+        stay in the table: the next replace load deletes and refills the partition, merge
+        converges, and append deletes the rows tagged with each manifest before inserting
+        them again."""
+        return self.partitions.reset(dataset, partition, forget=forget, dry_run=dry_run)
+
+    def _take(self, unit: LoadUnit) -> tuple[tuple[Manifest, ...], Versioned]:
+        """The manifests the partition still needs and its state, with our lease when some
+        are (as read, no lease, when there is nothing to do). A live lease of another
+        loader is busy."""
         for _attempt in range(3):
             state = self.states_store.read(unit.target.dataset, unit.partition.key)
             pending = self._pending(unit, applied_of(state.doc, self.store.identity_of))
             if not pending:
-                return (), None
+                return (), state
             self.partitions.check_lease(state, unit)
             # what is being applied; a loader that dies leaves it, and the next load simply
             # runs the same (idempotent) statements again
@@ -252,12 +272,14 @@ class AthenaIcebergSink(SqlSink):
         units = keyed(units, self.store)
         check_unique_files(units)
         leased: list[tuple[Part, Versioned]] = []
+        done: list[Versioned] = []  # the states of the partitions with nothing left to do
         results: dict[Partition, LoadResult] = {}
         try:
             for unit in units:
                 pending, state = self._take(unit)
-                if state is None:
+                if not pending:
                     results[unit.partition] = self._skipped(unit, ALREADY)
+                    done.append(state)
                 else:
                     leased.append((Part(unit, pending), state))
             if leased:
@@ -267,6 +289,8 @@ class AthenaIcebergSink(SqlSink):
             for _part, state in leased:
                 self.partitions.release(state)
             raise
+        for state in done:  # once the whole batch succeeded: a failed last attempt is cleared
+            self.partitions.succeeded(state)
         return [results[u.partition] for u in units]
 
     def _load_parts(self, leased: list[tuple[Part, Versioned]]) -> dict[Partition, LoadResult]:

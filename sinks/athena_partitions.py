@@ -9,6 +9,11 @@ wrote, and records the applied manifests with one more conditional write that dr
 lease. Each sink holds one :class:`PartitionStates` and delegates to it; where the two
 differ, the sink passes the difference in (the intent a lease records, the clocks, the
 prefix a load switched to). boto3 is imported when the first client is made.
+
+A state object holds a partition's data (``applied``, ``rows``, ``loaded_at``) and, apart
+from it, its last attempt (``status``, ``attempts``, ``last_error``, ``attempted_at``): a
+failure changes only the attempt, a success (a load that found nothing left to do
+included) clears it, and ``reset`` clears it, or forgets the data, on request.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from manifests import Manifest, Partition, SinkBusyError, TransientError
 from manifests.secrets import error_text
 from manifests.store import ObjectStore
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
-from sinks.base import LoadUnit, PartitionState, SchemaSeen, Snapshot, Strategy
+from sinks.base import LoadUnit, PartitionState, ResetResult, SchemaSeen, Snapshot, Strategy
 from sinks.options import AthenaOptions
 
 
@@ -93,6 +98,15 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def naive_utc(text: str | None) -> datetime | None:
+    """A time a state object records (ISO 8601) as naive UTC, as the sink protocol reports
+    times; None when it records none (``attempted_at`` of a state written before it was)."""
+    if not text:
+        return None
+    when = datetime.fromisoformat(text)
+    return when.astimezone(UTC).replace(tzinfo=None) if when.tzinfo else when
+
+
 def contended(unit: LoadUnit) -> TransientError:
     """What a load raises when every attempt to change the state lost a race."""
     key = f"{unit.target.dataset} {unit.partition.key}"
@@ -141,8 +155,13 @@ class PartitionStates:
         for partition in partitions:
             doc = self.store.read(dataset, partition.key).doc
             if doc["status"] != "new":
-                applied = frozenset(applied_of(doc, self.identity))
-                found[partition.key] = Snapshot(doc["status"], doc["last_error"], applied)
+                found[partition.key] = Snapshot(
+                    status=doc["status"],
+                    error=doc["last_error"],
+                    applied=frozenset(applied_of(doc, self.identity)),
+                    attempts=int(doc.get("attempts") or 0),
+                    attempted_at=naive_utc(doc.get("attempted_at")),
+                )
         return found
 
     def states(self, dataset: str | None = None) -> list[PartitionState]:
@@ -153,14 +172,19 @@ class PartitionStates:
                 status=d["status"],
                 rows=int(d["rows"]),
                 manifests=len(d["applied"]),
-                attempts=int(d["attempts"]),
+                attempts=int(d.get("attempts") or 0),
                 last_error=d["last_error"],
                 load_id=d["load_id"],
-                loaded_at=datetime.fromisoformat(d["loaded_at"]) if d["loaded_at"] else None,
+                loaded_at=naive_utc(d["loaded_at"]),
+                attempted_at=naive_utc(d.get("attempted_at")),
             )
             for d in self.store.all(dataset)
             if d["status"] != "new"
         ]
+
+    def has_state(self) -> bool:
+        """Whether any partition's state object exists (one LIST; nothing created)."""
+        return self.store.has_state()
 
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
         return schemas_seen(self.store.all(dataset))
@@ -168,11 +192,15 @@ class PartitionStates:
     # -- changes outside a load -----------------------------------------------------------------
 
     def update(self, dataset: str, partition: str, change: Callable[[dict[str, Any]], None], doing: str) -> None:
-        """Read, ``change`` and conditionally write the state, again while others win."""
+        """Read, ``change`` and conditionally write the state, again while others win. A
+        change that changes nothing is not written, so that a no-op costs one GET and leaves
+        the ETag a lease holder's fencing compares with as it was."""
         for _attempt in range(5):
             state = self.store.read(dataset, partition)
             doc = copy.deepcopy(state.doc)
             change(doc)
+            if doc == state.doc:
+                return
             try:
                 self.store.write(Versioned(doc, state.etag))
                 return
@@ -184,20 +212,79 @@ class PartitionStates:
         """Record a failed attempt; data, location and applied manifests stay as they were."""
 
         def failed(doc: dict[str, Any]) -> None:
-            doc.update(status="failed", attempts=doc["attempts"] + 1, load_id=load_id)
-            doc["last_error"] = error_text(error)
+            doc.update(status="failed", attempts=int(doc.get("attempts") or 0) + 1, load_id=load_id)
+            doc.update(last_error=error_text(error), attempted_at=self.stamp())
 
         self.update(dataset, partition.key, failed, "recording a failure")
+
+    def succeeded(self, state: Versioned) -> None:
+        """A load found every manifest applied: a success all the same, so a failed last
+        attempt is cleared (conditionally, the data fields untouched). A healthy state
+        (the usual duplicate delivery) is not written; nor is one a live lease of another
+        loader holds: its fencing would see our write as a take-over, and its own record
+        clears the failure anyway."""
+        if state.doc["status"] != "failed":
+            return
+
+        def cleared(doc: dict[str, Any]) -> None:
+            if doc["status"] == "failed" and not self.leased(doc):
+                doc.update(status="loaded", attempts=0, last_error=None, attempted_at=self.stamp())
+
+        self.update(state.doc["dataset"], state.doc["partition"], cleared, "clearing a failure")
+
+    def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
+        """Clear the partition's failed attempt; with ``forget`` also forget its applied
+        manifests, so that the next load applies them all again (the data in the table
+        and the prefix the Glue partition points at are left as they are: that load
+        replaces, merges over or, for append, adds to them). A ``pending`` switch of a
+        crashed loader forgets them too, so rolling it forward cannot bring them back.
+        Refused while another loader's lease is live; ``dry_run`` writes nothing."""
+        key = partition.key
+        seen: dict[str, Any] = {}
+
+        def change(doc: dict[str, Any]) -> None:
+            if self.leased(doc):
+                lease = doc["lease"]
+                raise SinkBusyError(
+                    f"{dataset} {key}: loader {lease['owner']} holds the partition's lease until {lease['expires']}; "
+                    "reset it when that load is over"
+                )
+            seen.clear()
+            seen.update(copy.deepcopy(doc))
+            _reset(doc, forget)
+
+        if dry_run:
+            state = self.store.read(dataset, key)
+            if state.etag is not None:
+                change(copy.deepcopy(state.doc))
+        else:
+            # nothing to reset where no object exists: the change would create one
+            if self.store.read(dataset, key).etag is not None:
+                self.update(dataset, key, change, "resetting")
+        if not seen:
+            return ResetResult(dataset, key, found=False)
+        return ResetResult(
+            dataset,
+            key,
+            found=True,
+            failure_cleared=seen["status"] == "failed",
+            manifests_forgotten=len(seen["applied"]) if forget else 0,
+            rows_forgotten=int(seen["rows"]) if forget else 0,
+        )
 
     # -- the lease ------------------------------------------------------------------------------
 
     def expired(self, lease: Mapping[str, Any]) -> bool:
         return datetime.fromisoformat(lease["expires"]) <= self.now()
 
+    def leased(self, doc: Mapping[str, Any]) -> bool:
+        """A loader holds the partition: its lease is there and has not expired."""
+        return bool(doc["lease"]) and not self.expired(doc["lease"])
+
     def check_lease(self, state: Versioned, unit: LoadUnit) -> None:
         """A live lease of another loader: the partition is busy."""
         lease = state.doc["lease"]
-        if lease and not self.expired(lease):
+        if self.leased(state.doc):
             raise SinkBusyError(
                 f"{unit.target.dataset} {unit.partition.key}: loader {lease['owner']} holds the partition's lease "
                 f"until {lease['expires']}"
@@ -254,13 +341,16 @@ class PartitionStates:
             kept = [a for a in recorded if not (unit.force and a[0] in keys)]
         applied = kept + [[*m.identity, int(rows[m.identity])] for m in pending]
         new = copy.deepcopy(dict(doc))
+        now = self.stamp()
         new.update(
             status="loaded",
             applied=applied,
             rows=sum(int(a[2]) for a in applied),
+            attempts=0,
             last_error=None,
+            attempted_at=now,
             load_id=unit.load_id,
-            loaded_at=self.stamp(),
+            loaded_at=now,
             lease=None,
             pending=None,
         )
@@ -270,3 +360,14 @@ class PartitionStates:
                 new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.now().isoformat()}]
             new["location"] = location
         return new
+
+
+def _reset(doc: dict[str, Any], forget: bool) -> None:
+    """``reset``'s change of a state object (and of the state a pending switch records)."""
+    if doc["status"] == "failed":
+        doc.update(status="loaded", attempts=0, last_error=None)
+    if forget:
+        doc.update(applied=[], rows=0, loaded_at=None, attempts=0, last_error=None)
+        intent = doc.get("pending") or {}
+        if isinstance(intent.get("state"), dict):
+            _reset(intent["state"], forget)

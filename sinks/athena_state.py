@@ -15,6 +15,9 @@ whose lease was taken from it cannot record over the new holder. The object hold
     schemas     the writer-schema fingerprints the partition's data came with, each with
                 the load that first brought it (``loaders schemas list``)
 
+and, apart from the data, the partition's last attempt: ``status`` (loaded or failed),
+``attempts`` (failed ones since the last success), ``last_error`` and ``attempted_at``.
+
 boto3 is imported by the caller's client only; nothing here imports it.
 """
 
@@ -28,12 +31,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from manifests import Manifest, TransientError
+from manifests import Manifest, TerminalError, TransientError
 from manifests.store import error_code, split_s3
 from sinks.base import SchemaSeen
 
 #: S3 answers a lost conditional write with 412, and a concurrent one in flight with 409.
 _LOST = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
+#: no bucket is no state yet: a read finds nothing (it never creates the bucket)
+_NO_BUCKET = ("NoSuchBucket",)
+#: the caller may not read the state: not a condition a retry changes
+_DENIED = ("AccessDenied", "403", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken", "AllAccessDisabled")
 
 
 class Conflict(Exception):
@@ -59,6 +66,7 @@ def new_doc(dataset: str, partition: str) -> dict[str, Any]:
         "location": None,
         "attempts": 0,
         "last_error": None,
+        "attempted_at": None,
         "load_id": None,
         "loaded_at": None,
         "token": 0,
@@ -86,7 +94,7 @@ class StateStore:
         try:
             obj = self.client.get_object(Bucket=self.bucket, Key=self.key(dataset, partition))
         except Exception as exc:
-            if error_code(exc) in ("NoSuchKey", "404", "NotFound"):
+            if error_code(exc) in ("NoSuchKey", "404", "NotFound", *_NO_BUCKET):
                 return Versioned(new_doc(dataset, partition), None)
             raise TransientError(f"cannot read load state {self.key(dataset, partition)}: {exc}") from exc
         return Versioned(json.loads(obj["Body"].read()), obj["ETag"])
@@ -116,7 +124,25 @@ class StateStore:
             for key in sorted(keys):
                 yield json.loads(self.client.get_object(Bucket=self.bucket, Key=key)["Body"].read())
         except Exception as exc:
+            if error_code(exc) in _NO_BUCKET:
+                return
             raise TransientError(f"cannot list load state under s3://{self.bucket}/{prefix}: {exc}") from exc
+
+    def has_state(self) -> bool:
+        """Whether any state object exists: one LIST of at most one key, nothing created.
+        A missing bucket is no state; a refused read is raised (terminal: the credentials
+        or the policy must change), any other error as transient."""
+        try:
+            listed = self.client.list_objects_v2(Bucket=self.bucket, Prefix=self.prefix, MaxKeys=1)
+        except Exception as exc:
+            code = error_code(exc)
+            if code in _NO_BUCKET:
+                return False
+            where = f"s3://{self.bucket}/{self.prefix}"
+            if code in _DENIED:
+                raise TerminalError(f"cannot read load state under {where}: access denied ({code})") from exc
+            raise TransientError(f"cannot list load state under {where}: {exc}") from exc
+        return bool(listed.get("Contents"))
 
 
 def record_schemas(new: dict[str, Any], pending: Sequence[Manifest], load_id: str, at: str) -> None:
@@ -171,6 +197,9 @@ class MemoryStates:
         written = Versioned(copy.deepcopy(state.doc), f'"{next(self._etags)}"')
         self.objects[key] = written
         return copy.deepcopy(written)
+
+    def has_state(self) -> bool:
+        return bool(self.objects)
 
     def all(self, dataset: str | None = None) -> Iterator[dict[str, Any]]:
         for key in sorted(self.objects):

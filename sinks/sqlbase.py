@@ -367,7 +367,7 @@ class SqlSink:
         with self.exclusive():
             self.ensure_state()
             for _attempt in range(3):
-                seen = self._applied_now(context)
+                seen, failed = self._state_now(context)
                 parts = [Part(u, p) for u in units if (p := self._pending(u, seen.get(u.partition.key, set())))]
                 if not parts:
                     break
@@ -375,16 +375,20 @@ class SqlSink:
                     loaded = {r.partition: r for r in self._load(parts, seen, context)}
                 except _ChangedUnderUs:
                     continue
-                if idle := [u.partition.key for u in units if u.partition not in loaded]:
-                    self.execute("clear_failure", **{**context, "partition_keys": idle})
+                self._clear_failures(context, [k for k in failed if k not in {p.key for p in loaded}])
                 return [loaded.get(u.partition) or self._skipped(u, ALREADY) for u in units]
             else:
                 keys = ", ".join(u.partition.key for u in units)
                 raise TransientError(f"{target.dataset} {keys}: concurrent loads kept changing the state; retry")
-            # nothing to apply: a successful attempt all the same, which clears a failed one
-            # (one UPDATE that matches no row unless the partition's last attempt failed)
-            self.execute("clear_failure", **context)
+            self._clear_failures(context, failed)
         return [self._skipped(u, ALREADY) for u in units]
+
+    def _clear_failures(self, context: dict[str, Any], keys: Iterable[str]) -> None:
+        """Partitions that needed nothing had a successful attempt all the same: a failed
+        one is failed no more. Only those the state says failed are written, so a duplicate
+        delivery of a healthy partition still writes nothing."""
+        if keys := sorted(keys):
+            self.execute("clear_failure", **{**context, "partition_keys": keys})
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt: status, attempts and error only; data and the applied
@@ -501,10 +505,19 @@ class SqlSink:
 
     def _applied_now(self, context: dict[str, Any]) -> dict[str, set[tuple[str, str]]]:
         """Applied (key, version) pairs per partition key, in one query for all partitions."""
+        return self._state_now(context)[0]
+
+    def _state_now(self, context: dict[str, Any]) -> tuple[dict[str, set[tuple[str, str]]], set[str]]:
+        """Applied (key, version) pairs per partition key, and the keys of those whose
+        last attempt failed: one query for all partitions."""
         applied: dict[str, set[tuple[str, str]]] = {}
+        failed: set[str] = set()
         for key, url, version in self.execute("applied", **context):
-            applied.setdefault(str(key), set()).add((self._manifest_key(str(url)), str(version)))
-        return applied
+            if url is None:
+                failed.add(str(key))
+            else:
+                applied.setdefault(str(key), set()).add((self._manifest_key(str(url)), str(version)))
+        return applied, failed
 
     def _manifest_key(self, recorded: str) -> str:
         """A recorded manifest as its key. State written by an older version holds

@@ -18,7 +18,8 @@ the sinks have to find that out from URLs. The rules it encodes:
   (NullKeyError); replace makes the partition's rows the union of all its manifests: those
   in its folder, those its state says were applied to it, and the new ones;
 - a malformed CSV or JSON-lines file fails its unit (MalformedFileError);
-- a failed unit changes no data and no applied manifests, only the partition's status.
+- a failed unit changes no data and no applied manifests, only the partition's status;
+  a later unit with nothing to do is a successful attempt and clears that status.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ MOVABLE_SPELLINGS = ("relative", "link")
 REF_SPELLINGS = ("relative", "path", "file", "localhost", "encoded")
 BROKEN_CSV = ("unterminated_quote", "extra_field")
 BROKEN_JSON = ("array_line", "cut_line")
-#: a status that a unit with nothing to do leaves as it was (the code's behaviour today)
-NOOP_CLEARS_FAILURE = False
+#: a unit with nothing to do is a successful attempt: it clears a failed status
+NOOP_CLEARS_FAILURE = True
 
 Row = tuple[int | None, int, str]  # id, ts, v as the file holds them
 TableRow = tuple[int | None, int, str, str]  # id, ts, v, dt as the table must hold them

@@ -363,14 +363,17 @@ def test_states_are_read_back_with_typed_values(tmp_path: Path, pg: Server) -> N
         [state] = sink.states("ad_server.conversion")
     finally:
         sink.close()
-    assert snap == {
-        "dt=2026-11-28/hour=08": Snapshot(status="loaded", error=None, applied=frozenset({manifest.identity}))
-    }
+    [(key, found)] = snap.items()
+    assert key == "dt=2026-11-28/hour=08" and isinstance(found.attempted_at, datetime)
+    assert found == Snapshot(
+        status="loaded", error=None, applied=frozenset({manifest.identity}), attempted_at=found.attempted_at
+    )
+    assert found.attempted_at.tzinfo is None and state.attempted_at == found.attempted_at
     assert (state.dataset, state.partition) == ("ad_server.conversion", "dt=2026-11-28/hour=08")
     assert (state.status, state.manifests, state.rows) == ("loaded", 1, 1)
     assert (state.last_error, state.load_id) == (None, loaded.load_id)
     assert isinstance(state.loaded_at, datetime)
-    assert type(state.attempts) is int and state.attempts == 1
+    assert type(state.attempts) is int and state.attempts == 0  # failed attempts since the last success
 
 
 def test_a_column_null_in_every_row_takes_the_targets_type(tmp_path: Path, pg: Server) -> None:

@@ -162,3 +162,31 @@ def test_evolve_refuses_a_column_another_loader_added_with_another_type() -> Non
     with pytest.raises(TransientError, match="column id: the table has bigint but this attempt wrote string"):
         evolve(glue, Table("raw", "conversions", "s3://l/t/"), ["dt"], [("id", "string")])
     assert glue.updates == []
+
+
+class _RefusingS3:
+    """An S3 client whose LIST answers with one error code, as botocore raises it."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def list_objects_v2(self, **_kw: object) -> dict[str, object]:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": self.code, "Message": self.code}}, "ListObjectsV2")
+
+
+@pytest.mark.parametrize(
+    ("code", "raised"),
+    [("NoSuchBucket", None), ("AccessDenied", "TerminalError"), ("InternalError", "TransientError")],
+)
+def test_has_state_is_false_without_a_bucket_and_raises_a_refused_read(code: str, raised: str | None) -> None:
+    import manifests
+    from sinks.athena_state import StateStore
+
+    store = StateStore(_RefusingS3(code), "s3://lake/wh/_loaders/state/")
+    if raised is None:
+        assert store.has_state() is False
+        return
+    with pytest.raises(getattr(manifests, raised), match=r"s3://lake/wh/_loaders/state/"):
+        store.has_state()

@@ -1,4 +1,0 @@
--- loaders compile: sink athena (athena), dataset ad_server.conversion, partition dt=2026-01-01/hour=00
--- step forget_manifests, template shipped sql/default/forget_manifests.sql
-DELETE FROM "_loaders"."manifests"
-WHERE dataset = 'ad_server.conversion' AND partition_key IN ('dt=2026-01-01/hour=00')

@@ -1,7 +1,0 @@
--- loaders compile: sink athena (athena), dataset odd.names, partition dt=2026-01-01
--- step states, template shipped sql/default/states.sql
-SELECT dataset, partition_key, status, rows_loaded, manifests, attempts, last_error, load_id, loaded_at, updated_at
-FROM "_loaders"."partitions"
-WHERE dataset = 'odd.names'
-    AND partition_key IN ('dt=2026-01-01')
-ORDER BY dataset, partition_key
