@@ -208,3 +208,21 @@ def test_subclasses_of_sink_options_are_frozen() -> None:
     with pytest.raises(AttributeError):
         read.batch_rows = 1  # type: ignore[misc]
     assert isinstance(read, SinkOptions)
+
+
+def test_the_readme_lists_every_option_of_every_type() -> None:
+    """The README's table of sink options is what users read: it names each declared
+    option under its type (or under "every" for those all types take)."""
+    readme = (Path(__file__).parents[3] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("#### Sink options", 1)[1].split("\n#", 1)[0]
+    rows = {
+        tuple(cell.strip().strip("`") for cell in line.split("|")[1:3])
+        for line in section.splitlines()
+        if line.startswith("|")
+    }
+    common = set.intersection(*(set(c.rules()) for c in OPTIONS.values()))
+    for kind, declared in OPTIONS.items():
+        for name in declared.rules():
+            assert (kind, name) in rows or (name in common and ("every", name) in rows), f"{kind}.{name}"
+    documented = {name for kind, name in rows if kind in OPTIONS}
+    assert documented <= {n for c in OPTIONS.values() for n in c.rules()}
