@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -65,6 +66,19 @@ def handle_errors(func: F) -> F:
             sys.exit(1)
 
     return wrapper  # type: ignore[return-value]
+
+
+def writable_folder(path: str, option: str) -> None:
+    """The folder a command writes into must be a folder, or creatable: a file in its
+    place (or in place of a parent) or no write permission is a usage error naming the
+    option, found before any work, not an OSError midway reported as a bug."""
+    at = os.path.abspath(path)
+    while not os.path.lexists(at) and os.path.dirname(at) != at:
+        at = os.path.dirname(at)
+    if not os.path.isdir(at):
+        raise ConfigError(f"{option} {path}: {at} is not a folder")
+    if not os.access(at, os.W_OK | os.X_OK):
+        raise ConfigError(f"{option} {path}: {at} is not writable")
 
 
 @click.group()
@@ -445,10 +459,10 @@ def compile_sql(
     """Render every statement a load would run, per sink and dataset, without connecting."""
     from loaders.compile import check, compile_project
 
+    config = load_config(config_path)
+    writable_folder(out_dir, "--out")
     try:
-        compiled = compile_project(
-            load_config(config_path), out_dir, sink=sink_name, dataset=dataset, partition=partition
-        )
+        compiled = compile_project(config, out_dir, sink=sink_name, dataset=dataset, partition=partition)
     except LookupError as exc:  # a template missing: name it
         raise ConfigError(str(exc)) from None
     for note in compiled.notes:
@@ -540,20 +554,29 @@ def schemas() -> None:
 
 @schemas.command("publish")
 @click.argument("data_type")
-@click.argument("schema_file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("schema_file")
 @config_option
 @handle_errors
 def schemas_publish(data_type: str, schema_file: str, config_path: str | None) -> None:
     """Publish SCHEMA_FILE (.avsc) for DATA_TYPE under its CRC-64-AVRO fingerprint."""
     import json
 
-    from manifests.schemas import SchemaRegistry, fingerprint, hex_form
+    from manifests.schemas import SchemaRegistry, check_data_type, fingerprint, hex_form
     from manifests.store import open_store
 
     config = load_config(config_path)
     try:
+        check_data_type(data_type)
+    except ValueError as exc:
+        raise ConfigError(f"DATA_TYPE {data_type!r}: {exc}") from None
+    try:
         with open(schema_file, encoding="utf-8") as fh:
-            schema = json.load(fh)
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:  # missing, a folder, unreadable, not text
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(f"{schema_file}: cannot read the schema file ({reason})") from None
+    try:
+        schema = json.loads(text)
         value = fingerprint(schema)
     except Exception as exc:  # not JSON, or not an Avro schema
         raise ConfigError(f"{schema_file}: not an Avro schema ({exc})") from None
@@ -680,6 +703,7 @@ def package(sink_name: str, out_dir: str, as_json: bool, config_path: str | None
     """Build a Lambda deployment zip with only this sink's extras."""
     from loaders.package import build_package
 
+    writable_folder(out_dir, "--out")
     build_package(sink_name, out_dir, config_path=config_path, as_json=as_json)
 
 
@@ -690,6 +714,7 @@ def demo(directory: str) -> None:
     """Build a travel ad-network data set and load it into DuckDB, step by step."""
     from loaders.demo import run_demo
 
+    writable_folder(directory, "--dir")
     sys.exit(run_demo(directory))
 
 

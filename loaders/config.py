@@ -18,6 +18,7 @@ from typing import Any
 from manifests import FORMATS, ConfigError, KeyLayout, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
+from sinks import sink_type
 from sinks.base import Strategy, Target
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -118,8 +119,11 @@ def load_config(path: str | None = None) -> Config:
         raw, _version = S3Store(source.rsplit("/", 1)[0]).read(source)
         base_dir = os.getcwd()
     else:
-        with open(source, "rb") as fh:
-            raw = fh.read()
+        try:
+            with open(source, "rb") as fh:
+                raw = fh.read()
+        except OSError as exc:  # a folder, no permission, a device that fails: name the problem
+            raise ConfigError(f"{source}: cannot read the configuration file ({exc.strerror or exc})") from None
         base_dir = os.path.dirname(os.path.abspath(source))
     try:
         doc = tomllib.loads(raw.decode("utf-8"))
@@ -135,12 +139,12 @@ def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mappin
     store = _store(_table(doc, "store", source, ""), source, base_dir)
     sinks = {}
     for name, raw in _table(doc, "sinks", source, "").items():
-        where = f"sinks.{name}"
-        sink = _as_table(raw, source, where)
-        for key in ("type", "url"):
-            if not isinstance(sink.get(key), str) or not sink[key]:
-                raise ConfigError(f"{source}: {where}.{key}: required string")
+        sink = _as_table(raw, source, f"sinks.{name}")
+        # secrets first: nothing, an error about this table included, may print them
         _register_secrets(template["sinks"][name], sink, env)
+        # its type's declared options (sinks/options.py): unknown keys, missing or
+        # mistyped values are errors naming the key, found before anything loads
+        sink_type(name, sink, source).options.read(name, sink, source)
         sinks[name] = sink
     if not sinks:
         raise ConfigError(f"{source}: [sinks]: configure at least one sink")
@@ -323,7 +327,8 @@ def _register_secrets(template: Mapping[str, Any], sink: Mapping[str, Any], env:
     information or query, the whole URL, or a secret-named option. A ``${VAR}`` naming a
     host, database, stage or schema is not a secret: hiding it would garble messages and
     compiled SQL."""
-    secrets.register_url(sink["url"])
+    if isinstance(sink.get("url"), str):
+        secrets.register_url(sink["url"])
     names: list[str] = []
     for key, value in template.items():
         if not isinstance(value, str):

@@ -157,6 +157,8 @@ def configured_sinks(config_path: str | None) -> tuple[str | None, dict[str, Any
             sinks = tomllib.load(fh).get("sinks", {})
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{source}: not valid TOML ({exc})") from None
+    except OSError as exc:  # a folder, no permission
+        raise ConfigError(f"{source}: cannot read the configuration file ({exc.strerror or exc})") from None
     if not isinstance(sinks, dict):
         raise ConfigError(f"{source}: [sinks]: must be a table")
     return source, {n: s.get("type") if isinstance(s, dict) else None for n, s in sinks.items()}

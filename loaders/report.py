@@ -1,4 +1,10 @@
-"""Human tables on a terminal, plain lines in logs and pipes, one JSON document with ``--json``."""
+"""Human tables on a terminal, plain lines in logs and pipes, one JSON document with ``--json``.
+
+Every string that comes from data (dataset, partition, error text, a status read back from a
+sink's load state, a sink's name) reaches rich as a :class:`rich.text.Text`, never as a
+markup string: ``[/]oops`` or ``[bold]x`` in a partition value or an error prints as it
+is instead of restyling the table or crashing it (a closing tag with nothing to close).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
-from rich.markup import escape
 from rich.progress import Progress as RichProgress
 from rich.progress import TaskID
 from rich.table import Table
+from rich.text import Text
 
 from loaders.planner import Planned
 from loaders.runner import Outcome, Runner
@@ -116,8 +122,9 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], sta
         return
     table = Table(*header, title=title)
     for row in rows:
-        cells = [escape(cell) for cell in row]  # a value such as "[/]" is text, not markup
-        cells[status_column] = f"[{_STYLE.get(row[status_column], '')}]{row[status_column]}[/]"
+        cells = [Text(cell) for cell in row]  # a value such as "[/]" is text, not markup
+        # a status this version has no colour for (a newer loader's) is shown plain
+        cells[status_column] = Text(row[status_column], style=_STYLE.get(row[status_column], ""))
         table.add_row(*cells)
     Console().print(table)
 
@@ -189,13 +196,14 @@ def print_grid(rows: Sequence[tuple[str, PartitionState]]) -> None:
     console = Console()
     groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     for sink, state in rows:
-        parts = dict(p.split("=", 1) for p in state.partition.split("/"))
+        parts = dict(p.partition("=")[::2] for p in state.partition.split("/"))
         day = groups.setdefault((state.dataset, sink), {}).setdefault(parts.get("dt", "?"), {})
         day[parts.get("hour", "")] = state.status
     for (dataset, sink), days in groups.items():
         hourly = any(h for hours in days.values() for h in hours)
         caption = "hours 00-23 (UTC) across" if hourly else None
-        table = Table(title=f"{dataset} → {sink}", caption=caption, box=None, padding=(0, 0), pad_edge=False)
+        title = Text(f"{dataset} → {sink}", style="table.title")
+        table = Table(title=title, caption=caption, box=None, padding=(0, 0), pad_edge=False)
         table.add_column("dt", no_wrap=True, min_width=11)
         columns = [f"{h:02d}" for h in range(24)] if hourly else [""]
         for column in columns:
@@ -205,6 +213,6 @@ def print_grid(rows: Sequence[tuple[str, PartitionState]]) -> None:
             for column in columns:
                 mark, style = _CELL.get(days[day].get(column, ""), (" ", ""))
                 cells.append(f"[{style}]{mark}[/]" if style else mark)
-            table.add_row(day, *cells)
+            table.add_row(Text(day), *cells)
         console.print(table)
     console.print("  ".join(f"[{style}]{mark}[/] {name}" for name, (mark, style) in _CELL.items()))

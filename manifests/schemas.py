@@ -49,6 +49,16 @@ def fingerprint(schema: Any) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
+def check_data_type(data_type: str) -> str:
+    """A data type as the registry's folder name: one path segment, never empty, ``.`` or
+    ``..``, without ``/``, ``\\`` or control characters, so ``<root>/schemas/<dataType>/`` stays
+    inside the registry whether the name comes from ``loaders schemas publish`` or from a
+    wrapped record's ``dataType``. ValueError otherwise."""
+    if data_type in ("", ".", "..") or any(c in "/\\" or not c.isprintable() for c in data_type):
+        raise ValueError("a data type is one folder name of the registry: no '/', '\\', '..' or control characters")
+    return data_type
+
+
 def hex_form(value: int) -> str:
     """The registry's file-name form: 16 lowercase hex digits of the unsigned value."""
     return f"{value & 0xFFFFFFFFFFFFFFFF:016x}"
@@ -63,7 +73,8 @@ class SchemaRegistry:
         self._lock = threading.Lock()
 
     def url(self, data_type: str, value: int) -> str:
-        return f"{self.store.root}schemas/{data_type}/{hex_form(value)}.json"
+        """Where a schema is published; ValueError for a data type that is no folder name."""
+        return f"{self.store.root}schemas/{check_data_type(data_type)}/{hex_form(value)}.json"
 
     def lookup(self, data_type: str, value: int, *, file: str | None = None) -> Any:
         """The parsed writer schema of ``data_type`` with fingerprint ``value``; a
@@ -75,7 +86,10 @@ class SchemaRegistry:
                 return self._cache[key]
         from fastavro.schema import parse_schema
 
-        url = self.url(data_type, value)
+        try:
+            url = self.url(data_type, value)
+        except ValueError as exc:
+            raise SchemaMismatchError(f"unknown schema: data type {data_type!r}: {exc}", file=file) from None
         try:
             raw, _version = self.store.read(url)
         except Exception as exc:

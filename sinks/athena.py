@@ -34,7 +34,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from manifests import (
-    ConfigError,
     Partition,
     SchemaMismatchError,
     TransientError,
@@ -56,6 +55,7 @@ from sinks.base import (
     Snapshot,
     Strategy,
 )
+from sinks.options import AthenaOptions
 from sinks.sqlbase import (
     ALREADY,
     Part,
@@ -96,7 +96,7 @@ class AthenaSink:
 
     def __new__(cls, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Any:
         """``table_format = "iceberg"`` opens the SQL sink of sinks/athena_iceberg.py instead."""
-        if str(options.get("table_format", "hive")).lower() == "iceberg":
+        if AthenaOptions.read(name, options).table_format == "iceberg":
             from sinks.athena_iceberg import AthenaIcebergSink
 
             return AthenaIcebergSink(name, options, store, project_dir)
@@ -106,10 +106,8 @@ class AthenaSink:
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         self.name, self.options, self.store = name, options, store
-        table_format = str(options.get("table_format", "hive")).lower()
-        if table_format != "hive":
-            raise ConfigError(f"sinks.{name}.table_format: expected hive or iceberg, not {table_format!r}")
-        self.settings = settings = AthenaSettings.read(name, options, store)
+        self.sink_options = AthenaOptions.read(name, options)
+        self.settings = settings = AthenaSettings.read(self.sink_options, store)
         self.location, self.database, self.region = settings.location, settings.database, settings.region
         self.state_prefix, self.batch_rows = settings.state_prefix, settings.batch_rows
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)

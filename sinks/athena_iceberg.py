@@ -46,6 +46,7 @@ from manifests import (
 )
 from manifests.aws_errors import aws_failure, aws_rule
 from manifests.store import ObjectStore, split_s3
+from sinks import import_driver
 from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import (
@@ -59,6 +60,7 @@ from sinks.base import (
     Strategy,
 )
 from sinks.columntypes import parse
+from sinks.options import AthenaOptions
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged, check_unique_files, keyed
 from sinks.templates import Templates, split_table
 
@@ -120,18 +122,20 @@ class AthenaIcebergSink(SqlSink):
         schema_history=True,
     )
     templates_class = AthenaTemplates
+    options_class = AthenaOptions
+    sink_options: AthenaOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
         self.templates = AthenaTemplates("athena", f"{project_dir}/sql" if project_dir else None)
-        self.settings = settings = AthenaSettings.read(name, options, store)
+        self.settings = settings = AthenaSettings.read(self.sink_options, store)
         self.location, self.database, self.region = settings.location, settings.database, settings.region
         self.state_prefix, self.batch_rows = settings.state_prefix, settings.batch_rows
         self.default_schema = self.database  # type: ignore[misc]
-        self.s3_staging_dir = options.get("s3_staging_dir") or settings.query.get("s3_staging_dir")
-        self.work_group = options.get("work_group") or settings.query.get("work_group")
+        self.s3_staging_dir = self.sink_options.s3_staging_dir or settings.query.get("s3_staging_dir")
+        self.work_group = self.sink_options.work_group or settings.query.get("work_group")
         self.stage_prefix = f"{self.location}_loaders/stage/"
         self.clock = _now
         #: a DB-API cursor; opened with pyathena on first use (tests put their own here)
@@ -165,9 +169,8 @@ class AthenaIcebergSink(SqlSink):
     def _cursor(self) -> Any:
         with self._lock:
             if self.cursor is None:
-                from pyathena import connect
-
-                self.cursor = connect(
+                pyathena = import_driver(self.name, "athena")
+                self.cursor = pyathena.connect(
                     s3_staging_dir=self.s3_staging_dir,
                     work_group=self.work_group,
                     region_name=self.region,

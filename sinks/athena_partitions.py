@@ -30,12 +30,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from manifests import ConfigError, Manifest, Partition, SinkBusyError, TransientError
+from manifests import Manifest, Partition, SinkBusyError, TransientError
 from manifests.aws_errors import client_failure
 from manifests.secrets import error_text
 from manifests.store import ObjectStore
 from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
 from sinks.base import LoadUnit, PartitionState, ResetResult, SchemaSeen, Snapshot, Strategy
+from sinks.options import AthenaOptions
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,20 @@ class AthenaSettings:
     query: Mapping[str, str]
 
     @classmethod
-    def read(cls, name: str, options: Mapping[str, Any], store: ObjectStore) -> AthenaSettings:
-        location = str(options.get("location", ""))
-        if not location.startswith("s3://"):
-            raise ConfigError(f"sinks.{name}.location: the s3:// prefix the sink writes tables under is required")
-        location = location.rstrip("/") + "/"
-        url = urlsplit(str(options.get("url", "")))
+    def read(cls, options: AthenaOptions, store: ObjectStore) -> AthenaSettings:
+        """The settings of checked options (sinks/options.py), with the defaults that
+        depend on the URL and the store worked out."""
+        location = options.location.rstrip("/") + "/"
+        url = urlsplit(options.url or "")
         host = url.hostname or ""
         return cls(
             location=location,
-            database=str(options.get("database") or url.path.strip("/") or "default").lower(),
-            region=options.get("region") or (host.split(".")[1] if host.startswith("athena.") else None),
-            endpoint_url=options.get("endpoint_url") or getattr(store, "endpoint_url", None),
-            state_prefix=str(options.get("state_prefix") or f"{location}_loaders/state/"),
-            lease=timedelta(seconds=int(options.get("lease_seconds", 900))),
-            batch_rows=int(options.get("batch_rows", 65536)),
+            database=(options.database or url.path.strip("/") or "default").lower(),
+            region=options.region or (host.split(".")[1] if host.startswith("athena.") else None),
+            endpoint_url=options.endpoint_url or getattr(store, "endpoint_url", None),
+            state_prefix=options.state_prefix or f"{location}_loaders/state/",
+            lease=timedelta(seconds=options.lease_seconds),
+            batch_rows=options.batch_rows,
             query={k: v[-1] for k, v in parse_qs(url.query).items()},
         )
 

@@ -19,6 +19,7 @@ from manifests import ConfigError, LoaderError, MalformedFileError, SinkBusyErro
 from manifests.secrets import redact
 from manifests.store import ObjectStore
 from sinks.base import Capabilities
+from sinks.options import DuckDBOptions
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.staging import check_merge_files, check_unit_columns, engine_text, unit_files
@@ -87,12 +88,14 @@ class DuckDBSink(SqlSink):
         schema_history=True,
     )
     default_schema = "main"
+    options_class = DuckDBOptions
+    sink_options: DuckDBOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
-        self.path, self.settings = database_path(str(options["url"]), project_dir or ".")
+        self.path, self.settings = database_path(self.sink_options.url, project_dir or ".")
         self._conn: Any = None
         self._lock = _lock_for(self.path) if self.path != ":memory:" else threading.RLock()
 

@@ -29,7 +29,9 @@ from urllib.parse import unquote
 from manifests import LoaderError
 from manifests.secrets import query_args, sink_url
 from manifests.store import ObjectStore
+from sinks import import_driver
 from sinks.base import Capabilities
+from sinks.options import PostgresOptions
 from sinks.partition_values import PartitionColumns, checked_partition, replaced
 from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
 from sinks.sqlstate import connect_failure, startup_sqlstate, statement_failure
@@ -141,17 +143,19 @@ class PostgresSink(SqlSink):
     type_names: ClassVar[TypeNames] = TypeNames(text="TEXT", binary="BYTEA", json="JSONB", partition="TEXT")
     text_type = type_names.text
     schemes: ClassVar[tuple[str, ...]] = ("postgresql+psycopg", "postgresql", "postgres")
+    options_class = PostgresOptions
+    sink_options: PostgresOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
-        self.connect_args = connect_args(str(options["url"]), self.schemes)
-        self.batch_rows = int(options.get("batch_rows", 65536))
+        self.connect_args = connect_args(self.sink_options.url, self.schemes)
+        self.batch_rows = self.sink_options.batch_rows
         self.sessions = Sessions(self._connect)
 
     def _connect(self) -> Any:
-        import psycopg
+        psycopg = import_driver(self.name, "postgres")
 
         args = dict(self.connect_args)
         args["dbname"] = args.pop("database", None) or args.get("user", "")

@@ -33,7 +33,9 @@ from typing import Any, ClassVar
 from manifests import ConfigError, LoaderError, MalformedFileError, TerminalError
 from manifests.aws_errors import aws_failure, aws_rule
 from manifests.store import ObjectStore
+from sinks import import_driver
 from sinks.base import Capabilities
+from sinks.options import RedshiftOptions
 from sinks.partition_values import checked_partition, split
 from sinks.postgres import Sessions, connect_args
 from sinks.sqlbase import Part, SqlSink, Staged
@@ -82,24 +84,24 @@ class RedshiftSink(SqlSink):
         "record_failure": ("lock", "claim_partitions", "record_failure"),
         "merge": ("merge_delete", "merge_insert"),
     }
+    options_class = RedshiftOptions
+    sink_options: RedshiftOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
-        self.connect_args = connect_args(str(options["url"]), self.schemes)
-        role = options.get("iam_role")
-        if not isinstance(role, str) or not role.startswith("arn:"):
-            raise ConfigError(f"sinks.{name}.iam_role: the ARN of the IAM role COPY reads S3 with (arn:aws:iam::…)")
-        self.iam_role = role
-        self.manifest_prefix = str(options.get("manifest_prefix", f"{store.root}_loaders/copy/"))
+        settings = self.sink_options
+        self.connect_args = connect_args(settings.url, self.schemes)
+        self.iam_role = settings.iam_role
+        self.manifest_prefix = settings.manifest_prefix or f"{store.root}_loaders/copy/"
         if not self.manifest_prefix.endswith("/"):
             self.manifest_prefix += "/"
-        self.query_group = str(options.get("query_group", "loaders"))
+        self.query_group = settings.query_group
         self.sessions = Sessions(self._connect)
 
     def _connect(self) -> Any:
-        import redshift_connector
+        redshift_connector = import_driver(self.name, "redshift")
 
         args = driver_args(self.connect_args, redshift_connector.connect)
         args.setdefault("application_name", "loaders")

@@ -25,8 +25,10 @@ from urllib.parse import unquote
 from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
 from manifests.secrets import hide_password, query_args, sink_url
 from manifests.store import ObjectStore
+from sinks import import_driver
 from sinks.base import Capabilities, LoadUnit
 from sinks.columntypes import spelled
+from sinks.options import SnowflakeOptions
 from sinks.partition_values import joined
 from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
 from sinks.staging import check_merge_files, check_unit_columns, unit_files
@@ -179,19 +181,20 @@ class SnowflakeSink(SqlSink):
         schema_history=True,
         ddl_in_transaction=False,  # DDL commits an open transaction:
     )  # https://docs.snowflake.com/en/sql-reference/transactions
+    options_class = SnowflakeOptions
+    sink_options: SnowflakeOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
         self.templates = _Folded(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
-        self.connect_args = connect_args(str(options.get("url", "")))
-        self.stage_ref = str(options.get("stage", ""))
-        if not _STAGE.fullmatch(self.stage_ref):  # it is rendered as it is: FROM @stage
-            raise ConfigError(f"sinks.{name}.stage: expected a named external stage, like @lake_stage")
+        settings = self.sink_options
+        self.connect_args = connect_args(settings.url)
+        self.stage_ref = settings.stage  # checked as @stage (sinks/options.py): it is rendered as it is
         # The stage's own URL: FILES names are paths relative to it. It defaults to
         # store.root: the quick start creates the external stage over the store root.
-        self.stage_url = str(options.get("stage_url") or store.root).rstrip("/") + "/"
+        self.stage_url = (settings.stage_url or store.root).rstrip("/") + "/"
         if not re.match(r"(s3|gcs|azure)://", self.stage_url):
             raise ConfigError(f"sinks.{name}.stage_url: {self.stage_url!r} is not a cloud location the stage can hold")
         self._conn: Any = None
@@ -205,10 +208,9 @@ class SnowflakeSink(SqlSink):
     @property
     def connection(self) -> Any:
         if self._conn is None:
-            import snowflake.connector
-
+            connector = import_driver(self.name, "snowflake")
             try:
-                self._conn = snowflake.connector.connect(**self.connect_args)
+                self._conn = connector.connect(**self.connect_args)
             except Exception as exc:
                 raise self._translate(exc, "connect") from exc
         return self._conn

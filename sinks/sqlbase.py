@@ -54,6 +54,7 @@ from sinks.base import (
     Target,
 )
 from sinks.columntypes import fits
+from sinks.options import SqlOptions
 from sinks.templates import Templates, split_table
 
 log = logging.getLogger("loaders.sql")
@@ -124,15 +125,18 @@ class SqlSink:
     text_type: ClassVar[str] = "VARCHAR"
     #: steps a dialect runs as several statements (templates), in order
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {}
+    #: the options this sink type reads (sinks/options.py), checked once when it is made
+    options_class: ClassVar[type[SqlOptions]] = SqlOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         self.name = name
         self.options = options
+        self.sink_options = self.options_class.read(name, options)
         self.store = store
         self.templates = Templates(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
-        schema = str(options.get("state_schema", "_loaders"))
+        schema = self.sink_options.state_schema
         self.state = {
             "partitions_table": (schema, "partitions"),
             "manifests_table": (schema, "manifests"),

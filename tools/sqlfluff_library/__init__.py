@@ -39,7 +39,8 @@ from sinks.templates import SHIPPED, Templates  # noqa: E402
 def templates_class(dialect: str) -> type[Templates]:
     """The ``Templates`` a dialect's sink renders with: its ``templates_class`` if it names
     one, else the one ``Templates`` subclass its module defines, else ``Templates``."""
-    where = REGISTRY.get(dialect, f"sinks.{dialect}:")
+    entry = REGISTRY.get(dialect)
+    where = entry.target if entry else f"sinks.{dialect}:"
     module_name, _, class_name = where.partition(":")
     if importlib.util.find_spec(module_name) is None:
         return Templates

@@ -226,6 +226,20 @@ def rename_dataset(name: str) -> Callable[[dict[str, Any]], None]:
     return mutate
 
 
+def sink_set(**values: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(doc: dict[str, Any]) -> None:
+        doc["sinks"]["local"].update(values)
+
+    return mutate
+
+
+def pg_sink(**values: Any) -> Callable[[dict[str, Any]], None]:
+    def mutate(doc: dict[str, Any]) -> None:
+        doc["sinks"]["local"] = {"type": "postgres", "url": "postgresql+psycopg://loader@db/wh", **values}
+
+    return mutate
+
+
 KEY = f'datasets."{DS}"'
 
 INVALID = [
@@ -267,6 +281,38 @@ INVALID = [
     pytest.param(lambda d: d["sinks"]["local"].pop("type"), "sinks.local.type", "required", id="sink-without-type"),
     pytest.param(lambda d: d["sinks"]["local"].update(url=""), "sinks.local.url", "required", id="sink-empty-url"),
     pytest.param(lambda d: d["sinks"].update(local="duckdb"), "sinks.local", "table", id="sink-not-a-table"),
+    pytest.param(sink_set(state_shema="x"), "sinks.local.state_shema", "unknown key", id="sink-key-typo"),
+    pytest.param(sink_set(batch_rows=5), "sinks.local.batch_rows", "unknown key", id="sink-key-of-another-type"),
+    pytest.param(sink_set(type="bigquery"), "sinks.local.type", "unknown sink type 'bigquery'", id="sink-type-unknown"),
+    pytest.param(sink_set(type=5), "sinks.local.type", "required string", id="sink-type-number"),
+    pytest.param(sink_set(state_schema=1), "sinks.local.state_schema", "must be a string", id="sink-schema-number"),
+    pytest.param(
+        pg_sink(batch_rows="lots"), "sinks.local.batch_rows", "must be a whole number, got 'lots'", id="rows-word"
+    ),
+    pytest.param(pg_sink(batch_rows=True), "sinks.local.batch_rows", "whole number, got True", id="rows-bool"),
+    pytest.param(pg_sink(batch_rows=0), "sinks.local.batch_rows", "at least 1", id="rows-zero"),
+    pytest.param(pg_sink(batch_row=10), "sinks.local.batch_row", "expected one of batch_rows,", id="rows-typo"),
+    pytest.param(
+        lambda d: d["sinks"]["snowflake"].update(stage="lake_stage"),
+        "sinks.snowflake.stage",
+        "a named external stage",
+        id="snowflake-stage-without-at",
+    ),
+    pytest.param(
+        lambda d: d["sinks"]["snowflake"].pop("stage"), "sinks.snowflake.stage", "required", id="snowflake-no-stage"
+    ),
+    pytest.param(
+        lambda d: d["sinks"].update(local={"type": "athena", "location": "s3://l/", "table_format": "delta"}),
+        "sinks.local.table_format",
+        "must be one of hive, iceberg, got 'delta'",
+        id="athena-table-format",
+    ),
+    pytest.param(
+        lambda d: d["sinks"].update(local={"type": "athena", "location": "s3://l/", "lease_seconds": -1}),
+        "sinks.local.lease_seconds",
+        "at least 1",
+        id="athena-lease-negative",
+    ),
     pytest.param(lambda d: d["store"].pop("root"), "store.root", "required", id="store-root-missing"),
     pytest.param(lambda d: d.pop("store"), "store.root", "required", id="store-missing"),
     pytest.param(lambda d: d["store"].update(root=""), "store.root", "required", id="store-root-empty"),
@@ -305,6 +351,54 @@ def test_invalid_config_names_file_and_key(mutate: Callable[[dict[str, Any]], No
     assert key in message
     assert fragment in message
     assert info.value.transient is False
+
+
+def test_an_unknown_sink_key_is_named_with_the_keys_of_its_type() -> None:
+    doc = example()
+    doc["sinks"]["local"]["state_shema"] = "x"
+    with pytest.raises(ConfigError) as info:
+        parse(doc)
+    assert (
+        str(info.value) == f"{SOURCE}: sinks.local.state_shema: unknown key (expected one of state_schema, type, url)"
+    )
+
+
+def test_every_declared_sink_option_is_accepted() -> None:
+    doc = example()
+    doc["sinks"]["local"]["state_schema"] = "loader_state"
+    doc["sinks"]["snowflake"].update(stage_url="s3://lake/", state_schema="_L")
+    doc["sinks"]["pg"] = {"type": "postgres", "url": "postgresql://h/db", "batch_rows": "${ROWS}"}
+    doc["sinks"]["rs"] = {
+        "type": "redshift",
+        "url": "redshift://u@h:5439/dev",
+        "iam_role": "arn:aws:iam::1:role/r",
+        "manifest_prefix": "s3://lake/copy/",
+        "query_group": "etl",
+    }
+    doc["sinks"]["ath"] = {
+        "type": "athena",
+        "url": "awsathena+rest://@athena.eu-west-1.amazonaws.com:443/raw",
+        "location": "s3://lake/wh/",
+        "table_format": "Iceberg",
+        "database": "raw",
+        "region": "eu-west-1",
+        "endpoint_url": "http://127.0.0.1:5000",
+        "state_prefix": "s3://lake/state/",
+        "lease_seconds": 60,
+        "batch_rows": 1000,
+        "s3_staging_dir": "s3://lake/results/",
+        "work_group": "primary",
+        "state_schema": "_loaders",
+    }
+    config = parse(doc, {**ENV, "ROWS": "5000"})
+    assert config.sinks["pg"]["batch_rows"] == "5000"  # the table as written; sinks read it typed
+    assert set(config.sinks) == {"local", "snowflake", "pg", "rs", "ath"}
+
+
+def test_a_folder_named_as_the_configuration_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="cannot read the configuration file") as info:
+        load_config(str(tmp_path))
+    assert str(info.value).startswith(f"{tmp_path}: ")
 
 
 def test_merge_accepts_keys_as_a_single_string() -> None:

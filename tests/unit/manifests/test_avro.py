@@ -134,3 +134,19 @@ def test_a_header_whose_schema_is_broken_or_no_record_is_a_malformed_file() -> N
     longs.seek(0)
     with pytest.raises(MalformedFileError, match=r"longs\.avro: its writer schema is not a record"):
         list(read_avro(longs, "longs.avro"))
+
+
+@pytest.mark.parametrize("data_type", ["../outside", "a/b", "..", "", "a\\b", "x\ny"])
+def test_a_data_type_that_would_leave_the_registry_is_refused(
+    registry: SchemaRegistry, tmp_path: Path, data_type: str
+) -> None:
+    """A wrapped record's dataType becomes a folder name under <root>/schemas/: one that
+    climbs out of it is refused (reading it names the file), and publishing writes nothing."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / f"{hex_form(fingerprint(V1))}.json").write_text(json.dumps(V1))
+    with pytest.raises(SchemaMismatchError, match="a data type is one folder name") as caught:
+        registry.lookup(data_type, fingerprint(V1), file="w.avro")
+    assert caught.value.file == "w.avro"
+    with pytest.raises(ValueError, match="a data type is one folder name"):
+        registry.publish(data_type, V1)
+    assert sorted(p.name for p in tmp_path.rglob("*.json")) == [f"{hex_form(fingerprint(V1))}.json"]

@@ -181,6 +181,9 @@ def test_a_whole_url_from_a_var_registers_its_password() -> None:
     assert "from-the-env-pw" not in redact("postgresql+psycopg://loader:from-the-env-pw@db/wh and from-the-env-pw")
 
 
-def test_a_secret_named_option_is_registered() -> None:
-    config("postgresql+psycopg://loader@db/wh", private_key="literal-key-text", token="${PW}")
+def test_a_secret_named_option_is_registered_before_the_table_is_refused_for_it() -> None:
+    """No sink reads such a key (an unknown key is an error), but a secret written there
+    by mistake must not be printed by whatever reports the mistake."""
+    with pytest.raises(ConfigError, match=r"sinks\.pg\.private_key: unknown key"):
+        config("postgresql+psycopg://loader@db/wh", private_key="literal-key-text", token="${PW}")
     assert redact("literal-key-text var-pass-word") == "*** ***"

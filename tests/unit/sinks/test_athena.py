@@ -72,7 +72,7 @@ def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None
         ({}, "location"),
         ({"location": "/tmp/x"}, "location"),
         ({"table_format": "iceberg"}, "location"),  # the Iceberg sink wants it too
-        ({"location": "s3://l/", "table_format": "delta"}, "expected hive or iceberg"),
+        ({"location": "s3://l/", "table_format": "delta"}, "must be one of hive, iceberg, got .delta."),
     ],
 )
 def test_bad_options_are_config_errors(extra: dict[str, str], message: str, tmp_path: object) -> None:
