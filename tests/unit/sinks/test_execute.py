@@ -32,13 +32,10 @@ def test_execute_sends_the_rendered_template_and_logs_it_with_the_load_id(
 ) -> None:
     sink = RecordingSink(str(tmp_path))
     with caplog.at_level(logging.DEBUG, logger="loaders.sql"):
-        sink.execute("applied", dataset="a.b", partition_keys=["dt=1"], load_id="L-42")
-    assert sink.sent == [
-        'SELECT partition_key, url, version\nFROM "_loaders"."manifests"\n'
-        "WHERE dataset = 'a.b' AND partition_key IN ('dt=1')"
-    ]
+        sink.execute("forget_manifests", dataset="a.b", partition_keys=["dt=1"], forget_urls=None, load_id="L-42")
+    assert sink.sent == ['DELETE FROM "_loaders"."manifests"\nWHERE dataset = \'a.b\' AND partition_key IN (\'dt=1\')']
     [record] = caplog.records
-    assert "load_id=L-42" in record.getMessage() and "step=applied" in record.getMessage()
+    assert "load_id=L-42" in record.getMessage() and "step=forget_manifests" in record.getMessage()
 
 
 @pytest.mark.parametrize(

@@ -179,7 +179,9 @@ def test_strict_undefined_in_a_project_template(project: Path) -> None:
 
 def test_strict_undefined_through_lit_names_the_variable() -> None:
     with pytest.raises(ConfigError, match="dataset"):
-        Templates("duckdb").render("applied", manifests_table=("s", "m"), partition_keys=["k"])
+        Templates("duckdb").render(
+            "applied", partitions_table=("s", "p"), manifests_table=("s", "m"), partition_keys=["k"]
+        )
 
 
 def test_dialect_is_in_the_context(project: Path) -> None:
@@ -231,10 +233,14 @@ def test_merge_with_hostile_identifiers(dialect: str, name: str, dedupe: bool) -
 @pytest.mark.parametrize("value", HOSTILE_LITERALS)
 def test_hostile_literals_round_trip(dialect: str, value: str) -> None:
     sql = Templates(dialect).render(
-        "applied", manifests_table=("loaders", "manifests"), dataset=value, partition_keys=[value, "dt=x"]
+        "applied",
+        partitions_table=("loaders", "partitions"),
+        manifests_table=("loaders", "manifests"),
+        dataset=value,
+        partition_keys=[value, "dt=x"],
     )
-    tree = one_statement(sql, dialect, exp.Select)
-    assert string_literals(tree).count(value) == 2
+    tree = one_statement(sql, dialect, exp.Union)  # the failed partitions, then the applied manifests
+    assert string_literals(tree).count(value) == 4
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
