@@ -16,7 +16,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import duckdb
@@ -652,7 +652,8 @@ def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             kind = "postgres"
             if sink == "redshift-on-postgres":
                 mp.setattr(RedshiftOnPostgres, "server", server, raising=False)
-                mp.setitem(REGISTRY, sink, f"{__name__}:RedshiftOnPostgres")
+                # a PostgreSQL URL, so PostgreSQL's options; the class is the Redshift sink's
+                mp.setitem(REGISTRY, sink, replace(REGISTRY["postgres"], target=f"{__name__}:RedshiftOnPostgres"))
                 kind = sink
             world = World(root, f'[sinks.local]\ntype = "{kind}"\nurl = "{server.url}"\n', server.connect)
         world.sink = sink

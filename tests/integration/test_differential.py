@@ -46,6 +46,7 @@ from tests.integration.test_postgres_sink import (  # noqa: F401 - the fixture p
     fixture_pg_server,
 )
 from tests.integration.test_redshift_postgres import PgRedshiftSink
+from tests.integration.test_redshift_sink import ROLE as REDSHIFT_ROLE
 from tests.integration.test_redshift_sink import URL as REDSHIFT_URL
 from tests.reference_model import (
     BROKEN_CSV,
@@ -152,7 +153,12 @@ class Lakehouse:
             "sinks": {
                 "duckdb": {"type": "duckdb", "url": f"duckdb:///{self.base}/warehouse.duckdb"},
                 "postgres": {"type": "postgres", "url": self.pg.url, "state_schema": self.schemas[1]},
-                "redshift": {"type": "redshift", "url": REDSHIFT_URL, "state_schema": self.schemas[1]},
+                "redshift": {
+                    "type": "redshift",
+                    "url": REDSHIFT_URL,
+                    "iam_role": REDSHIFT_ROLE,
+                    "state_schema": self.schemas[1],
+                },
             },
             "datasets": {DATASET: dataset},
         }

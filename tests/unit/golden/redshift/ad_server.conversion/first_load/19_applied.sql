@@ -5,7 +5,7 @@
 -- manifest versions applied to them. The partitions table comes first, in the order a
 -- load's lock takes the state tables: a reader holding the manifests table while waiting
 -- for the partitions table would deadlock with a load that holds the one and locks the other.
-SELECT partition_key, NULL AS url, NULL AS version
+SELECT partition_key, NULL, NULL
 FROM "_loaders"."partitions"
 WHERE dataset = 'ad_server.conversion' AND partition_key IN ('dt=2026-01-01/hour=00') AND status = 'failed'
 UNION ALL
