@@ -411,8 +411,7 @@ class Runner:
             result = self.sink(sink_name).load(unit)
         except Exception as exc:  # a bug or an unexpected driver error too: still this unit only
             failure = as_failure(exc, manifest=_one(unit))
-            if not isinstance(failure, ConfigError):  # the sink's configuration, not the partition
-                self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
+            self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
             return failure_outcome(sink_name, dataset, unit.partition, failure, unit.load_id)
         return self._outcome(sink_name, unit, result)
 
@@ -466,12 +465,16 @@ class Runner:
         load_id = new_load_id()
         out = []
         for name in sinks if sinks is not None else self.sink_names(dataset):
-            if record and not isinstance(exc, ConfigError):
+            if record:
                 self.record_failure(name, dataset.name, partition, load_id, exc)
             out.append(failure_outcome(name, dataset.name, partition, exc, load_id, manifest=manifest))
         return out
 
     def record_failure(self, sink: str, dataset: str, partition: Partition, load_id: str, exc: LoaderError) -> None:
+        """The partition's failed attempt, in the sink's state. A ConfigError is the
+        configuration's fault, not the partition's: it is reported, never recorded."""
+        if isinstance(exc, ConfigError):
+            return
         try:
             self.sink(sink).fail(dataset, partition, load_id, exc)
         except Exception as second:  # the failure is reported all the same
