@@ -173,14 +173,15 @@ def _noting_empty_state(runner: Any) -> list[tuple[str, Any]]:
     """The chosen sinks, each with a note on stderr when it holds no load state at all:
     a wrong ``--config`` or sink would otherwise look like "nothing loaded yet". Reading
     creates nothing (no database file, schema or table)."""
-    for name, sink in runner.chosen_sinks():
+    chosen = runner.chosen_sinks()
+    for name, sink in chosen:
         if not sink.has_state():
             click.echo(
                 f"note: sink {name} has no load state yet: nothing was ever loaded into it "
                 f"(is this the right --config and sink? {runner.config.source})",
                 err=True,
             )
-    return list(runner.chosen_sinks())
+    return chosen
 
 
 def _window_options(func: F) -> F:
@@ -300,7 +301,7 @@ def _plan_and_run(
     calendar is skipped with a note (an error when named with --dataset). ``retry``: the
     sweep's patience with failed partitions (backoff, max_attempts), noted when it holds one."""
     from loaders.backfill import execute
-    from loaders.planner import Planner, Retry, windowed
+    from loaders.planner import Planner, windowed
     from loaders.report import Progress, print_plan, print_units
     from loaders.runner import Runner
 
@@ -310,20 +311,12 @@ def _plan_and_run(
         if why := windowed(config.datasets[name]):
             raise ConfigError(f"--dataset {why}")
     runner = Runner(config, only_sink=sink_name)
-    now = datetime.now(UTC).replace(tzinfo=None)
     try:
-        planner = Planner(runner)
-        plan = []
-        for dataset in (config.datasets[d] for d in (datasets or config.datasets)):
-            if why := windowed(dataset):
-                click.echo(f"note: {why}", err=True)
-                continue
-            patience = Retry(now, dataset.max_attempts) if retry else None
-            views = planner.survey(dataset, window_of(dataset), runner.sink_names(dataset))
-            plan += planner.decide_all(dataset, views, reprocess, patience)
-            for view in views:
-                if patience is not None and (held := patience.held(view)):
-                    click.echo(f"note: held {view.sink} {view.dataset} {view.partition.key}: {held}", err=True)
+        chosen = [config.datasets[d] for d in (datasets or config.datasets)]
+        now = datetime.now(UTC).replace(tzinfo=None) if retry else None
+        plan, notes = Planner(runner).plan_windows(chosen, window_of, reprocess, now)
+        for note in notes:
+            click.echo(f"note: {note}", err=True)
         if dry_run:
             print_plan(runner, plan, as_json)
             return
@@ -381,20 +374,15 @@ def reset(
     """
     from loaders.report import emit
     from loaders.runner import Runner
-    from manifests import Partition
-    from manifests.parse import check_partition
     from sinks import Strategy
 
     config = load_config(config_path)
     config.check_datasets([dataset])
     chosen = config.datasets[dataset]
     try:
-        partition = check_partition(Partition.parse(partition_key), None, "--partition")
-    except (ValueError, LoaderError) as exc:
-        raise ConfigError(f"--partition {partition_key!r}: {exc}") from None
-    fields = tuple(k for k, _v in partition.items)
-    if fields != chosen.partition:
-        raise ConfigError(f"--partition {partition_key}: {dataset} partitions by {'/'.join(chosen.partition)}")
+        partition = chosen.partition_of(partition_key, "--partition")
+    except LoaderError as exc:
+        raise ConfigError(exc.reason) from None
     if sink_name is not None and sink_name not in chosen.sinks:
         raise ConfigError(f"--sink {sink_name}: not one of {dataset}'s sinks ({', '.join(chosen.sinks)})")
     if forget and chosen.strategy is Strategy.APPEND and not force:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from manifests import FORMATS, ConfigError, KeyLayout, secrets
+from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
 from sinks import sink_type
@@ -71,6 +71,20 @@ class DatasetConfig:
     columns: tuple[tuple[str, str], ...] = ()
     #: failed attempts in a row after which the sweep stops retrying a partition
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+
+    def partition_of(self, text: str, source: str = "partition") -> Partition:
+        """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
+        ManifestError when it does not parse, holds a control character, or does not have
+        the dataset's fields in their order."""
+        from manifests.parse import check_partition
+
+        try:
+            partition = check_partition(Partition.parse(text), None, source)
+        except ValueError as exc:
+            raise ManifestError(str(exc)) from None
+        if tuple(k for k, _v in partition.items) != self.partition:
+            raise ManifestError(f"{source} {partition} does not have {self.name}'s fields {'/'.join(self.partition)}")
+        return partition
 
     @property
     def target(self) -> Target:

@@ -20,7 +20,7 @@ A manifest written after the last failed attempt is new work, and is tried at on
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -229,15 +229,37 @@ class Planner:
             ]
         return views
 
+    def plan_windows(
+        self,
+        datasets: Sequence[DatasetConfig],
+        window_of: Callable[[DatasetConfig], Window],
+        reprocess: Reprocess,
+        retry_at: datetime | None = None,
+    ) -> tuple[list[Planned], list[str]]:
+        """The plan of each dataset over its window, into its sinks, and notes for a person:
+        the datasets off the calendar (skipped, the others go on) and, with ``retry_at``
+        (the sweep's clock), the failed partitions it holds back (:class:`Retry`)."""
+        plan: list[Planned] = []
+        notes: list[str] = []
+        for dataset in datasets:
+            if why := windowed(dataset):
+                notes.append(why)
+                continue
+            retry = Retry(retry_at, dataset.max_attempts) if retry_at is not None else None
+            views = self.survey(dataset, window_of(dataset), self.runner.sink_names(dataset))
+            plan += self.decide_all(dataset, views, reprocess, retry)
+            held = [(v, why) for v in views if retry is not None and (why := retry.held(v))]
+            notes += [f"held {v.sink} {v.dataset} {v.partition.key}: {why}" for v, why in held]
+        return plan, notes
+
     def plan(
         self,
         dataset: DatasetConfig,
         window: Window,
         sinks: Sequence[str],
         reprocess: Reprocess,
-        retry: Retry | None = None,
     ) -> list[Planned]:
-        return self.decide_all(dataset, self.survey(dataset, window, sinks), reprocess, retry)
+        return self.decide_all(dataset, self.survey(dataset, window, sinks), reprocess)
 
     @staticmethod
     def decide_all(

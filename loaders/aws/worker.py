@@ -25,8 +25,7 @@ from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
 from loaders.config import Config
 from loaders.runner import Outcome, Runner, as_failure, failure_outcome
-from manifests import ConfigError, LoaderError, ManifestError, Partition, TerminalError, TransientError
-from manifests.parse import check_partition
+from manifests import ConfigError, LoaderError, ManifestError, TerminalError, TransientError
 from manifests.secrets import redact_all
 
 #: JSON lines in Lambda (Powertools' Logger configures the ``loaders`` logger), plain
@@ -164,14 +163,7 @@ class Worker:
         dataset = self.config.datasets.get(request.dataset)
         if dataset is None:
             raise ManifestError(f"dataset {request.dataset!r} is not configured in {self.config.source}")
-        try:
-            partition = check_partition(Partition.parse(request.partition), None, "the request's partition")
-        except ValueError as exc:
-            raise ManifestError(str(exc)) from None
-        if tuple(k for k, _v in partition.items) != dataset.partition:
-            raise ManifestError(
-                f"partition {partition} does not have {dataset.name}'s fields {list(dataset.partition)}"
-            )
+        partition = dataset.partition_of(request.partition, "the request's partition")
         sinks = runner.sink_names(dataset)
         if request.sink is not None:
             if request.sink not in sinks:
@@ -224,23 +216,16 @@ class Worker:
         from datetime import UTC, datetime
 
         from loaders.backfill import execute
-        from loaders.planner import Planner, Reprocess, Retry, Window, windowed
+        from loaders.planner import Planner, Reprocess, Window
 
         runner = self.runner()
-        now = datetime.now(UTC).replace(tzinfo=None)
         try:
-            planner = Planner(runner)
-            plan = []
-            for dataset in self.config.datasets.values():
-                if self.dataset not in (None, dataset.name):
-                    continue
-                if why := windowed(dataset):
-                    logger.info(why, extra={"dataset": dataset.name})
-                    continue
-                # failed partitions are retried with backoff, up to the dataset's max_attempts
-                retry = Retry(now, dataset.max_attempts)
-                window = Window.lookback(dataset)
-                plan += planner.plan(dataset, window, runner.sink_names(dataset), Reprocess.MISSING, retry)
+            chosen = [d for d in self.config.datasets.values() if self.dataset in (None, d.name)]
+            # failed partitions are retried with backoff, up to each dataset's max_attempts
+            now = datetime.now(UTC).replace(tzinfo=None)
+            plan, notes = Planner(runner).plan_windows(chosen, Window.lookback, Reprocess.MISSING, now)
+            for note in notes:
+                logger.info(note)
             outcomes, _interrupted = execute(runner, plan)
         finally:
             runner.close()
