@@ -75,7 +75,9 @@ def state_json(sink: str, state: PartitionState, data: str | None = None) -> dic
         "sink": sink,
         "dataset": state.dataset,
         "partition": state.partition,
-        "status": state.status if state.status == "failed" or data is not None else state.data,
+        # a window's survey set the status already (window_state); a recorded state alone
+        # shows failed, else what its data is
+        "status": state.status if data is not None or state.failed else state.data,
         "data": data or state.data,
         "manifests": state.manifests,
         "rows": state.rows,
