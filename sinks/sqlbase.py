@@ -375,7 +375,7 @@ class SqlSink:
                     loaded = {r.partition: r for r in self._load(parts, seen, context)}
                 except _ChangedUnderUs:
                     continue
-                self._clear_failures(context, [k for k in failed if k not in {p.key for p in loaded}])
+                self._clear_failures(context, failed - {p.key for p in loaded})
                 return [loaded.get(u.partition) or self._skipped(u, ALREADY) for u in units]
             else:
                 keys = ", ".join(u.partition.key for u in units)
