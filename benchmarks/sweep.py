@@ -36,8 +36,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from botocore.config import Config
 
-from loaders.backfill import execute
 from loaders.config import load_config
+from loaders.executor import execute
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Outcome, Runner
 from sinks.sqlbase import SqlSink

@@ -300,7 +300,7 @@ def _plan_and_run(
     """Plan each dataset's window and load it. A dataset whose partitions are not on a
     calendar is skipped with a note (an error when named with --dataset). ``retry``: the
     sweep's patience with failed partitions (backoff, max_attempts), noted when it holds one."""
-    from loaders.backfill import execute
+    from loaders.executor import execute
     from loaders.planner import Planner, windowed
     from loaders.report import Progress, print_plan, print_units
     from loaders.runner import Runner

@@ -138,7 +138,7 @@ def emit(doc: Any) -> None:
 
 def print_plan(runner: Runner, plan: Sequence[Planned], as_json: bool) -> None:
     """A dry run: what would be loaded and why; nothing is loaded."""
-    from loaders.backfill import planned_bytes
+    from loaders.executor import planned_bytes
 
     rows = [
         {

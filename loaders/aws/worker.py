@@ -157,7 +157,7 @@ class Worker:
         return runner.load([request.url])
 
     def _partition(self, runner: Runner, request: PartitionRequest) -> list[Outcome]:
-        from loaders.backfill import execute
+        from loaders.executor import execute
         from loaders.planner import Planner, Reprocess
 
         dataset = self.config.datasets.get(request.dataset)
@@ -215,7 +215,7 @@ class Worker:
         started = time.monotonic()
         from datetime import UTC, datetime
 
-        from loaders.backfill import execute
+        from loaders.executor import execute
         from loaders.planner import Planner, Reprocess, Window
 
         runner = self.runner()

@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
-from loaders.backfill import execute
 from loaders.config import load_config
+from loaders.executor import execute
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests.store import S3Store

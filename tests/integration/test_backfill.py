@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-import loaders.backfill as backfill
-from loaders.backfill import Task, execute
+import loaders.executor as executor
 from loaders.cli import main
+from loaders.executor import Task, execute
 from loaders.planner import Planner, Reprocess
 from loaders.report import Progress, print_grid
 from loaders.runner import Outcome, Runner
@@ -67,7 +67,7 @@ def gate_tasks(monkeypatch: pytest.MonkeyPatch, parties: int) -> list[str]:
     unless that many run at the same time."""
     barrier = threading.Barrier(parties, timeout=10)
     started: list[str] = []
-    original = backfill.run_task
+    original = executor.run_task
 
     def run_task(runner: Runner, task: Task) -> list[Outcome]:
         started.append(task.sink)
@@ -75,7 +75,7 @@ def gate_tasks(monkeypatch: pytest.MonkeyPatch, parties: int) -> list[str]:
             barrier.wait()
         return original(runner, task)
 
-    monkeypatch.setattr(backfill, "run_task", run_task)
+    monkeypatch.setattr(executor, "run_task", run_task)
     return started
 
 
@@ -96,7 +96,7 @@ def test_a_duckdb_sinks_partitions_go_in_one_task_whatever_the_concurrency(proje
     try:
         dataset = runner.config.datasets["ad_server.conversion"]
         plan = Planner(runner).plan(dataset, WINDOW, list(SINKS), Reprocess.MISSING)
-        todo = backfill.tasks(runner, plan)
+        todo = executor.tasks(runner, plan)
     finally:
         runner.close()
     assert sorted((t.sink, len(t.items)) for t in todo) == [("local", 3), ("second", 3), ("third", 3)]
@@ -176,7 +176,7 @@ def test_ctrl_c_reports_units_that_finished_together_with_the_interrupted_one(
         calls.append(len(futures))
         return real_wait(futures, return_when=ALL_COMPLETED if len(calls) == 1 else return_when)
 
-    monkeypatch.setattr(backfill, "wait", wait_for_both_first)
+    monkeypatch.setattr(executor, "wait", wait_for_both_first)
 
     reported: list[Sequence[Outcome]] = []
 

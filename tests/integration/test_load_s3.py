@@ -241,7 +241,7 @@ def test_a_sweep_over_s3_lists_once_per_partition_and_loads_only_the_late_manife
 ) -> None:
     from datetime import date
 
-    from loaders.backfill import execute
+    from loaders.executor import execute
     from loaders.planner import Planner, Reprocess, Window
 
     lake.manifest("b1", [lake.parquet("b1.parquet", [1, 2])])

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from loaders.backfill import execute
+from loaders.executor import execute
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests import ObjectInfo

@@ -1,4 +1,5 @@
-"""Carrying out a plan: read the planned manifests, load them, report as units finish.
+"""The executor: carries out a plan (of backfill, sweep, a Lambda partition request or a
+redrive): reads the planned manifests, loads them, reports as units finish.
 
 Units of one (sink, dataset) go to the sink together, so a sink that batches partitions
 loads them in one transaction; a sink that allows concurrent loads gets its units in
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import threading
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -77,7 +77,6 @@ def execute(
     todo = tasks(runner, plan)
     outcomes: list[Outcome] = []
     interrupted = False
-    stop = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         pending: set[Future[list[Outcome]]] = set()  # submitted, not yet reported
         queue = iter(todo)
@@ -91,11 +90,9 @@ def execute(
                     pending.discard(future)
                     outcomes += result
                     on_done(result)
-                    if not stop.is_set():
-                        pending |= {pool.submit(run_task, runner, t) for t in _take(queue, 1)}
+                    pending |= {pool.submit(run_task, runner, t) for t in _take(queue, 1)}
         except KeyboardInterrupt:
             interrupted = True
-            stop.set()
             print("interrupted: finishing the units in flight, starting no more", file=sys.stderr)
             for future in pending:  # in flight, or finished together with the one interrupted
                 try:
