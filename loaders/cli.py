@@ -20,7 +20,7 @@ import click
 from loaders.config import MAX_DAYS, DatasetConfig, load_config
 from loaders.planner import Planned, Reprocess, View, Window
 from manifests import ConfigError, LoaderError, secrets
-from sinks.base import PartitionState
+from sinks.base import PartitionState, SchemaHistory, SupersededPrefixes
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("loaders")
@@ -145,7 +145,7 @@ def status(
         sinks = _noting_empty_state(runner)
         states = [(name, s) for name, sink in sinks for s in sink.states(dataset)]
         for name, sink in sinks:
-            count = len(sink.superseded(dataset)) if sink.capabilities.supersedes else 0
+            count = len(sink.superseded(dataset)) if isinstance(sink, SupersededPrefixes) else 0
             if count:
                 click.echo(f"sink {name}: {count} superseded prefix(es); see `loaders superseded`", err=True)
         if days is None:
@@ -515,7 +515,7 @@ def superseded(
     rows = []
     try:
         for name, sink in runner.chosen_sinks():
-            if not sink.capabilities.supersedes:
+            if not isinstance(sink, SupersededPrefixes):
                 continue
             listed = sink.superseded(dataset)
             due = set(sink.purge_superseded(dataset, grace, dry_run=not delete))
@@ -591,7 +591,7 @@ def schemas_list(sink_name: str | None, dataset: str | None, as_json: bool, conf
     rows = []
     try:
         for name, sink in runner.chosen_sinks():
-            if not sink.capabilities.schema_history:
+            if not isinstance(sink, SchemaHistory):
                 click.echo(f"sink {name}: does not record schema fingerprints", err=True)
                 continue
             for seen in sink.schemas(dataset):

@@ -434,7 +434,7 @@ class Runner:
             load_id=unit.load_id,
         )
 
-    def chosen_sinks(self) -> list[tuple[str, Any]]:
+    def chosen_sinks(self) -> list[tuple[str, Sink]]:
         """(name, sink) of ``--sink``, or of every configured sink, opened."""
         return [(name, self.sink(name)) for name in ([self.only_sink] if self.only_sink else list(self.config.sinks))]
 

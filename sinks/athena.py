@@ -86,9 +86,7 @@ class AthenaSink:
         transactions=False,
         concurrent_loads=True,
         batch_partitions=False,
-        supersedes=True,
         adds_columns=True,
-        schema_history=True,
     )
 
     #: the templates of ``table_format = "iceberg"`` (what sqlfluff lints sql/athena/ with)

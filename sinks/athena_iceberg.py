@@ -119,7 +119,6 @@ class AthenaIcebergSink(SqlSink):
         concurrent_loads=True,
         batch_partitions=True,
         adds_columns=True,
-        schema_history=True,
     )
     templates_class = AthenaTemplates
     options_class = AthenaOptions

@@ -11,8 +11,8 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
 
 from manifests import Manifest, Partition
 
@@ -42,14 +42,9 @@ class Capabilities:
     #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
     batch_partitions: bool = False
     formats: tuple[str, ...] = ("parquet", "csv", "jsonl")
-    #: leaves superseded data behind (old Hive prefixes) for an explicit clean-up:
-    #: ``superseded(dataset)`` lists it, ``purge_superseded(dataset, grace, dry_run=)`` removes it
-    supersedes: bool = False
     #: adds a column that newer data brings to the target table (``add_column``) and
     #: refuses a type change that does not fit safely; otherwise a new column is refused
     adds_columns: bool = False
-    #: records the writer-schema fingerprints of the data it loads (``schemas(dataset)``)
-    schema_history: bool = False
     #: DDL (a first load's CREATE TABLE, ADD COLUMN) runs inside the load's transaction;
     #: where DDL would commit an open transaction (Snowflake) it runs just before BEGIN
     ddl_in_transaction: bool = True
@@ -224,3 +219,28 @@ class Sink(Protocol):
 
 
 SinkOptions = Mapping[str, Any]
+
+
+@runtime_checkable
+class SupersededPrefixes(Protocol):
+    """A sink that leaves superseded data behind (old Hive prefixes) for an explicit
+    clean-up, never done by a load: ``loaders superseded`` lists it and removes it."""
+
+    def superseded(self, dataset: str | None = None) -> list[dict[str, str]]:
+        """What no partition points at any more: dataset, partition, location, at."""
+        ...
+
+    def purge_superseded(
+        self, dataset: str | None = None, grace: timedelta = timedelta(hours=6), *, dry_run: bool = True
+    ) -> list[str]:
+        """The locations superseded longer than ``grace`` ago; deleted unless ``dry_run``."""
+        ...
+
+
+@runtime_checkable
+class SchemaHistory(Protocol):
+    """A sink that records the writer-schema fingerprints of the data it loads."""
+
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        """The fingerprints each dataset's table holds data of, first seen first."""
+        ...

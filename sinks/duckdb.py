@@ -85,7 +85,6 @@ class DuckDBSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
-        schema_history=True,
     )
     default_schema = "main"
     options_class = DuckDBOptions

@@ -137,7 +137,6 @@ class PostgresSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
-        schema_history=True,
     )
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(text="TEXT", binary="BYTEA", json="JSONB", partition="TEXT")

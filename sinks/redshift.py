@@ -69,7 +69,6 @@ class RedshiftSink(SqlSink):
         # ADD COLUMN runs inside a transaction block, except on external tables:
         # https://docs.aws.amazon.com/redshift/latest/dg/r_ALTER_TABLE.html
         adds_columns=True,
-        schema_history=True,
     )
     default_schema = "public"
     type_names: ClassVar[TypeNames] = TypeNames(

@@ -178,7 +178,6 @@ class SnowflakeSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
-        schema_history=True,
         ddl_in_transaction=False,  # DDL commits an open transaction:
     )  # https://docs.snowflake.com/en/sql-reference/transactions
     options_class = SnowflakeOptions
