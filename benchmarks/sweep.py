@@ -167,7 +167,8 @@ def sweep(config_path: Path, window: Window, reprocess: Reprocess) -> tuple[floa
     runner = Runner(load_config(str(config_path)))
     try:
         with counting(runner) as counts:
-            plan = Planner(runner).plan(runner.config.datasets[DATASET], window, ["local"], reprocess)
+            planner = Planner(runner.store, runner.sinks)
+            plan = planner.plan(runner.config.datasets[DATASET], window, ["local"], reprocess)
             outcomes, _ = execute(runner, plan)
     finally:
         runner.close()

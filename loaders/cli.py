@@ -153,7 +153,7 @@ def status(
             return
         window = Window.last_days(days)
         known = {(sink, s.dataset, s.partition): s for sink, s in states}
-        planner = Planner(runner)
+        planner = Planner(runner.store, runner.sinks)
         views = []
         for d in [config.datasets[dataset]] if dataset else list(config.datasets.values()):
             if why := windowed(d):
@@ -314,7 +314,7 @@ def _plan_and_run(
     try:
         chosen = [config.datasets[d] for d in (datasets or config.datasets)]
         now = datetime.now(UTC).replace(tzinfo=None) if retry else None
-        plan, notes = Planner(runner).plan_windows(chosen, window_of, reprocess, now)
+        plan, notes = Planner(runner.store, runner.sinks).plan_windows(chosen, window_of, reprocess, now)
         for note in notes:
             click.echo(f"note: {note}", err=True)
         if dry_run:

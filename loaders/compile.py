@@ -86,8 +86,7 @@ def compile_project(
     config.check_datasets([dataset])
     out = Path(out_dir)
     result = Compiled()
-    runner = Runner(config)
-    try:
+    with Runner(config) as runner:
         for name, options in config.sinks.items():
             if sink not in (None, name):
                 continue
@@ -98,8 +97,6 @@ def compile_project(
             for ds in config.datasets.values():
                 if dataset in (None, ds.name) and name in ds.sinks:
                     result.statements += _compile_one(runner, opened, ds, partition, out / name / ds.name, result.notes)
-    finally:
-        runner.close()
     return result
 
 

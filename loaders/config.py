@@ -243,16 +243,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         layout = KeyLayout(pattern.lstrip("/"), partition)
     except ValueError as exc:
         raise fail("manifests", str(exc)) from None
-    try:
-        strategy = Strategy(raw.get("strategy", "append"))
-    except ValueError:
-        raise fail("strategy", f"must be append, merge or replace, got {raw.get('strategy')!r}") from None
-    keys = _strings(raw.get("keys", []), fail, "keys")
-    order_by = raw.get("order_by")
-    if order_by is not None and (not isinstance(order_by, str) or not order_by):
-        raise fail("order_by", "must be a column name")
-    if strategy is Strategy.MERGE and (not keys or not order_by):
-        raise fail("strategy", 'merge needs keys = [...] and order_by = "column"')
+    strategy, keys, order_by = _strategy(raw, fail)
     try:
         lookback = parse_duration(str(raw.get("lookback", "1d")))
     except ValueError as exc:
@@ -284,6 +275,21 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         columns=columns,
         max_attempts=max_attempts,
     )
+
+
+def _strategy(raw: dict[str, Any], fail: Any) -> tuple[Strategy, tuple[str, ...], str | None]:
+    """A dataset's strategy, its merge keys and its order_by column."""
+    try:
+        strategy = Strategy(raw.get("strategy", "append"))
+    except ValueError:
+        raise fail("strategy", f"must be append, merge or replace, got {raw.get('strategy')!r}") from None
+    keys = _strings(raw.get("keys", []), fail, "keys")
+    order_by = raw.get("order_by")
+    if order_by is not None and (not isinstance(order_by, str) or not order_by):
+        raise fail("order_by", "must be a column name")
+    if strategy is Strategy.MERGE and (not keys or not order_by):
+        raise fail("strategy", 'merge needs keys = [...] and order_by = "column"')
+    return strategy, keys, order_by
 
 
 def _columns(value: Any, fmt: str, fail: Any) -> tuple[tuple[str, str], ...]:

@@ -11,6 +11,7 @@ one line of explanation when an expectation fails, so ``make demo`` cannot lie.
 
 from __future__ import annotations
 
+import functools
 import json
 import random
 import shutil
@@ -30,8 +31,9 @@ import pyarrow.parquet as pq
 from rich.console import Console
 
 from loaders.config import load_config
+from loaders.outcome import Outcome
 from loaders.report import print_states, print_units
-from loaders.runner import Outcome, Runner
+from loaders.runner import Runner
 
 SEED = 20261129
 CONVERSION, CLICK = "ad_server.conversion", "ad_server.click"
@@ -257,11 +259,8 @@ def reset(root: Path) -> None:
 
 def deliver(root: Path, refs: Sequence[str], step: str, action: str) -> list[Outcome]:
     """One delivery through its own Runner, as one Lambda invocation; prints and checks the units."""
-    runner = Runner(load_config(str(root / "loaders.toml")))
-    try:
+    with Runner(load_config(str(root / "loaders.toml"))) as runner:
         outcomes = runner.load(list(refs))
-    finally:
-        runner.close()
     print_units(outcomes, False)
     expect(bool(outcomes), f"{step}: the runner reported no units at all")
     for o in outcomes:
@@ -324,11 +323,7 @@ def run_demo(directory: str | PathLike[str]) -> int:
 def play(console: Console, root: Path, data: DemoData) -> None:
     """The five deliveries and the final status; raises DemoFailed at the first surprise."""
     lake = root / "lake"
-
-    def step(title: str, story: str) -> None:
-        console.print()
-        console.rule(f"[bold]{title}", align="left")
-        console.print(story)
+    step = functools.partial(_step, console)
 
     step(
         "1. First delivery",
@@ -383,15 +378,23 @@ def play(console: Console, root: Path, data: DemoData) -> None:
     if console.is_terminal:  # the table above cuts long URLs short; pipes already got the whole line
         console.print(f"[red]✗[/] refused, as it should be: {outcomes[0].error_class}: {error}", soft_wrap=True)
     counts(root, "broken manifest", after_late)
+    status(console, root, data)
 
-    step("6. Status", "What loaders knows about every partition, and what the warehouse holds.")
-    runner = Runner(load_config(str(root / "loaders.toml")))
-    try:
+
+def _step(console: Console, title: str, story: str) -> None:
+    console.print()
+    console.rule(f"[bold]{title}", align="left")
+    console.print(story)
+
+
+def status(console: Console, root: Path, data: DemoData) -> None:
+    """The last step: only the broken partition failed, and the warehouse holds every row."""
+    _step(console, "6. Status", "What loaders knows about every partition, and what the warehouse holds.")
+    with Runner(load_config(str(root / "loaders.toml"))) as runner:
         states = runner.states()
-    finally:
-        runner.close()
     print_states(states, False)
     failed = sorted((s.dataset, s.partition) for _sink, s in states if s.status != "loaded")
-    expect(failed == [(CONVERSION, bad.partition_key)], f"status: expected only the broken partition failed: {failed}")
+    broken = [(CONVERSION, data.bad.partition_key)]
+    expect(failed == broken, f"status: expected only the broken partition failed: {failed}")
     for table, rows in counts(root, "status", data.expected_rows()).items():
         console.print(f"  [bold]{table}[/]: {rows} rows")

@@ -20,15 +20,15 @@ A manifest written after the last failed attempt is new work, and is tried at on
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from loaders.config import MAX_DAYS, DatasetConfig
-from loaders.runner import Runner
 from manifests import ConfigError, ObjectInfo, Partition
-from sinks import Snapshot, Strategy
+from manifests.store import ObjectStore
+from sinks import Sink, Snapshot, Strategy
 
 #: the wait before the sweep retries a partition after its first failed attempt; it
 #: doubles with each further failure (5, 10, 20, 40 minutes, …), up to RETRY_CAP
@@ -209,8 +209,12 @@ class Planned:
 
 
 class Planner:
-    def __init__(self, runner: Runner) -> None:
-        self.runner = runner
+    """Plans against the store's manifests and the load state of ``sinks`` (the chosen
+    ones: a dataset's sinks among them are the ones planned for)."""
+
+    def __init__(self, store: ObjectStore, sinks: Mapping[str, Sink]) -> None:
+        self.store = store
+        self.sinks = sinks
 
     def survey(self, dataset: DatasetConfig, window: Window, sinks: Sequence[str]) -> list[View]:
         """Every partition of the window, per sink: one LIST each, one state query per sink."""
@@ -222,7 +226,7 @@ class Planner:
             listed = list(pool.map(lambda p: self._list(dataset, p), partitions))
         views = []
         for sink in sinks:
-            snapshots = self.runner.sink(sink).snapshot(dataset.name, partitions)
+            snapshots = self.sinks[sink].snapshot(dataset.name, partitions)
             views += [
                 View(sink, dataset.name, p, found, snapshots.get(p.key))
                 for p, found in zip(partitions, listed, strict=True)
@@ -246,7 +250,7 @@ class Planner:
                 notes.append(why)
                 continue
             retry = Retry(retry_at, dataset.max_attempts) if retry_at is not None else None
-            views = self.survey(dataset, window_of(dataset), self.runner.sink_names(dataset))
+            views = self.survey(dataset, window_of(dataset), [s for s in dataset.sinks if s in self.sinks])
             plan += self.decide_all(dataset, views, reprocess, retry)
             held = [(v, why) for v in views if retry is not None and (why := retry.held(v))]
             notes += [f"held {v.sink} {v.dataset} {v.partition.key}: {why}" for v, why in held]
@@ -269,7 +273,7 @@ class Planner:
         return [item for item in decided if item is not None]
 
     def _list(self, dataset: DatasetConfig, partition: Partition) -> tuple[ObjectInfo, ...]:
-        store = self.runner.store
+        store = self.store
         found = store.list(store.root + dataset.layout.prefix(partition), versions=True)
         return tuple(
             replace(o, key=store.identity_of(o.url))

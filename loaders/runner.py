@@ -15,206 +15,57 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from loaders.config import Config, DatasetConfig
-from manifests import (
-    ConfigError,
-    DuplicateFileError,
-    EmptyManifestError,
-    ForeignURLError,
-    InternalError,
-    LoaderError,
-    Manifest,
-    ManifestError,
-    MissingFileError,
-    Partition,
-    parse_manifest,
-)
-from manifests.check import Listings, check_files, unique_files
+from loaders.outcome import Outcome, as_failure, failure_outcome, new_load_id, only_manifest
+from loaders.reading import ManifestReader
+from loaders.sinkset import OpenSinks
+from manifests import ConfigError, DuplicateFileError, LoaderError, Manifest, ManifestError, Partition
+from manifests.check import Listings, unique_files
 from manifests.models import AVRO_FORMATS
-from manifests.parse import check_partition
 from manifests.store import ObjectStore, open_store
-from manifests.urls import check_allowed
 from sinks import Sink, Strategy, open_sink
 from sinks.base import LoadResult, LoadUnit, PartitionState
 
 log = logging.getLogger("loaders")
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """One unit's result, as the CLI and the Lambda report it."""
-
-    sink: str
-    dataset: str | None
-    partition: str | None
-    action: str
-    rows: int = 0
-    manifests: int = 0
-    reason: str = ""
-    error: str | None = None
-    error_class: str | None = None
-    transient: bool = False
-    load_id: str | None = None
-    #: the manifest a failure is about, where one is (as the request named it)
-    manifest: str | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        doc: dict[str, Any] = {
-            "sink": self.sink,
-            "dataset": self.dataset,
-            "partition": self.partition,
-            "action": self.action,
-            "rows": self.rows,
-            "manifests": self.manifests,
-            "reason": self.reason,
-            "load_id": self.load_id,
-        }
-        if self.action == "failed":
-            doc.update(error=self.error, error_class=self.error_class, transient=self.transient)
-            doc["manifest"] = self.manifest
-        return doc
-
-    @property
-    def config_error(self) -> bool:
-        """A failure the configuration must fix (CLI exit status 2)."""
-        return self.action == "failed" and self.error_class == "ConfigError"
-
-
-def new_load_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(4)
-
-
-class Runner:
-    """Loads manifests into the configured sinks. Sinks are opened on first use."""
+class Runner(ManifestReader):
+    """Loads manifests into the configured sinks. Sinks are opened on first use, and
+    closed when the runner is (``with Runner(config) as runner:``)."""
 
     def __init__(self, config: Config, only_sink: str | None = None, store: ObjectStore | None = None) -> None:
         if only_sink is not None and only_sink not in config.sinks:
             raise ConfigError(f"--sink {only_sink}: no such sink in {config.source} (have: {', '.join(config.sinks)})")
-        self.config = config
-        self.only_sink = only_sink
-        self.store = store or open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
-        self._sinks: dict[str, Sink] = {}
+        store = store or open_store(config.store.root, config.store.endpoint_url, base_dir=config.base_dir)
+        super().__init__(config, store)
+        #: the chosen sinks: ``--sink``'s, or every configured one
+        self.sinks = OpenSinks([only_sink] if only_sink else list(config.sinks), self.new_sink)
         self._registry: Any = None  # the schema registry, for avro-wrapped datasets
 
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def new_sink(self, name: str) -> Sink:
+        """A new sink of the configuration (the one place a run makes its sinks)."""
+        return open_sink(name, self.config.sinks[name], self.store, self.config.base_dir)
+
     def sink(self, name: str) -> Sink:
-        if name not in self._sinks:
-            self._sinks[name] = open_sink(name, self.config.sinks[name], self.store, self.config.base_dir)
-        return self._sinks[name]
+        return self.sinks[name]
 
     def sink_names(self, dataset: DatasetConfig) -> list[str]:
-        return [s for s in dataset.sinks if self.only_sink in (None, s)]
+        return self.sinks.of(dataset)
 
     def close(self) -> None:
-        for sink in self._sinks.values():
-            sink.close()
-        self._sinks.clear()
-
-    # -- reading manifests ------------------------------------------------------------
-
-    def read_manifest(self, ref: str) -> Manifest:
-        """GET and parse one manifest; its URL must be in an allowed prefix. It is known
-        by its key relative to the store root from here on (``Manifest.identity``)."""
-        url = self.allowed(ref)
-        raw, version = self.store.read(url)
-        return replace(parse_manifest(raw, url, version), key=self.store.identity_of(url))
-
-    def allowed(self, ref: str) -> str:
-        """The canonical URL of a manifest reference, refused outside the allowed prefixes;
-        the error names the reference as given, and where it leads (a symlink)."""
-        url = self.store.resolve(ref)
-        try:
-            return check_allowed(url, self.config.store.allowed_prefixes)
-        except ForeignURLError as exc:
-            leads = f" (it resolves to {url})" if url != ref else ""
-            raise ForeignURLError(exc.reason + leads, file=ref) from None
-
-    def match(self, url: str) -> tuple[DatasetConfig, Partition] | None:
-        """The dataset whose manifests pattern the key of ``url`` fits, and the partition
-        the key names; None for a key outside every pattern."""
-        key = self.store.key_of(url)
-        for dataset in self.config.datasets.values():
-            partition = dataset.layout.match(key) if key is not None else None
-            if partition is not None:
-                return dataset, partition
-        return None
-
-    def locate(self, url: str, manifest: Manifest | None = None) -> tuple[DatasetConfig, Partition]:
-        """The dataset and partition of a manifest: from its key, or from its own keys."""
-        found = self.match(url)
-        if found is not None:
-            dataset, partition = found
-            check_partition(partition, url, "the key's partition")
-            if manifest is not None:
-                if manifest.dataset not in (None, dataset.name):
-                    raise ManifestError(
-                        f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url
-                    )
-                if manifest.partition not in (None, partition):
-                    raise ManifestError(
-                        f'"partition" says {manifest.partition} but the key says {partition}', manifest=url
-                    )
-            return dataset, partition
-        if manifest is not None and manifest.dataset is not None and manifest.partition is not None:
-            dataset = self.config.datasets.get(manifest.dataset)
-            if dataset is None:
-                raise ManifestError(f"dataset {manifest.dataset!r} is not configured", manifest=url)
-            if tuple(k for k, _v in manifest.partition.items) != dataset.partition:
-                raise ManifestError(
-                    f"partition {manifest.partition} does not have the fields {'/'.join(dataset.partition)}",
-                    manifest=url,
-                )
-            return dataset, manifest.partition
-        raise ManifestError("matches no dataset's manifests pattern and names no dataset and partition", manifest=url)
-
-    def validated(self, manifest: Manifest, dataset: DatasetConfig, listings: Listings | None = None) -> Manifest:
-        if not manifest.entries and not dataset.allow_empty:
-            raise EmptyManifestError(
-                f"lists no files, and {dataset.name} has allow_empty = false", manifest=manifest.url
-            )
-        if manifest.format not in (None, dataset.format):
-            raise ManifestError(
-                f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url
-            )
-        return check_files(manifest, self.store, self.config.store.allowed_prefixes, listings)
-
-    def partition_manifests(
-        self, dataset: DatasetConfig, partition: Partition, recorded: Iterable[str] = ()
-    ) -> list[Manifest]:
-        """Every manifest of a partition: one LIST of its prefix, plus the ``recorded``
-        ones (manifest keys the load state says belong to it) that lie elsewhere — a
-        manifest naming its own dataset and partition may live outside the folder. A
-        recorded manifest that is gone from the store is no longer part of it."""
-        prefix = self.store.root + dataset.layout.prefix(partition)
-        found: dict[str, Manifest] = {}
-        listings: Listings = {}
-        for obj in self.store.list(prefix):
-            key = self.store.key_of(obj.url)
-            if key is not None and dataset.layout.match(key) == partition:
-                manifest = self.read_manifest(obj.url)
-                self.locate(manifest.url, manifest)
-                found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
-        for key in sorted(set(recorded) - set(found)):
-            try:
-                manifest = self.read_manifest(key if "://" in key else self.store.root + key)
-            except MissingFileError:
-                log.warning("dataset=%s partition=%s: recorded manifest %s is gone; not reloaded", dataset.name,
-                            partition, key)  # fmt: skip
-                continue
-            try:
-                if self.locate(manifest.url, manifest) != (dataset, partition):
-                    continue  # it now says it belongs elsewhere
-            except ManifestError as exc:  # rewritten to name no (configured) dataset or partition
-                log.warning("dataset=%s partition=%s: recorded manifest %s no longer belongs here (%s); not reloaded",
-                            dataset.name, partition, key, exc.reason)  # fmt: skip
-                continue
-            found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
-        return list(found.values())
+        self.sinks.close()
 
     def recorded_manifests(
         self, dataset: DatasetConfig, partitions: Iterable[Partition]
@@ -304,21 +155,7 @@ class Runner:
                 names.remove(name)
                 for partition in partitions:
                     outcomes.extend(self.failed(dataset, partition, unreadable[name], [name]))
-            chosen: dict[Partition, list[Manifest]] = {}
-            for partition, given in partitions.items():
-                try:
-                    listed = (
-                        self.partition_manifests(dataset, partition, recorded.get(partition, ()))
-                        if whole or given is None
-                        else []
-                    )
-                except Exception as exc:  # a bug too (see failed): this partition fails, the others go on
-                    outcomes.extend(self.failed(dataset, partition, exc, names))
-                    continue
-                # one manifest announced under two spellings, or announced and listed, is one;
-                # read twice meanwhile rewritten, the later (listed) read is the one loaded
-                unique = {m.identity[0]: m for m in (*(given or ()), *listed)}
-                chosen[partition] = sorted(unique.values(), key=lambda m: m.identity)
+            chosen = self._gather(dataset, partitions, recorded, names, outcomes)
             clashes = unique_files((p.key, m) for p, ms in chosen.items() for m in ms)
             for partition, manifests in chosen.items():
                 clash = next((clashes[m.url] for m in manifests if m.url in clashes), None)
@@ -347,6 +184,35 @@ class Runner:
                 except LoaderError as exc:
                     log.warning("could not remove the staged copy %s: %s", url, exc)
         return outcomes
+
+    def _gather(
+        self,
+        dataset: DatasetConfig,
+        partitions: Mapping[Partition, Iterable[Manifest] | None],
+        recorded: Mapping[Partition, Iterable[str]],
+        names: Sequence[str],
+        outcomes: list[Outcome],
+    ) -> dict[Partition, list[Manifest]]:
+        """Each partition's manifests to load: the given ones, and where the strategy
+        replaces whole partitions (or none were given) every one it has. A partition
+        whose manifests cannot be gathered fails (into ``outcomes``), the others go on."""
+        whole = dataset.strategy is Strategy.REPLACE
+        chosen: dict[Partition, list[Manifest]] = {}
+        for partition, given in partitions.items():
+            try:
+                listed = (
+                    self.partition_manifests(dataset, partition, recorded.get(partition, ()))
+                    if whole or given is None
+                    else []
+                )
+            except Exception as exc:  # a bug too (see failed): this partition fails, the others go on
+                outcomes.extend(self.failed(dataset, partition, exc, names))
+                continue
+            # one manifest announced under two spellings, or announced and listed, is one;
+            # read twice meanwhile rewritten, the later (listed) read is the one loaded
+            unique = {m.identity[0]: m for m in (*(given or ()), *listed)}
+            chosen[partition] = sorted(unique.values(), key=lambda m: m.identity)
+        return chosen
 
     def _avro_pending(
         self, dataset: DatasetConfig, partition: Partition, manifests: list[Manifest], sinks: Sequence[str], force: bool
@@ -388,10 +254,8 @@ class Runner:
         try:
             sink = self.sink(sink_name)
         except Exception as exc:  # misconfigured, or unreachable for now: its units fail, other sinks go on
-            return [
-                failure_outcome(sink_name, u.target.dataset, u.partition, as_failure(exc, manifest=_one(u)), u.load_id)
-                for u in units
-            ]
+            failures = [(u, as_failure(exc, manifest=only_manifest(u))) for u in units]
+            return [failure_outcome(sink_name, u.target.dataset, u.partition, f, u.load_id) for u, f in failures]
         if len(units) > 1 and sink.capabilities.batch_partitions:
             try:
                 results = sink.load_many(units)
@@ -410,7 +274,7 @@ class Runner:
         try:
             result = self.sink(sink_name).load(unit)
         except Exception as exc:  # a bug or an unexpected driver error too: still this unit only
-            failure = as_failure(exc, manifest=_one(unit))
+            failure = as_failure(exc, manifest=only_manifest(unit))
             self.record_failure(sink_name, dataset, unit.partition, unit.load_id, failure)
             return failure_outcome(sink_name, dataset, unit.partition, failure, unit.load_id)
         return self._outcome(sink_name, unit, result)
@@ -436,7 +300,7 @@ class Runner:
 
     def chosen_sinks(self) -> list[tuple[str, Sink]]:
         """(name, sink) of ``--sink``, or of every configured sink, opened."""
-        return [(name, self.sink(name)) for name in ([self.only_sink] if self.only_sink else list(self.config.sinks))]
+        return list(self.sinks.items())
 
     def states(self, dataset: str | None = None) -> list[tuple[str, PartitionState]]:
         return [(name, s) for name, sink in self.chosen_sinks() for s in sink.states(dataset)]
@@ -481,42 +345,4 @@ class Runner:
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
 
 
-def _one(unit: LoadUnit) -> str | None:
-    """The manifest an error inside a unit names: its only one (of several, none is to blame)."""
-    return unit.manifests[0].url if len(unit.manifests) == 1 else None
-
-
-def as_failure(exc: Exception, *, manifest: str | None = None) -> LoaderError:
-    """What a failure is reported as: a LoaderError as it is; any other exception (a bug,
-    or a driver error no sink maps) as an InternalError, terminal, so that it fails the
-    one unit it happened in, not the command, and is not retried for ever. Its traceback
-    is logged at INFO (``-v``): the report itself stays one line."""
-    if isinstance(exc, LoaderError):
-        return exc
-    log.info("unexpected %s", type(exc).__name__, exc_info=exc)
-    return InternalError(f"unexpected {type(exc).__name__}: {exc}", manifest=manifest)
-
-
-def failure_outcome(
-    sink: str,
-    dataset: str | None,
-    partition: Partition | None,
-    exc: LoaderError,
-    load_id: str | None = None,
-    manifest: str | None = None,
-) -> Outcome:
-    return Outcome(
-        sink=sink,
-        dataset=dataset,
-        partition=partition.key if partition else None,
-        action="failed",
-        reason=exc.reason,
-        error=str(exc),
-        error_class=type(exc).__name__,
-        transient=exc.transient,
-        load_id=load_id,
-        manifest=manifest or exc.manifest,
-    )
-
-
-__all__ = ["Outcome", "Runner", "new_load_id"]
+__all__ = ["Outcome", "Runner", "as_failure", "failure_outcome", "new_load_id"]

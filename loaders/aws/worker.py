@@ -15,6 +15,7 @@ Units that loaded before a failure stay loaded; the retry finds them applied.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +25,8 @@ from typing import Any
 from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
 from loaders.config import Config
-from loaders.runner import Outcome, Runner, as_failure, failure_outcome
+from loaders.outcome import Outcome, as_failure, failure_outcome
+from loaders.runner import Runner
 from manifests import ConfigError, LoaderError, ManifestError, TerminalError, TransientError
 from manifests.secrets import redact_all
 
@@ -83,11 +85,8 @@ class Worker:
             raise ConfigError(f"this function is subscribed to something it cannot read: {exc}") from None
         retry: list[str] = []
         summary = {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
-        runner = self.runner()
-        try:
+        with self.runner() as runner:
             verdicts = [(message, self.process(message, runner)) for message in delivered]
-        finally:
-            runner.close()
         for message, verdict in verdicts:
             summary["loaded"] += sum(o.action == "loaded" for o in verdict.outcomes)
             summary["skipped"] += sum(o.action == "skipped" for o in verdict.outcomes)
@@ -114,21 +113,17 @@ class Worker:
         """Run the loads a delivery asks for; never raises for a load's failure. A runner
         given is shared with the other deliveries of the invocation (sinks opened once)."""
         started = time.monotonic()
-        own = runner is None
-        runner = runner or self.runner()
         if message.problem is not None:
             outcomes = [failure_outcome("-", None, None, ManifestError(message.problem))]
         else:
-            try:
-                outcomes = [o for request in message.requests for o in self._run(runner, request)]
-            except Exception as exc:  # a ConfigError too (a sink that cannot be opened): fix it, then redrive
-                # a bug is an InternalError, terminal: the same delivery would meet it again,
-                # so it goes to the dead-letter queue with the reason, not round the retries
-                manifest = next((r.url for r in message.requests if isinstance(r, ManifestRequest)), None)
-                outcomes = [failure_outcome("-", None, None, as_failure(exc, manifest=manifest))]
-            finally:
-                if own:
-                    runner.close()
+            with contextlib.nullcontext(runner) if runner is not None else self.runner() as shared:
+                try:
+                    outcomes = [o for request in message.requests for o in self._run(shared, request)]
+                except Exception as exc:  # a ConfigError too (a sink that cannot be opened): fix it, then redrive
+                    # a bug is an InternalError, terminal: the same delivery would meet it again,
+                    # so it goes to the dead-letter queue with the reason, not round the retries
+                    manifest = next((r.url for r in message.requests if isinstance(r, ManifestRequest)), None)
+                    outcomes = [failure_outcome("-", None, None, as_failure(exc, manifest=manifest))]
         report(outcomes, message.message_id)
         if self.observe is not None:
             self.observe(outcomes, time.monotonic() - started)
@@ -169,7 +164,7 @@ class Worker:
             if request.sink not in sinks:
                 raise ManifestError(f"sink {request.sink!r} is not one of {dataset.name}'s sinks {sinks}")
             sinks = [request.sink]
-        planner = Planner(runner)
+        planner = Planner(runner.store, runner.sinks)
         plan = planner.decide_all(dataset, planner.views(dataset, [partition], sinks), Reprocess(request.reprocess))
         outcomes, _interrupted = execute(runner, plan)
         busy = {o.sink for o in outcomes}
@@ -218,17 +213,15 @@ class Worker:
         from loaders.executor import execute
         from loaders.planner import Planner, Reprocess, Window
 
-        runner = self.runner()
-        try:
-            chosen = [d for d in self.config.datasets.values() if self.dataset in (None, d.name)]
-            # failed partitions are retried with backoff, up to each dataset's max_attempts
-            now = datetime.now(UTC).replace(tzinfo=None)
-            plan, notes = Planner(runner).plan_windows(chosen, Window.lookback, Reprocess.MISSING, now)
+        chosen = [d for d in self.config.datasets.values() if self.dataset in (None, d.name)]
+        # failed partitions are retried with backoff, up to each dataset's max_attempts
+        now = datetime.now(UTC).replace(tzinfo=None)
+        with self.runner() as runner:
+            planner = Planner(runner.store, runner.sinks)
+            plan, notes = planner.plan_windows(chosen, Window.lookback, Reprocess.MISSING, now)
             for note in notes:
                 logger.info(note)
             outcomes, _interrupted = execute(runner, plan)
-        finally:
-            runner.close()
         report(outcomes, None)
         if self.observe is not None:
             self.observe(outcomes, time.monotonic() - started)
@@ -245,12 +238,9 @@ class Worker:
         if self.dlq is None:
             raise ConfigError(f"{self.config.source}: no [aws] dead_letter_queue configured")
         done: list[tuple[Received, str]] = []
-        runner = self.runner()  # one for every letter: each sink is opened once, not per letter
-        try:
+        with self.runner() as runner:  # one for every letter: each sink is opened once, not per letter
             for received in self.dlq.take(limit):
                 done.append((received, self._redrive_one(received, runner)))
-        finally:
-            runner.close()
         return done
 
     def _redrive_one(self, received: Received, runner: Runner) -> str:

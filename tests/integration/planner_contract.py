@@ -40,7 +40,8 @@ def sweep(config: Path, sink: str, reprocess: Reprocess = Reprocess.MISSING) -> 
     runner = Runner(load_config(str(config)))
     try:
         dataset = runner.config.datasets[DATASET]
-        outcomes, interrupted = execute(runner, Planner(runner).plan(dataset, WINDOW, [sink], reprocess))
+        plan = Planner(runner.store, runner.sinks).plan(dataset, WINDOW, [sink], reprocess)
+        outcomes, interrupted = execute(runner, plan)
         assert not interrupted
         return outcomes
     finally:
@@ -51,7 +52,7 @@ def statuses(config: Path, sink: str) -> dict[str, str]:
     runner = Runner(load_config(str(config)))
     try:
         dataset = runner.config.datasets[DATASET]
-        return {v.partition.key: v.status for v in Planner(runner).survey(dataset, WINDOW, [sink])}
+        return {v.partition.key: v.status for v in Planner(runner.store, runner.sinks).survey(dataset, WINDOW, [sink])}
     finally:
         runner.close()
 

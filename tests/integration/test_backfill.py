@@ -43,7 +43,7 @@ def plan_and_execute(
     runner = Runner(project.config())
     try:
         dataset = runner.config.datasets["ad_server.conversion"]
-        plan = Planner(runner).plan(dataset, WINDOW, list(SINKS), Reprocess.MISSING)
+        plan = Planner(runner.store, runner.sinks).plan(dataset, WINDOW, list(SINKS), Reprocess.MISSING)
         return execute(runner, plan, concurrency, on_done)
     finally:
         runner.close()
@@ -95,7 +95,7 @@ def test_a_duckdb_sinks_partitions_go_in_one_task_whatever_the_concurrency(proje
     runner = Runner(project.config())
     try:
         dataset = runner.config.datasets["ad_server.conversion"]
-        plan = Planner(runner).plan(dataset, WINDOW, list(SINKS), Reprocess.MISSING)
+        plan = Planner(runner.store, runner.sinks).plan(dataset, WINDOW, list(SINKS), Reprocess.MISSING)
         todo = executor.tasks(runner, plan)
     finally:
         runner.close()

@@ -251,15 +251,16 @@ def test_a_sweep_over_s3_lists_once_per_partition_and_loads_only_the_late_manife
     runner.store.client.meta.events.register("before-call.s3.*", lambda model, **_: calls.append(model.name))
     try:
         dataset = runner.config.datasets[DATASET]
-        first = Planner(runner)
+        first = Planner(runner.store, runner.sinks)
         outcomes, _ = execute(runner, first.plan(dataset, window, ["local"], Reprocess.MISSING))
         assert [(o.partition, o.action, o.rows) for o in outcomes] == [(PARTITION, "loaded", 2)]
         calls.clear()
-        again = Planner(runner)
+        again = Planner(runner.store, runner.sinks)
         assert again.plan(dataset, window, ["local"], Reprocess.MISSING) == []
         assert calls == ["ListObjectsV2"] * 24  # one LIST per hourly partition, no GET, no HEAD
         lake.manifest("late", [lake.parquet("late.parquet", [3])])
-        outcomes, _ = execute(runner, Planner(runner).plan(dataset, window, ["local"], Reprocess.MISSING))
+        plan = Planner(runner.store, runner.sinks).plan(dataset, window, ["local"], Reprocess.MISSING)
+        outcomes, _ = execute(runner, plan)
         assert [(o.partition, o.action, o.rows) for o in outcomes] == [(PARTITION, "loaded", 1)]
     finally:
         runner.close()

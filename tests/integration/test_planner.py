@@ -94,7 +94,7 @@ class Counted:
 def sweep(project: Project, window: Window = WINDOW, reprocess: Reprocess = Reprocess.MISSING) -> tuple[list, Planner]:
     runner = Runner(project.config())
     try:
-        planner = Planner(runner)
+        planner = Planner(runner.store, runner.sinks)
         dataset = project.config().datasets["ad_server.conversion"]
         plan = planner.plan(dataset, window, ["local"], reprocess)
         outcomes, interrupted = execute(runner, plan)
@@ -107,7 +107,7 @@ def sweep(project: Project, window: Window = WINDOW, reprocess: Reprocess = Repr
 def states(project: Project) -> dict[str, str]:
     runner = Runner(project.config())
     try:
-        planner = Planner(runner)
+        planner = Planner(runner.store, runner.sinks)
         dataset = project.config().datasets["ad_server.conversion"]
         return {v.partition.key: v.status for v in planner.survey(dataset, WINDOW, ["local"])}
     finally:
