@@ -15,10 +15,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
+from loaders.outcome import Outcome
 from loaders.planner import Planned
-from loaders.runner import Outcome, Runner
+from loaders.runner import Runner
 from manifests import LoaderError, Manifest, Partition, parse_manifest
 from manifests.check import Listings
+from manifests.store import ObjectStore
 
 log = logging.getLogger("loaders")
 
@@ -113,12 +115,12 @@ def _take(queue: Iterable[Task], n: int) -> list[Task]:
     return out
 
 
-def planned_bytes(runner: Runner, item: Planned) -> int:
+def planned_bytes(store: ObjectStore, item: Planned) -> int:
     """Data bytes a planned unit would load, from its manifests' content_length."""
     total = 0
     for obj in item.manifests:
         try:
-            raw, version = runner.store.read(obj.url)
+            raw, version = store.read(obj.url)
             manifest: Manifest = parse_manifest(raw, obj.url, version)
         except LoaderError:
             continue

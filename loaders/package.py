@@ -43,7 +43,6 @@ from importlib import metadata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import click
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
@@ -112,7 +111,9 @@ def build_package(sink_name: str, out_dir: str, *, config_path: str | None = Non
         ],
         "warnings": glibc_warnings(dists, runtime, glibc),
     }
-    print_report(doc, as_json)
+    from loaders.report import print_package
+
+    print_package(doc, as_json)
     if not doc["fits"]:
         largest = ", ".join(f"{r['name']} {r['bytes'] / MB:.1f} MB" for r in rows[:3])
         raise TerminalError(
@@ -317,23 +318,3 @@ def glibc_warnings(dists: Iterable[metadata.Distribution], runtime: str, glibc: 
                 "whose pip picks wheels that fit"
             )
     return warnings
-
-
-def print_report(doc: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        from loaders.report import emit
-
-        emit(doc)
-    else:
-        rows = doc["distributions"][:10] if sys.stdout.isatty() else doc["distributions"]
-        click.echo(f"{doc['zip']}  ({doc['runtime']}, {doc['architecture']}, sink type {doc['sink_type']})")
-        click.echo(f"  zipped    {doc['zipped_bytes'] / MB:7.1f} MB")
-        click.echo(f"  unzipped  {doc['unzipped_bytes'] / MB:7.1f} MB of Lambda's 250 MB limit (function + layers)")
-        for row in rows:
-            click.echo(f"  {row['name']:<32} {row['version']:<16} {row['bytes'] / MB:7.1f} MB")
-        if len(rows) < len(doc["distributions"]):
-            click.echo(f"  ... and {len(doc['distributions']) - len(rows)} smaller distributions (--json lists all)")
-        sdk = ", ".join(f"{d['name']} {d['version']}" for d in doc["provided_by_runtime"])
-        click.echo(f"  taken from the Lambda runtime, not packed (tested here with): {sdk or 'nothing'}")
-    for warning in doc["warnings"]:
-        click.echo(f"warning: {warning}", err=True)

@@ -113,7 +113,7 @@ def test_the_zip_has_the_wheels_layout_and_the_core_dependencies(by_type: Built)
     assert by_type.zip.name == "loaders-duckdb.zip"
     templates = {f"sql/{p.relative_to(ROOT / 'sql').as_posix()}" for p in (ROOT / "sql").rglob("*.sql")}
     assert "sql/default/insert.sql" in templates and templates <= got
-    for module in ("loaders/cli.py", "loaders/package.py", "sinks/templates.py", "manifests/errors.py"):
+    for module in ("loaders/cli/__init__.py", "loaders/package.py", "sinks/templates.py", "manifests/errors.py"):
         assert module in got
     if (ROOT / "loaders/aws/__init__.py").exists():
         assert "loaders/aws/__init__.py" in got
