@@ -77,15 +77,15 @@ class ManifestReader:
                     )
             return dataset, partition
         if manifest is not None and manifest.dataset is not None and manifest.partition is not None:
-            dataset = self.config.datasets.get(manifest.dataset)
-            if dataset is None:
+            named = self.config.datasets.get(manifest.dataset)
+            if named is None:
                 raise ManifestError(f"dataset {manifest.dataset!r} is not configured", manifest=url)
-            if tuple(k for k, _v in manifest.partition.items) != dataset.partition:
+            if tuple(k for k, _v in manifest.partition.items) != named.partition:
                 raise ManifestError(
-                    f"partition {manifest.partition} does not have the fields {'/'.join(dataset.partition)}",
+                    f"partition {manifest.partition} does not have the fields {'/'.join(named.partition)}",
                     manifest=url,
                 )
-            return dataset, manifest.partition
+            return named, manifest.partition
         raise ManifestError("matches no dataset's manifests pattern and names no dataset and partition", manifest=url)
 
     def validated(self, manifest: Manifest, dataset: DatasetConfig, listings: Listings | None = None) -> Manifest:

@@ -95,8 +95,8 @@ def print_grid(rows: Sequence[tuple[str, PartitionState]]) -> None:
     groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     for sink, state in rows:
         parts = dict(p.partition("=")[::2] for p in state.partition.split("/"))
-        day = groups.setdefault((state.dataset, sink), {}).setdefault(parts.get("dt", "?"), {})
-        day[parts.get("hour", "")] = state.status
+        hours = groups.setdefault((state.dataset, sink), {}).setdefault(parts.get("dt", "?"), {})
+        hours[parts.get("hour", "")] = state.status
     for (dataset, sink), days in groups.items():
         hourly = any(h for hours in days.values() for h in hours)
         caption = "hours 00-23 (UTC) across" if hourly else None
