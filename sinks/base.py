@@ -3,7 +3,9 @@
 Callers choose behaviour from a sink's :class:`Capabilities`, never from its name. A
 sink receives a :class:`LoadUnit` (what to load where) and returns a
 :class:`LoadResult`; it owns the load state of the partitions it holds, so that the data
-and the record of having loaded it commit together.
+and the record of having loaded it commit together. Optional features are protocols of
+their own at the end (:class:`SupersededPrefixes`, :class:`SchemaHistory`), checked with
+``isinstance``.
 """
 
 from __future__ import annotations
