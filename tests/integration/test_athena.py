@@ -225,7 +225,7 @@ def test_a_loader_whose_lease_was_taken_over_before_the_switch_switches_nothing(
     import copy
 
     from manifests import TransientError
-    from sinks.athena_state import Versioned
+    from sinks.athena.state import Versioned
 
     k1 = harness.lake.write(P8, "b0", rows((1, 10, 1.0)))
     harness.open_sink().load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k1)]))
@@ -328,7 +328,7 @@ def test_same_inputs_same_prefix_and_old_prefixes_are_listed_as_superseded(harne
 
 
 def test_iceberg_opens_the_sql_sink(harness: Harness, tmp_path: Path) -> None:
-    from sinks.athena_iceberg import AthenaIcebergSink  # tested in tests/integration/test_athena_iceberg.py
+    from sinks.athena.iceberg import AthenaIcebergSink  # tested in tests/integration/test_athena_iceberg.py
 
     opened = AthenaSink("ath", {"type": "athena", "location": "s3://x/", "table_format": "iceberg"}, harness.lake.store)
     assert isinstance(opened, AthenaIcebergSink)

@@ -24,7 +24,7 @@ from manifests import Entry, Manifest, Partition, SinkBusyError
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
 from sinks.athena import AthenaSink
-from sinks.athena_iceberg import MANIFEST_COLUMN, MAX_PARTITIONS, AthenaIcebergSink, MemoryStates
+from sinks.athena.iceberg import MANIFEST_COLUMN, MAX_PARTITIONS, AthenaIcebergSink, MemoryStates
 from tests.integration.conformance import P8, P9, Harness, SinkContract, rows, target, unit
 from tests.integration.conformance import Crash as ContractCrash
 from tests.lake import Lake
@@ -474,7 +474,7 @@ class TestAthenaIcebergContract(SinkContract):
 
 
 def test_ddl_quoting_and_column_types_admit_nothing_else() -> None:
-    from sinks.athena_iceberg import AthenaTemplates
+    from sinks.athena.iceberg import AthenaTemplates
 
     templates = AthenaTemplates("athena")
     assert templates.ddl_ident(("raw", "a`b; drop")) == "`raw`.`a``b; drop`"
@@ -490,7 +490,7 @@ def test_struct_field_names_that_would_inject_ddl_are_refused() -> None:
     import pyarrow as pa
 
     from manifests import UnsupportedError
-    from sinks.athena_files import hive_type
+    from sinks.athena.parquet import hive_type
 
     assert hive_type(pa.struct([("a_1", pa.int32())])) == "struct<a_1:int>"
     with pytest.raises(UnsupportedError, match="struct field name"):

@@ -18,7 +18,7 @@ import pytest
 
 from manifests import Partition, RecordCountError, SinkBusyError
 from sinks import ResetResult, Strategy
-from sinks.athena_state import Versioned
+from sinks.athena.state import Versioned
 from tests.integration.conformance import P8, P9, rows, target, unit
 from tests.integration.test_athena import athena_harness, glue_clean, read_hive
 from tests.integration.test_athena_iceberg import Setup

@@ -8,7 +8,7 @@ import pytest
 from manifests import ConfigError, UnsupportedError
 from manifests.store import LocalStore
 from sinks.athena import AthenaSink
-from sinks.athena_files import hive_type, latest_per_key
+from sinks.athena.parquet import hive_type, latest_per_key
 
 
 @pytest.mark.parametrize(
@@ -84,7 +84,7 @@ def test_bad_options_are_config_errors(extra: dict[str, str], message: str, tmp_
 
 
 def test_data_is_written_in_the_tables_types_and_a_new_null_column_as_string() -> None:
-    from sinks.athena_files import in_table_types
+    from sinks.athena.parquet import in_table_types
 
     schema = pa.schema([("id", pa.int32()), ("ts", pa.timestamp("ms", "UTC")), ("new", pa.null()), ("d", pa.int64())])
     table = [("id", "bigint"), ("ts", "timestamp"), ("d", "decimal(20,0)")]
@@ -99,7 +99,7 @@ def test_data_is_written_in_the_tables_types_and_a_new_null_column_as_string() -
 
 def test_a_fitting_change_arrow_cannot_write_is_refused_by_column_and_types() -> None:
     from manifests import SchemaMismatchError
-    from sinks.athena_files import in_table_types
+    from sinks.athena.parquet import in_table_types
 
     nested = pa.schema([("s", pa.struct([("a", pa.int32())]))])
     with pytest.raises(SchemaMismatchError, match="column s: the table has STRING but the data has STRUCT<A:INT>"):
@@ -141,7 +141,7 @@ class FakeGlue:
 
 
 def test_evolve_appends_missing_columns_and_rereads_after_a_concurrent_update() -> None:
-    from sinks.athena_glue import Table, evolve
+    from sinks.athena.glue import Table, evolve
 
     glue = FakeGlue(conflicts=1)
     table = Table("raw", "conversions", "s3://l/t/")
@@ -156,7 +156,7 @@ def test_evolve_appends_missing_columns_and_rereads_after_a_concurrent_update() 
 
 def test_evolve_refuses_a_column_another_loader_added_with_another_type() -> None:
     from manifests import TransientError
-    from sinks.athena_glue import Table, evolve
+    from sinks.athena.glue import Table, evolve
 
     glue = FakeGlue(conflicts=0)
     with pytest.raises(TransientError, match="column id: the table has bigint but this attempt wrote string"):
@@ -182,7 +182,7 @@ class _RefusingS3:
 )
 def test_has_state_is_false_without_a_bucket_and_raises_a_refused_read(code: str, raised: str | None) -> None:
     import manifests
-    from sinks.athena_state import StateStore
+    from sinks.athena.state import StateStore
 
     store = StateStore(_RefusingS3(code), "s3://lake/wh/_loaders/state/")
     if raised is None:

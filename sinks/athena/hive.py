@@ -40,11 +40,11 @@ from manifests import (
     UnsupportedError,
 )
 from manifests.store import ObjectStore, split_s3
-from sinks import athena_files as files_
-from sinks.athena_glue import Table, evolve, partition_location, switch, table_columns
-from sinks.athena_iceberg import AthenaTemplates
-from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
+from sinks.athena import parquet as files_
+from sinks.athena.glue import Table, evolve, partition_location, switch, table_columns
+from sinks.athena.iceberg import AthenaTemplates
+from sinks.athena.lease import AthenaSettings, AwsClients, PartitionStates, contended
+from sinks.athena.state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import (
     Capabilities,
     LoadResult,
@@ -97,7 +97,7 @@ class AthenaSink:
     def __new__(cls, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None) -> Any:
         """``table_format = "iceberg"`` opens the SQL sink of sinks/athena_iceberg.py instead."""
         if AthenaOptions.read(name, options).table_format == "iceberg":
-            from sinks.athena_iceberg import AthenaIcebergSink
+            from sinks.athena.iceberg import AthenaIcebergSink
 
             return AthenaIcebergSink(name, options, store, project_dir)
         return super().__new__(cls)

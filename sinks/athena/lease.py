@@ -34,7 +34,7 @@ from manifests import Manifest, Partition, SinkBusyError, TransientError
 from manifests.aws_errors import client_failure
 from manifests.secrets import error_text
 from manifests.store import ObjectStore
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.athena.state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
 from sinks.base import LoadUnit, PartitionState, ResetResult, SchemaSeen, Snapshot, Strategy
 from sinks.options import AthenaOptions
 

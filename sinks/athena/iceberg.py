@@ -47,8 +47,8 @@ from manifests import (
 from manifests.aws_errors import aws_failure, aws_rule
 from manifests.store import ObjectStore, split_s3
 from sinks import import_driver
-from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
+from sinks.athena.lease import AthenaSettings, AwsClients, PartitionStates, contended
+from sinks.athena.state import Conflict, MemoryStates, StateStore, Versioned, applied_of
 from sinks.base import (
     Capabilities,
     LoadResult,
@@ -454,8 +454,8 @@ class AthenaIcebergSink(SqlSink):
         first (as the load checks them again), so a refused change uploads nothing."""
         import pyarrow as pa
 
-        from sinks import athena_files as files_
-        from sinks.athena_files import iceberg_type
+        from sinks.athena import parquet as files_
+        from sinks.athena.parquet import iceberg_type
         from sinks.staging import check_merge_files, file_batches, file_schema, unify, unit_files
 
         fmt = parts[0].unit.target.format
@@ -488,7 +488,7 @@ class AthenaIcebergSink(SqlSink):
         try:
             self.execute("drop_stage", **context)
             if self._recording is None:
-                from sinks.athena_files import data_keys, delete_keys
+                from sinks.athena.parquet import data_keys, delete_keys
 
                 bucket, prefix = split_s3(context["stage_location"])
                 delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
