@@ -7,7 +7,8 @@ import pytest
 
 from manifests import ConfigError, UnsupportedError
 from manifests.store import LocalStore
-from sinks.athena import AthenaSink
+from sinks.athena import open_athena
+from sinks.athena.hive import AthenaHiveSink
 from sinks.athena.parquet import hive_type, latest_per_key
 
 
@@ -60,7 +61,7 @@ def options(**extra: str) -> dict[str, str]:
 
 
 def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None:
-    sink = AthenaSink("ath", options(location="s3://lake/wh"), LocalStore(str(tmp_path)))
+    sink = AthenaHiveSink("ath", options(location="s3://lake/wh"), LocalStore(str(tmp_path)))
     assert (sink.region, sink.database, sink.location) == ("eu-west-1", "raw", "s3://lake/wh/")
     assert sink.state_prefix == "s3://lake/wh/_loaders/state/"
     assert sink.capabilities.transactions is False and sink.capabilities.batch_partitions is False
@@ -77,7 +78,7 @@ def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None
 )
 def test_bad_options_are_config_errors(extra: dict[str, str], message: str, tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=message):
-        AthenaSink("ath", options(**extra), LocalStore(str(tmp_path)))
+        open_athena("ath", options(**extra), LocalStore(str(tmp_path)))
 
 
 # -- schema evolution: table types and the Glue update -----------------------------------
