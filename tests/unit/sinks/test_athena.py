@@ -165,6 +165,39 @@ def test_evolve_refuses_a_column_another_loader_added_with_another_type() -> Non
     assert glue.updates == []
 
 
+def test_evolve_gives_up_after_five_concurrent_updates() -> None:
+    from manifests import TransientError
+    from sinks.athena.glue import Table, evolve
+
+    glue = FakeGlue(conflicts=5)
+    with pytest.raises(TransientError, match=r"raw\.conversions: the table kept changing while adding columns; retry"):
+        evolve(glue, Table("raw", "conversions", "s3://l/t/"), ["dt"], [("id", "bigint"), ("coupon", "string")])
+    assert glue.updates == [] and glue.conflicts == 0  # five attempts, each lost to another loader
+
+
+def test_a_state_change_gives_up_after_five_lost_races() -> None:
+    from datetime import timedelta
+
+    from manifests import TransientError
+    from sinks.athena.lease import PartitionStates
+    from sinks.athena.settings import AthenaSettings
+    from sinks.athena.state import Conflict, MemoryStates, Versioned
+
+    class Racing(MemoryStates):
+        writes = 0
+
+        def write(self, state: Versioned) -> Versioned:
+            self.writes += 1
+            raise Conflict("another loader wrote first")
+
+    settings = AthenaSettings("s3://l/", "raw", None, None, "s3://l/_loaders/state/", timedelta(minutes=15), 10, {})
+    states = PartitionStates(lambda: None, settings, stamp=lambda: "2026-11-28T08:00:00")
+    states.memory = racing = Racing()
+    with pytest.raises(TransientError, match=r"a\.b dt=1: the state kept changing while resetting"):
+        states.update("a.b", "dt=1", lambda doc: doc.update(status="loaded"), "resetting")
+    assert racing.writes == 5
+
+
 class _RefusingS3:
     """An S3 client whose LIST answers with one error code, as botocore raises it."""
 
