@@ -48,7 +48,7 @@ REGISTRY: dict[str, SinkType] = {
     "redshift": SinkType("sinks.redshift:RedshiftSink", OPTIONS["redshift"], "redshift_connector", "redshift"),
     # the Hive tables need boto3 and pyarrow only (dependencies of loaders); the driver is
     # what Iceberg tables (table_format = "iceberg") connect with
-    "athena": SinkType("sinks.athena:AthenaSink", OPTIONS["athena"], "pyathena", "athena"),
+    "athena": SinkType("sinks.athena:open_athena", OPTIONS["athena"], "pyathena", "athena"),
 }
 
 

@@ -23,7 +23,8 @@ import pytest
 from manifests import Partition, SinkBusyError
 from manifests.store import S3Store
 from sinks import Strategy, Target
-from sinks.athena import AthenaSink
+from sinks.athena import open_athena
+from sinks.athena.hive import AthenaHiveSink
 from tests.conformance_rows import conversions
 from tests.integration.conformance import P8, P9, Crash, Harness, SinkContract, rows, target, unit
 from tests.integration.planner_contract import DAY, PlannerContract, lake_of, sweep
@@ -86,8 +87,8 @@ def athena_harness(s3_bucket: tuple[str, str], tmp_path: Path, **extra: Any) -> 
     glue = boto3.client("glue", endpoint_url=endpoint)
     s3 = boto3.client("s3", endpoint_url=endpoint)
 
-    def open_sink() -> AthenaSink:
-        return AthenaSink("athena", options, store, str(tmp_path))
+    def open_sink() -> AthenaHiveSink:
+        return AthenaHiveSink("athena", options, store, str(tmp_path))
 
     return Harness(lake=lake, open_sink=open_sink, read=lambda sql: read_hive(glue, s3, sql))
 
@@ -225,7 +226,7 @@ def test_a_loader_whose_lease_was_taken_over_before_the_switch_switches_nothing(
     import copy
 
     from manifests import TransientError
-    from sinks.athena_state import Versioned
+    from sinks.athena.state import Versioned
 
     k1 = harness.lake.write(P8, "b0", rows((1, 10, 1.0)))
     harness.open_sink().load(unit(target(Strategy.APPEND), P8, [harness.lake.manifest(k1)]))
@@ -328,9 +329,10 @@ def test_same_inputs_same_prefix_and_old_prefixes_are_listed_as_superseded(harne
 
 
 def test_iceberg_opens_the_sql_sink(harness: Harness, tmp_path: Path) -> None:
-    from sinks.athena_iceberg import AthenaIcebergSink  # tested in tests/integration/test_athena_iceberg.py
+    from sinks.athena.iceberg import AthenaIcebergSink  # tested in tests/integration/test_athena_iceberg.py
 
-    opened = AthenaSink("ath", {"type": "athena", "location": "s3://x/", "table_format": "iceberg"}, harness.lake.store)
+    options = {"type": "athena", "location": "s3://x/", "table_format": "iceberg"}
+    opened = open_athena("ath", options, harness.lake.store)
     assert isinstance(opened, AthenaIcebergSink)
 
 
@@ -415,15 +417,15 @@ def test_an_unchanged_sweep_reads_state_objects_and_writes_nothing(
     lake_of(project).write({"dt": DAY, "hour": "01"}, "b1", conversions((1, 10), (2, 10)))
     assert [o.action for o in sweep(project, "ath")] == ["loaded"]
     calls: list[str] = []
-    original = AthenaSink._client
+    original = AthenaHiveSink._client
 
-    def spied(sink: AthenaSink, service: str) -> Any:
+    def spied(sink: AthenaHiveSink, service: str) -> Any:
         client = original(sink, service)
         if not getattr(client, "_loaders_spied", False):
             client.meta.events.register("before-call.*.*", lambda model, **_kw: calls.append(model.name))
             client._loaders_spied = True
         return client
 
-    monkeypatch.setattr(AthenaSink, "_client", spied)
+    monkeypatch.setattr(AthenaHiveSink, "_client", spied)
     assert sweep(project, "ath") == []
     assert calls == ["GetObject"] * 24  # one state object per partition of the window: no write, no copy, no Glue

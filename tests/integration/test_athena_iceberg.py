@@ -1,4 +1,4 @@
-"""The Athena sink's Iceberg path (sinks/athena_iceberg.py): S3 on a moto server, SQL on DuckDB.
+"""The Athena sink's Iceberg path (sinks/athena/iceberg.py): S3 on a moto server, SQL on DuckDB.
 
 moto's Athena runs no SQL. The sink's cursor here is ``DuckAthena``: every statement the
 sink renders is parsed as Athena SQL by sqlglot and transpiled to DuckDB
@@ -23,8 +23,9 @@ import pytest
 from manifests import Entry, Manifest, Partition, SinkBusyError
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
-from sinks.athena import AthenaSink
-from sinks.athena_iceberg import MANIFEST_COLUMN, MAX_PARTITIONS, AthenaIcebergSink, MemoryStates
+from sinks.athena import open_athena
+from sinks.athena.hive import AthenaHiveSink
+from sinks.athena.iceberg import MANIFEST_COLUMN, MAX_PARTITIONS, AthenaIcebergSink, MemoryStates
 from tests.integration.conformance import P8, P9, Harness, SinkContract, rows, target, unit
 from tests.integration.conformance import Crash as ContractCrash
 from tests.lake import Lake
@@ -123,7 +124,7 @@ class Setup:
         self.project = str(tmp_path)
 
     def sink(self) -> AthenaIcebergSink:
-        sink = AthenaSink("athena", self.options, self.store, self.project)
+        sink = open_athena("athena", self.options, self.store, self.project)
         assert isinstance(sink, AthenaIcebergSink)
         sink.cursor = self.duck
         return sink
@@ -156,8 +157,8 @@ def setup(s3_bucket: tuple[str, str], tmp_path: Path) -> Setup:
 
 def test_iceberg_opens_the_sql_sink_and_hive_stays_the_default(setup: Setup) -> None:
     assert isinstance(setup.sink(), AthenaIcebergSink)
-    hive = AthenaSink("athena", {**setup.options, "table_format": "hive"}, setup.store)
-    assert type(hive) is AthenaSink
+    hive = open_athena("athena", {**setup.options, "table_format": "hive"}, setup.store)
+    assert type(hive) is AthenaHiveSink
 
 
 def test_append_statements_and_a_reload_is_skipped_without_statements(setup: Setup) -> None:
@@ -474,7 +475,7 @@ class TestAthenaIcebergContract(SinkContract):
 
 
 def test_ddl_quoting_and_column_types_admit_nothing_else() -> None:
-    from sinks.athena_iceberg import AthenaTemplates
+    from sinks.athena.templates import AthenaTemplates
 
     templates = AthenaTemplates("athena")
     assert templates.ddl_ident(("raw", "a`b; drop")) == "`raw`.`a``b; drop`"
@@ -490,7 +491,7 @@ def test_struct_field_names_that_would_inject_ddl_are_refused() -> None:
     import pyarrow as pa
 
     from manifests import UnsupportedError
-    from sinks.athena_files import hive_type
+    from sinks.athena.parquet import hive_type
 
     assert hive_type(pa.struct([("a_1", pa.int32())])) == "struct<a_1:int>"
     with pytest.raises(UnsupportedError, match="struct field name"):

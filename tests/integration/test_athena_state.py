@@ -1,7 +1,7 @@
 """The Athena sinks' load state: a partition's data apart from its last attempt, reset, and
 reads that write nothing. Both table formats (Hive: Glue switch; Iceberg: SQL on DuckDB
 through sqlglot, tests/integration/test_athena_iceberg.py) keep the same S3 state objects
-(sinks/athena_partitions.py), so every test here runs on both, against a moto server's S3
+(sinks/athena/lease.py), so every test here runs on both, against a moto server's S3
 and Glue over HTTP.
 """
 
@@ -18,7 +18,7 @@ import pytest
 
 from manifests import Partition, RecordCountError, SinkBusyError
 from sinks import ResetResult, Strategy
-from sinks.athena_state import Versioned
+from sinks.athena.state import Versioned
 from tests.integration.conformance import P8, P9, rows, target, unit
 from tests.integration.test_athena import athena_harness, glue_clean, read_hive
 from tests.integration.test_athena_iceberg import Setup
@@ -381,11 +381,11 @@ def test_reads_on_a_fresh_sink_create_nothing_in_s3_or_glue(rig: Rig) -> None:
 
 
 def test_a_state_bucket_that_does_not_exist_is_no_state(rig: Rig) -> None:
-    from sinks.athena import AthenaSink
+    from sinks.athena import open_athena
 
     sink = rig.open_sink()
     options = {**sink.options, "state_prefix": "s3://loaders-test-no-such-bucket/state/"}
-    absent = AthenaSink("athena", options, rig.lake.store)
+    absent = open_athena("athena", options, rig.lake.store)
     assert absent.has_state() is False
     assert absent.states() == [] and absent.snapshot(DATASET, [Partition.of(P8)]) == {}
     assert absent.reset(DATASET, Partition.of(P8), forget=False) == ResetResult(DATASET, KEY, found=False)

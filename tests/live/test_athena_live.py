@@ -67,7 +67,7 @@ def write_batch(store: S3Store, root: str, name: str, rows: list[dict[str, Any]]
 
 @pytest.mark.parametrize("table_format", ["hive", "iceberg"])
 def test_a_merge_is_queryable_in_athena_and_a_reload_changes_nothing(live: dict[str, Any], table_format: str) -> None:
-    from sinks.athena import AthenaSink
+    from sinks.athena import open_athena
 
     bucket = live["root"].removeprefix("s3://").split("/", 1)[0]
     store = S3Store(f"s3://{bucket}")
@@ -94,7 +94,7 @@ def test_a_merge_is_queryable_in_athena_and_a_reload_changes_nothing(live: dict[
         store, live["root"], "b1", [{"conversion_id": 1, "event_ts": 10}, {"conversion_id": 2, "event_ts": 10}]
     )
     second = write_batch(store, live["root"], "b2", [{"conversion_id": 1, "event_ts": 20}])
-    sink = AthenaSink("live", options, store)
+    sink = open_athena("live", options, store)
     try:
         assert sink.load(LoadUnit(target, P8, (first,), "live1")).action == "loaded"
         assert sink.load(LoadUnit(target, P8, (first, second), "live2")).action == "loaded"

@@ -38,7 +38,8 @@ from sinks.templates import SHIPPED, Templates  # noqa: E402
 
 def templates_class(dialect: str) -> type[Templates]:
     """The ``Templates`` a dialect's sink renders with: its ``templates_class`` if it names
-    one, else the one ``Templates`` subclass its module defines, else ``Templates``."""
+    one, else the one ``Templates`` subclass its module (or, for a package, one of the
+    package's modules) defines and the module holds, else ``Templates``."""
     entry = REGISTRY.get(dialect)
     where = entry.target if entry else f"sinks.{dialect}:"
     module_name, _, class_name = where.partition(":")
@@ -51,7 +52,10 @@ def templates_class(dialect: str) -> type[Templates]:
     found = [
         c
         for c in vars(module).values()
-        if isinstance(c, type) and issubclass(c, Templates) and c is not Templates and c.__module__ == module_name
+        if isinstance(c, type)
+        and issubclass(c, Templates)
+        and c is not Templates
+        and (c.__module__ == module_name or c.__module__.startswith(f"{module_name}."))
     ]
     return found[0] if len(found) == 1 else Templates
 

@@ -7,8 +7,9 @@ import pytest
 
 from manifests import ConfigError, UnsupportedError
 from manifests.store import LocalStore
-from sinks.athena import AthenaSink
-from sinks.athena_files import hive_type, latest_per_key
+from sinks.athena import open_athena
+from sinks.athena.hive import AthenaHiveSink
+from sinks.athena.parquet import hive_type, latest_per_key
 
 
 @pytest.mark.parametrize(
@@ -60,7 +61,7 @@ def options(**extra: str) -> dict[str, str]:
 
 
 def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None:
-    sink = AthenaSink("ath", options(location="s3://lake/wh"), LocalStore(str(tmp_path)))
+    sink = AthenaHiveSink("ath", options(location="s3://lake/wh"), LocalStore(str(tmp_path)))
     assert (sink.region, sink.database, sink.location) == ("eu-west-1", "raw", "s3://lake/wh/")
     assert sink.state_prefix == "s3://lake/wh/_loaders/state/"
     assert sink.capabilities.transactions is False and sink.capabilities.batch_partitions is False
@@ -77,14 +78,14 @@ def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None
 )
 def test_bad_options_are_config_errors(extra: dict[str, str], message: str, tmp_path: object) -> None:
     with pytest.raises(ConfigError, match=message):
-        AthenaSink("ath", options(**extra), LocalStore(str(tmp_path)))
+        open_athena("ath", options(**extra), LocalStore(str(tmp_path)))
 
 
 # -- schema evolution: table types and the Glue update -----------------------------------
 
 
 def test_data_is_written_in_the_tables_types_and_a_new_null_column_as_string() -> None:
-    from sinks.athena_files import in_table_types
+    from sinks.athena.parquet import in_table_types
 
     schema = pa.schema([("id", pa.int32()), ("ts", pa.timestamp("ms", "UTC")), ("new", pa.null()), ("d", pa.int64())])
     table = [("id", "bigint"), ("ts", "timestamp"), ("d", "decimal(20,0)")]
@@ -99,7 +100,7 @@ def test_data_is_written_in_the_tables_types_and_a_new_null_column_as_string() -
 
 def test_a_fitting_change_arrow_cannot_write_is_refused_by_column_and_types() -> None:
     from manifests import SchemaMismatchError
-    from sinks.athena_files import in_table_types
+    from sinks.athena.parquet import in_table_types
 
     nested = pa.schema([("s", pa.struct([("a", pa.int32())]))])
     with pytest.raises(SchemaMismatchError, match="column s: the table has STRING but the data has STRUCT<A:INT>"):
@@ -141,7 +142,7 @@ class FakeGlue:
 
 
 def test_evolve_appends_missing_columns_and_rereads_after_a_concurrent_update() -> None:
-    from sinks.athena_glue import Table, evolve
+    from sinks.athena.glue import Table, evolve
 
     glue = FakeGlue(conflicts=1)
     table = Table("raw", "conversions", "s3://l/t/")
@@ -156,12 +157,45 @@ def test_evolve_appends_missing_columns_and_rereads_after_a_concurrent_update() 
 
 def test_evolve_refuses_a_column_another_loader_added_with_another_type() -> None:
     from manifests import TransientError
-    from sinks.athena_glue import Table, evolve
+    from sinks.athena.glue import Table, evolve
 
     glue = FakeGlue(conflicts=0)
     with pytest.raises(TransientError, match="column id: the table has bigint but this attempt wrote string"):
         evolve(glue, Table("raw", "conversions", "s3://l/t/"), ["dt"], [("id", "string")])
     assert glue.updates == []
+
+
+def test_evolve_gives_up_after_five_concurrent_updates() -> None:
+    from manifests import TransientError
+    from sinks.athena.glue import Table, evolve
+
+    glue = FakeGlue(conflicts=5)
+    with pytest.raises(TransientError, match=r"raw\.conversions: the table kept changing while adding columns; retry"):
+        evolve(glue, Table("raw", "conversions", "s3://l/t/"), ["dt"], [("id", "bigint"), ("coupon", "string")])
+    assert glue.updates == [] and glue.conflicts == 0  # five attempts, each lost to another loader
+
+
+def test_a_state_change_gives_up_after_five_lost_races() -> None:
+    from datetime import timedelta
+
+    from manifests import TransientError
+    from sinks.athena.lease import PartitionStates
+    from sinks.athena.settings import AthenaSettings
+    from sinks.athena.state import Conflict, MemoryStates, Versioned
+
+    class Racing(MemoryStates):
+        writes = 0
+
+        def write(self, state: Versioned) -> Versioned:
+            self.writes += 1
+            raise Conflict("another loader wrote first")
+
+    settings = AthenaSettings("s3://l/", "raw", None, None, "s3://l/_loaders/state/", timedelta(minutes=15), 10, {})
+    states = PartitionStates(lambda: None, settings, stamp=lambda: "2026-11-28T08:00:00")
+    states.memory = racing = Racing()
+    with pytest.raises(TransientError, match=r"a\.b dt=1: the state kept changing while resetting"):
+        states.update("a.b", "dt=1", lambda doc: doc.update(status="loaded"), "resetting")
+    assert racing.writes == 5
 
 
 class _RefusingS3:
@@ -182,7 +216,7 @@ class _RefusingS3:
 )
 def test_has_state_is_false_without_a_bucket_and_raises_a_refused_read(code: str, raised: str | None) -> None:
     import manifests
-    from sinks.athena_state import StateStore
+    from sinks.athena.state import StateStore
 
     store = StateStore(_RefusingS3(code), "s3://lake/wh/_loaders/state/")
     if raised is None:

@@ -17,6 +17,7 @@ from typing import Any
 from manifests import LoaderError, Partition, TransientError
 from manifests.aws_errors import aws_failure
 from manifests.store import error_code
+from sinks.athena.retry import retried
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -106,35 +107,49 @@ def evolve(
     and an added column is never lost to a concurrent update. A column that exists with
     another type than the data was written in (another loader added it first) is a
     transient error: the retry writes the data in the table's type, or refuses it."""
-    for _attempt in range(5):
-        got = _get_table(glue, table)
+    try:
+        return retried(lambda: _evolve_once(glue, table, partition_columns, columns), _Changed, attempts=5)
+    except _Changed:
+        raise TransientError(
+            f"{table.database}.{table.name}: the table kept changing while adding columns; retry"
+        ) from None
+
+
+class _Changed(Exception):
+    """Another loader changed the table between our read and our update: read again."""
+
+
+def _evolve_once(
+    glue: Any, table: Table, partition_columns: Sequence[str], columns: Sequence[tuple[str, str]]
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """One read and, when columns are missing, one conditional update (:func:`evolve`)."""
+    got = _get_table(glue, table)
+    if got is None:
+        create_table(glue, table, partition_columns, [{"Name": n, "Type": t} for n, t in columns])
+        got = _get_table(glue, table)  # read it back: a concurrent create may have won with other columns
         if got is None:
-            create_table(glue, table, partition_columns, [{"Name": n, "Type": t} for n, t in columns])
-            continue  # read it back: a concurrent create may have won with other columns
-        current = [(c["Name"], c["Type"]) for c in got["StorageDescriptor"]["Columns"]]
-        known = {n.lower(): t for n, t in current}
-        clash = [(n, t) for n, t in columns if n.lower() in known and known[n.lower()] != t]
-        if clash:
-            name, kind = clash[0]
-            raise TransientError(
-                f"column {name}: the table has {known[name.lower()]} but this attempt wrote {kind}; retry"
-            )
-        missing = [(n, t) for n, t in columns if n.lower() not in known]
-        if not missing:
-            return current, []
-        entry = {k: copy.deepcopy(v) for k, v in got.items() if k in _TABLE_INPUT}
-        entry["StorageDescriptor"]["Columns"] = [
-            *got["StorageDescriptor"]["Columns"],
-            *({"Name": n, "Type": t} for n, t in missing),
-        ]
-        try:
-            glue.update_table(DatabaseName=table.database, TableInput=entry, VersionId=got["VersionId"])
-        except Exception as exc:
-            if error_code(exc) == "ConcurrentModificationException":
-                continue
-            raise glue_error(exc) from exc
-        return [*current, *missing], missing
-    raise TransientError(f"{table.database}.{table.name}: the table kept changing while adding columns; retry")
+            raise _Changed(table.name)
+    current = [(c["Name"], c["Type"]) for c in got["StorageDescriptor"]["Columns"]]
+    known = {n.lower(): t for n, t in current}
+    clash = [(n, t) for n, t in columns if n.lower() in known and known[n.lower()] != t]
+    if clash:
+        name, kind = clash[0]
+        raise TransientError(f"column {name}: the table has {known[name.lower()]} but this attempt wrote {kind}; retry")
+    missing = [(n, t) for n, t in columns if n.lower() not in known]
+    if not missing:
+        return current, []
+    entry = {k: copy.deepcopy(v) for k, v in got.items() if k in _TABLE_INPUT}
+    entry["StorageDescriptor"]["Columns"] = [
+        *got["StorageDescriptor"]["Columns"],
+        *({"Name": n, "Type": t} for n, t in missing),
+    ]
+    try:
+        glue.update_table(DatabaseName=table.database, TableInput=entry, VersionId=got["VersionId"])
+    except Exception as exc:
+        if error_code(exc) == "ConcurrentModificationException":
+            raise _Changed(table.name) from None
+        raise glue_error(exc) from exc
+    return [*current, *missing], missing
 
 
 def _get_table(glue: Any, table: Table) -> dict[str, Any] | None:

@@ -7,8 +7,9 @@ sequence of statements each of which can be repeated without changing the result
     stage    write the unit's files as Parquet (pyarrow) under a staging prefix, every row
              tagged with its manifest (``_loaders_manifest`` = url#version) and its
              partition values, and create an external table over the prefix
+             (iceberg_stage.py)
     lock     take the partitions' leases: conditional writes of their S3 state objects
-             (athena_state, as for Hive tables)
+             (lease.py and state.py, as for Hive tables)
     evolve   ALTER TABLE … ADD COLUMNS per column the data brings (commits on its own)
     apply    per chunk of at most 100 partitions, one of
                append   DELETE the rows of the pending manifests, then INSERT them
@@ -27,90 +28,34 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlglot import exp
-
-from manifests import (
-    LoaderError,
-    Manifest,
-    Partition,
-    TerminalError,
-    TransientError,
-    UnsupportedError,
-)
-from manifests.aws_errors import aws_failure, aws_rule
+from manifests import LoaderError, Manifest, Partition, TransientError, UnsupportedError
 from manifests.store import ObjectStore, split_s3
 from sinks import import_driver
-from sinks.athena_partitions import AthenaSettings, AwsClients, PartitionStates, contended
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of
-from sinks.base import (
-    Capabilities,
-    LoadResult,
-    LoadUnit,
-    PartitionState,
-    ResetResult,
-    SchemaSeen,
-    Snapshot,
-    Strategy,
-)
+from sinks.athena.errors import statement_error
+from sinks.athena.iceberg_stage import MANIFEST_COLUMN, manifest_ids, write_stage
+from sinks.athena.lease import PartitionStates, StateViews, contended
+from sinks.athena.retry import retried
+from sinks.athena.settings import AthenaSettings, AwsClients
+from sinks.athena.state import Conflict, MemoryStates, Versioned, applied_of
+from sinks.athena.templates import AthenaTemplates
+from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.columntypes import parse
 from sinks.options import AthenaOptions
 from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged, check_unique_files, keyed
-from sinks.templates import Templates, split_table
+from sinks.templates import split_table
 
 log = logging.getLogger("loaders.athena")
 
-#: the hidden column naming the manifest version each row came from (url#version)
-MANIFEST_COLUMN = "_loaders_manifest"
 #: Athena writes at most 100 partitions per INSERT/MERGE statement
 MAX_PARTITIONS = 100
-#: Athena's error names (what a failed query's reason starts with, "NAME: …") worth a
-#: retry; any other failed query is terminal. The API's own errors (throttling:
-#: TooManyRequestsException) reach _translate as botocore's, sorted by the AWS table.
-ATHENA_QUERY_ERRORS: dict[str, tuple[type[LoaderError], str]] = {
-    "ICEBERG_COMMIT_ERROR": (TransientError, "a concurrent Iceberg commit won"),
-    "TOO_MANY_REQUESTS": (TransientError, "Athena is throttling"),
-    "GENERIC_INTERNAL_ERROR": (TerminalError, "failed"),
-}
-_ERROR_NAME = re.compile(r"([A-Z][A-Z0-9_]+):")
-#: the column types the DDL templates accept (generated from Arrow types, never user text)
-#: a Hive type as hive_type() writes it: no whitespace anywhere, so a nested type cannot
-#: smuggle in "name type" pairs (struct field names are checked where they are written)
-_TYPE = re.compile(r"[a-z][a-z0-9_]*(\([0-9,]+\))?|(array|map|struct)<[A-Za-z0-9_:,<>()]*>")
 
 
-class AthenaTemplates(Templates):
-    """Athena's templates: DDL (Hive syntax) quotes identifiers with backticks, DML (Trino)
-    with double quotes; ``ddl_ident``/``ddl_idents`` are the DDL ones, ``column_type``
-    lets through only a column type (they come from Arrow types, never from config)."""
-
-    def __init__(self, dialect: str, project_dir: str | os.PathLike[str] | None = None) -> None:
-        super().__init__(dialect, project_dir)
-        self.env.filters.update(ddl_ident=self.ddl_ident, ddl_idents=self.ddl_idents, column_type=self.column_type)
-
-    def ddl_ident(self, name: str | Sequence[str]) -> str:
-        parts = [name] if isinstance(name, str) else list(name)
-        if not parts or any(not isinstance(p, str) or not p or "\x00" in p for p in parts):
-            raise ValueError(f"invalid identifier {name!r}")
-        return ".".join(exp.to_identifier(p, quoted=True).sql(dialect="hive") for p in parts)
-
-    def ddl_idents(self, names: Sequence[str]) -> str:
-        return ", ".join(self.ddl_ident(n) for n in names)
-
-    @staticmethod
-    def column_type(name: str) -> str:
-        if not isinstance(name, str) or not _TYPE.fullmatch(name):
-            raise ValueError(f"invalid column type {name!r}")
-        return name
-
-
-class AthenaIcebergSink(SqlSink):
+class AthenaIcebergSink(StateViews, SqlSink):
     """Iceberg tables through Athena SQL (see module docstring)."""
 
     capabilities = Capabilities(
@@ -161,10 +106,6 @@ class AthenaIcebergSink(SqlSink):
     def memory_states(self, states: MemoryStates | None) -> None:
         self.partitions.memory = states
 
-    @property
-    def states_store(self) -> StateStore | MemoryStates:
-        return self.partitions.store
-
     def _cursor(self) -> Any:
         with self._lock:
             if self.cursor is None:
@@ -190,15 +131,8 @@ class AthenaIcebergSink(SqlSink):
         return super().execute(step, **context)
 
     def _translate(self, exc: Exception, step: str) -> LoaderError:
-        """An Athena API call that failed (pyathena raises it from botocore's error) as the
-        AWS table sorts it; a query that failed by the error name Athena starts its reason
-        with (:data:`ATHENA_QUERY_ERRORS`); anything else is terminal."""
-        if aws_rule(exc) is not None:
-            return aws_failure(exc, f"{self.name}: step {step}")
-        text = str(exc)
-        named = _ERROR_NAME.match(text)
-        kind, why = ATHENA_QUERY_ERRORS.get(named[1] if named else "", (TerminalError, "failed"))
-        return kind(f"{self.name}: step {step}: {why}: {text}")
+        """A failed statement sorted as errors.py sorts Athena's failures."""
+        return statement_error(exc, f"{self.name}: step {step}")
 
     @contextlib.contextmanager
     def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:
@@ -224,24 +158,6 @@ class AthenaIcebergSink(SqlSink):
     def ensure_state(self) -> None:
         """Nothing to create: the state objects are written on first change."""
 
-    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
-        return self.partitions.applied(dataset, partition)
-
-    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
-        return self.partitions.snapshot(dataset, partitions)
-
-    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
-        return self.partitions.schemas(dataset)
-
-    def states(self, dataset: str | None = None) -> list[PartitionState]:
-        return self.partitions.states(dataset)
-
-    def has_state(self) -> bool:
-        return self.partitions.has_state()
-
-    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
-        self.partitions.fail(dataset, partition, load_id, error)
-
     def reset(self, dataset: str, partition: Partition, *, forget: bool, dry_run: bool = False) -> ResetResult:
         """Clear a failed attempt; with ``forget`` forget the applied manifests too. The rows
         stay in the table: the next replace load deletes and refills the partition, merge
@@ -253,7 +169,8 @@ class AthenaIcebergSink(SqlSink):
         """The manifests the partition still needs and its state, with our lease when some
         are (as read, no lease, when there is nothing to do). A live lease of another
         loader is busy."""
-        for _attempt in range(3):
+
+        def attempt() -> tuple[tuple[Manifest, ...], Versioned]:
             state = self.states_store.read(unit.target.dataset, unit.partition.key)
             pending = self._pending(unit, applied_of(state.doc, self.store.identity_of))
             if not pending:
@@ -262,16 +179,14 @@ class AthenaIcebergSink(SqlSink):
             # what is being applied; a loader that dies leaves it, and the next load simply
             # runs the same (idempotent) statements again
             intent = {"manifests": [list(m.identity) for m in pending]}
-            try:
-                return pending, self.partitions.take(state, unit, intent)
-            except Conflict:
-                continue
-        raise contended(unit)
+            return pending, self.partitions.take(state, unit, intent)  # Conflict: lost a race
+
+        try:
+            return retried(attempt, Conflict, attempts=3)
+        except Conflict:
+            raise contended(unit) from None
 
     # -- the load ---------------------------------------------------------------------------------
-
-    def load(self, unit: LoadUnit) -> LoadResult:
-        return self.load_many([unit])[0]
 
     def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
         if not units:
@@ -384,7 +299,7 @@ class AthenaIcebergSink(SqlSink):
                 **context,
                 "partition_keys": [p.unit.partition.key for p in chunk],
                 "partitions": [list(p.unit.partition.items) for p in chunk],
-                "manifest_ids": sorted({i for p in chunk for m in p.pending for i in _manifest_ids(m)}),
+                "manifest_ids": sorted({i for p in chunk for m in p.pending for i in manifest_ids(m)}),
             }
             if strategy is Strategy.REPLACE:
                 self.execute("delete_partition", **ctx)
@@ -441,70 +356,22 @@ class AthenaIcebergSink(SqlSink):
             columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
             counts = {str(p): int(n) for p, n in answer("staged_counts", context)}
         else:
-            columns, counts = self._write_stage(parts, context, existing)
+            columns, counts = write_stage(
+                self.store, self.s3, parts, context, self.batch_rows, lambda c: self._schema_changes(parts, c, existing)
+            )
         self.execute("create_stage", typed_columns=[list(c) for c in columns], **context)
         return Staged(tuple(columns), counts)
-
-    def _write_stage(
-        self, parts: list[Part], context: dict[str, Any], existing: list[tuple[str, str | None]]
-    ) -> tuple[list[tuple[str, str]], dict[str, int]]:
-        """The unit's files as Parquet under the stage location, with the partition values
-        and the manifest identity as columns; the columns are checked against the target
-        first (as the load checks them again), so a refused change uploads nothing."""
-        import pyarrow as pa
-
-        from sinks import athena_files as files_
-        from sinks.athena_files import iceberg_type
-        from sinks.staging import check_merge_files, file_batches, file_schema, unify, unit_files
-
-        fmt = parts[0].unit.target.format
-        files = unit_files(self.store, parts)
-        schemas = [file_schema(self.store, f, fmt) for f in files]
-        # the unified schema hides a file without a key or order_by: checked per file
-        check_merge_files(self.store, files, fmt, {f.path: s.names for f, s in zip(files, schemas, strict=True)})
-        schema = unify(schemas, files).remove_metadata()
-        fields = [c.lower() for c in context["partition_columns"]]
-        for name in [f.name for f in schema if f.name.lower() in fields or f.name == MANIFEST_COLUMN]:
-            schema = schema.remove(schema.get_field_index(name))
-        self._schema_changes(parts, [(f.name, iceberg_type(f.type)) for f in schema], existing)
-        extra = [*context["partition_columns"], MANIFEST_COLUMN]
-        full = pa.schema([*schema, *(pa.field(c, pa.string()) for c in extra)])
-        bucket, prefix = split_s3(context["stage_location"])
-        writer = files_.PartWriter(self.s3, bucket, prefix, full)
-        counts: dict[str, int] = {}
-        for file in files:
-            values = [v for _k, v in file.part.unit.partition.items] + [_manifest_id(file.manifest)]
-            counts[file.path] = 0
-            for batch in file_batches(self.store, file, fmt, self.batch_rows):
-                counts[file.path] += batch.num_rows
-                data = files_.conform(batch, schema)
-                constants = [pa.array([v] * batch.num_rows, pa.string()) for v in values]
-                writer.write(pa.RecordBatch.from_arrays([*data.columns, *constants], schema=full))
-        writer.close()
-        return [(f.name, iceberg_type(f.type)) for f in full], counts
 
     def _clean(self, context: dict[str, Any]) -> None:
         try:
             self.execute("drop_stage", **context)
             if self._recording is None:
-                from sinks.athena_files import data_keys, delete_keys
+                from sinks.athena.parquet import data_keys, delete_keys
 
                 bucket, prefix = split_s3(context["stage_location"])
                 delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
         except Exception:
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
-
-
-def _manifest_id(manifest: Manifest) -> str:
-    """The tag of an appended row: the manifest's key (relative to the store root) and version."""
-    key, version = manifest.identity
-    return f"{key}#{version}"
-
-
-def _manifest_ids(manifest: Manifest) -> tuple[str, ...]:
-    """The tags a crashed load may have left for a manifest: its key's, and its absolute
-    URL's, as versions before manifests were known by their keys wrote them."""
-    return tuple(dict.fromkeys((_manifest_id(manifest), f"{manifest.url}#{manifest.version}")))
 
 
 def _now() -> str:

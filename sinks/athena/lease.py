@@ -1,14 +1,14 @@
-"""What both Athena sinks share: the options they read, their boto3 clients, and the load
-state of their partitions with the lease a loader takes on one.
+"""What both Athena sinks share about their partitions: the load state of each and the
+lease a loader takes on one.
 
-Hive tables (sinks/athena.py) and Iceberg tables (sinks/athena_iceberg.py) keep the same
-state object per partition (sinks/athena_state.py) and change it the same way: a loader
+Hive tables (hive.py) and Iceberg tables (iceberg.py) keep the same state object per
+partition (state.py) and change it the same way: a loader
 takes a fenced lease with a conditional write that also records what it intends
 (``pending``), checks before each irreversible step that the state is still what its lease
 wrote, and records the applied manifests with one more conditional write that drops the
 lease. Each sink holds one :class:`PartitionStates` and delegates to it; where the two
 differ, the sink passes the difference in (the intent a lease records, the clocks, the
-prefix a load switched to). boto3 is imported when the first client is made.
+prefix a load switched to). :class:`StateViews` is what both sinks answer from it.
 
 A state object holds a partition's data (``applied``, ``rows``, ``loaded_at``) and, apart
 from it, its last attempt (``status``, ``attempts``, ``last_error``, ``attempted_at``): a
@@ -22,82 +22,17 @@ import contextlib
 import copy
 import os
 import socket
-import threading
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from manifests import Manifest, Partition, SinkBusyError, TransientError
-from manifests.aws_errors import client_failure
 from manifests.secrets import error_text
-from manifests.store import ObjectStore
-from sinks.athena_state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.athena.retry import retried
+from sinks.athena.settings import AthenaSettings
+from sinks.athena.state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
 from sinks.base import LoadUnit, PartitionState, ResetResult, SchemaSeen, Snapshot, Strategy
-from sinks.options import AthenaOptions
-
-
-@dataclass(frozen=True)
-class AthenaSettings:
-    """The options both Athena sinks read from ``sinks.<name>``."""
-
-    location: str
-    database: str
-    region: str | None
-    endpoint_url: str | None
-    state_prefix: str
-    lease: timedelta
-    batch_rows: int
-    #: the url's query string (the Iceberg sink reads ``s3_staging_dir`` and ``work_group`` there)
-    query: Mapping[str, str]
-
-    @classmethod
-    def read(cls, options: AthenaOptions, store: ObjectStore) -> AthenaSettings:
-        """The settings of checked options (sinks/options.py), with the defaults that
-        depend on the URL and the store worked out."""
-        location = options.location.rstrip("/") + "/"
-        url = urlsplit(options.url or "")
-        host = url.hostname or ""
-        return cls(
-            location=location,
-            database=(options.database or url.path.strip("/") or "default").lower(),
-            region=options.region or (host.split(".")[1] if host.startswith("athena.") else None),
-            endpoint_url=options.endpoint_url or getattr(store, "endpoint_url", None),
-            state_prefix=options.state_prefix or f"{location}_loaders/state/",
-            lease=timedelta(seconds=options.lease_seconds),
-            batch_rows=options.batch_rows,
-            query={k: v[-1] for k, v in parse_qs(url.query).items()},
-        )
-
-
-class AwsClients:
-    """One boto3 client per service, made on first use. Backfill runs a sink's loads in
-    threads, and creating clients from boto3's default session concurrently is not
-    thread-safe; using one client is."""
-
-    def __init__(self, settings: AthenaSettings) -> None:
-        self.region, self.endpoint_url = settings.region, settings.endpoint_url
-        self._clients: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def get(self, service: str) -> Any:
-        with self._lock:
-            if service not in self._clients:
-                import boto3
-
-                try:
-                    self._clients[service] = boto3.client(
-                        service, endpoint_url=self.endpoint_url, region_name=self.region
-                    )
-                except Exception as exc:
-                    raise client_failure(exc, f"{service} client") from exc
-            return self._clients[service]
-
-    def clear(self) -> None:
-        with self._lock:
-            self._clients.clear()
 
 
 def _utcnow() -> datetime:
@@ -201,18 +136,18 @@ class PartitionStates:
         """Read, ``change`` and conditionally write the state, again while others win. A
         change that changes nothing is not written, so that a no-op costs one GET and leaves
         the ETag a lease holder's fencing compares with as it was."""
-        for _attempt in range(5):
+
+        def attempt() -> None:
             state = self.store.read(dataset, partition)
             doc = copy.deepcopy(state.doc)
             change(doc)
-            if doc == state.doc:
-                return
-            try:
-                self.store.write(Versioned(doc, state.etag))
-                return
-            except Conflict:
-                continue
-        raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}")
+            if doc != state.doc:
+                self.store.write(Versioned(doc, state.etag))  # Conflict: lost a race, read again
+
+        try:
+            retried(attempt, Conflict, attempts=5)
+        except Conflict:
+            raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}") from None
 
     def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
         """Record a failed attempt; data, location and applied manifests stay as they were.
@@ -374,6 +309,36 @@ class PartitionStates:
                 new["superseded"] = [*doc["superseded"], {"location": doc["location"], "at": self.now().isoformat()}]
             new["location"] = location
         return new
+
+
+class StateViews:
+    """The sink methods both Athena sinks answer from their :class:`PartitionStates` (what
+    the planner and the CLI read, and a failed attempt recorded); ``reset`` each sink
+    writes itself, since what a reset leaves in its tables differs."""
+
+    partitions: PartitionStates
+
+    @property
+    def states_store(self) -> StateStore | MemoryStates:
+        return self.partitions.store
+
+    def applied(self, dataset: str, partition: Partition) -> set[tuple[str, str]]:
+        return self.partitions.applied(dataset, partition)
+
+    def snapshot(self, dataset: str, partitions: Sequence[Partition]) -> dict[str, Snapshot]:
+        return self.partitions.snapshot(dataset, partitions)
+
+    def states(self, dataset: str | None = None) -> list[PartitionState]:
+        return self.partitions.states(dataset)
+
+    def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
+        return self.partitions.schemas(dataset)
+
+    def has_state(self) -> bool:
+        return self.partitions.has_state()
+
+    def fail(self, dataset: str, partition: Partition, load_id: str, error: BaseException) -> None:
+        self.partitions.fail(dataset, partition, load_id, error)
 
 
 def _reset(doc: dict[str, Any], forget: bool) -> None:
