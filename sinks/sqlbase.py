@@ -127,6 +127,10 @@ class SqlSink:
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {}
     #: the options this sink type reads (sinks/options.py), checked once when it is made
     options_class: ClassVar[type[SqlOptions]] = SqlOptions
+    #: folders of the sink's own templates (``<folder>/<dialect>/<step>.sql``), searched
+    #: after the project's and before the shipped ``sql/``: a sink installed as a package
+    #: of its own keeps its templates in it
+    template_folders: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
@@ -135,7 +139,8 @@ class SqlSink:
         self.options = options
         self.sink_options = self.options_class.read(name, options)
         self.store = store
-        self.templates = Templates(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
+        project = f"{project_dir}/sql" if project_dir else None
+        self.templates = Templates(self.capabilities.dialect, project, self.template_folders)
         schema = self.sink_options.state_schema
         self.state = {
             "partitions_table": (schema, "partitions"),

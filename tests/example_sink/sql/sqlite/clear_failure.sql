@@ -1,0 +1,12 @@
+{#- As sql/default/clear_failure.sql, with the time written as text: in SQLite, CAST(... AS
+    TIMESTAMP) casts to NUMERIC, which reads 2026-11-28 08:00:00 as 2026. -#}
+-- A successful attempt that changed nothing (every manifest was applied already), or
+-- `loaders reset`: the partition's last attempt is no longer failed. Its data and its
+-- applied manifests stay as they are.
+UPDATE {{ partitions_table|ident }}
+SET
+    status = 'loaded',
+    attempts = 0,
+    last_error = NULL,
+    updated_at = {{ now|lit }}
+WHERE dataset = {{ dataset|lit }} AND partition_key IN ({{ partition_keys|lits }}) AND status = 'failed'

@@ -1,0 +1,18 @@
+{#- As sql/default/record_failure.sql, with the time written as text: in SQLite, CAST(... AS
+    TIMESTAMP) casts to NUMERIC, which reads 2026-11-28 08:00:00 as 2026. -#}
+-- Runs in its own transaction after the load rolled back: the data and the applied
+-- manifests are untouched; only the status, the attempt count and the error change.
+-- The count is of failures in a row: after a success (or a row written by a version
+-- that counted every attempt and kept the count) this failure is the first.
+INSERT INTO {{ partitions_table|ident }} AS p (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
+VALUES (
+    {{ dataset|lit }}, {{ partition_key|lit }}, 'failed', 1, {{ error|lit }}, {{ load_id|lit }},
+    {{ now|lit }}
+)
+ON CONFLICT (dataset, partition_key) DO UPDATE
+SET
+    status = 'failed',
+    attempts = CASE WHEN p.status = 'failed' THEN p.attempts + 1 ELSE 1 END,
+    last_error = EXCLUDED.last_error,
+    load_id = EXCLUDED.load_id,
+    updated_at = EXCLUDED.updated_at

@@ -1,0 +1,3 @@
+SELECT name
+FROM {{ state_schema|ident }}.sqlite_master
+WHERE type = 'table' AND name IN ('partitions', 'manifests', 'schemas')
