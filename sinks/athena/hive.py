@@ -55,9 +55,7 @@ class AthenaHiveSink(StateViews):
         transactions=False,
         concurrent_loads=True,
         batch_partitions=False,
-        supersedes=True,
         adds_columns=True,
-        schema_history=True,
     )
 
     def __init__(
