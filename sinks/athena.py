@@ -56,17 +56,17 @@ from sinks.base import (
     Strategy,
 )
 from sinks.options import AthenaOptions
-from sinks.sqlbase import (
+from sinks.rules import (
     ALREADY,
     Part,
-    SqlSink,
     check_unique_files,
     keyed,
+    pending_manifests,
     refuse_null_keys,
     rows_per_manifest,
     schema_changes,
 )
-from sinks.templates import split_table
+from sinks.sql.templates import split_table
 
 
 @dataclass(frozen=True)
@@ -220,7 +220,7 @@ class AthenaSink:
         for _attempt in range(3):
             try:
                 state = self._settle(table, unit, self.states_store.read(target.dataset, unit.partition.key))
-                pending = SqlSink._pending(unit, applied_of(state.doc, self.store.identity_of))
+                pending = pending_manifests(unit, applied_of(state.doc, self.store.identity_of))
                 if not pending:
                     self.partitions.succeeded(state)  # a failed last attempt is cleared
                     return self._skipped(unit, ALREADY)

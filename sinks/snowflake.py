@@ -26,13 +26,14 @@ from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileErro
 from manifests.secrets import hide_password, query_args, sink_url
 from manifests.store import ObjectStore
 from sinks import import_driver
-from sinks.base import Capabilities, LoadUnit
-from sinks.columntypes import spelled
+from sinks.base import Answer, Capabilities, CompileSample, LoadUnit
 from sinks.options import SnowflakeOptions
 from sinks.partition_values import joined
-from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.rules import FILE_COLUMN, Part
+from sinks.sql import SqlSink, Staged
+from sinks.sql.columntypes import spelled
+from sinks.sql.templates import Templates
 from sinks.staging import check_merge_files, check_unit_columns, unit_files
-from sinks.templates import Templates
 
 #: a staging column no file has: each partition's rows are marked with its key once their
 #: partition values are set, so the next partition's COPY adds the only unmarked rows
@@ -183,12 +184,12 @@ class SnowflakeSink(SqlSink):
     )  # https://docs.snowflake.com/en/sql-reference/transactions
     options_class = SnowflakeOptions
     sink_options: SnowflakeOptions
+    templates_class = _Folded
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
-        self.templates = _Folded(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
         settings = self.sink_options
         self.connect_args = connect_args(settings.url)
         self.stage_ref = settings.stage  # checked as @stage (sinks/options.py): it is rendered as it is
@@ -254,6 +255,13 @@ class SnowflakeSink(SqlSink):
         context = super()._context(units)
         return {**context, "stage": (self.state_schema, context["stage"]), "stage_ref": self.stage_ref}
 
+    def sample_answers(self, sample: CompileSample) -> Answer:
+        """The SQL sinks' sample answers, and COPY INTO's result: one row per file (file,
+        status, rows_parsed, rows_loaded, ...), each loaded whole."""
+        answer = super().sample_answers(sample)
+        copied = [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in sample.counts]
+        return lambda step, context: list(copied) if step == "copy" else answer(step, context)
+
     # -- one step, several statements --------------------------------------------------
 
     #: the lock is an UPDATE of the state rows then an INSERT of the missing ones; merge
@@ -296,23 +304,18 @@ class SnowflakeSink(SqlSink):
         entries = {self.stage_path(e.url): e for p in parts for e in p.entries}
         owner = {e.url: m.url for p in parts for m in p.pending for e in m.entries}
         ctx = {**context, "file_format": (self.state_schema, f"loaders_{context['format']}")}
-        if self._recording is not None or context["format"] not in self._formats:
+        fmt = context["format"]
+        if fmt not in self._formats:
             self.execute("file_format", **ctx)
-            self._formats.update([context["format"]] if self._recording is None else [])
+            self.client.effect(lambda: self._formats.add(fmt))
         try:
             described: dict[str, tuple[str, str]] = {}
             for files in _chunks(list(entries)):
                 for name, kind in self.execute("describe", files=files, **ctx):
                     described.setdefault(str(name).upper(), (str(name), _checked(str(kind))))
             described.pop(FILE_COLUMN.upper(), None)
-            if self._recording is None:  # names every sink can hold, as every sink checks them
-                names = [name for name, _kind in described.values()]
-                every = unit_files(self.store, parts)
-                check_unit_columns(self.store, every, context["format"], names)
-                # INFER_SCHEMA unites the files' columns: the keys and order_by are checked
-                # per file, in the files' own headers (read from the store)
-                own = {every[0].path: names} if len(every) == 1 else None
-                check_merge_files(self.store, every, context["format"], own)
+            names = [name for name, _kind in described.values()]
+            self.client.effect(lambda: self._check_files(parts, names, fmt))
             for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
                 if name.upper() in described:
                     described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))
@@ -326,6 +329,14 @@ class SnowflakeSink(SqlSink):
                 raise blamed from exc
             raise
         return Staged(columns=columns, rows_by_path=counts)
+
+    def _check_files(self, parts: Sequence[Part], names: Sequence[str], fmt: str) -> None:
+        """Names every sink can hold, as every sink checks them; INFER_SCHEMA unites the
+        files' columns, so the keys and order_by are checked per file, in the files' own
+        headers (read from the store)."""
+        every = unit_files(self.store, parts)
+        check_unit_columns(self.store, every, fmt, names)
+        check_merge_files(self.store, every, fmt, {every[0].path: list(names)} if len(every) == 1 else None)
 
     def _copy(
         self, parts: Sequence[Part], carried: Mapping[str, str], entries: Mapping[str, Any], ctx: dict[str, Any]

@@ -29,7 +29,7 @@ from manifests import (
     SchemaMismatchError,
 )
 from sinks import Capabilities, LoadUnit, Sink, Strategy, Target
-from sinks.sqlbase import STATE_STEPS
+from sinks.sql import STATE_STEPS
 from tests.lake import Lake
 
 TABLE = "raw.conversions"
