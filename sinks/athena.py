@@ -83,7 +83,6 @@ class AthenaSink:
 
     capabilities = Capabilities(
         dialect="athena",
-        transactions=False,
         concurrent_loads=True,
         batch_partitions=False,
         supersedes=True,

@@ -117,7 +117,6 @@ class AthenaIcebergSink(SqlSink):
 
     capabilities = Capabilities(
         dialect="athena",
-        transactions=False,
         concurrent_loads=True,
         batch_partitions=True,
         adds_columns=True,

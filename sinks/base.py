@@ -41,7 +41,6 @@ class Capabilities:
     """What a sink can do; the runner and planner read these, not the sink's name."""
 
     dialect: str
-    transactions: bool = True
     concurrent_loads: bool = True
     #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
     batch_partitions: bool = False
