@@ -35,6 +35,7 @@ class SqlClient:
         statements: Mapping[str, tuple[str, ...]],
         query: Callable[[str], Rows],
         translate: Callable[[Exception, str], LoaderError],
+        renderer: Callable[..., str] | None = None,
     ) -> None:
         self.name = name
         self.templates = templates
@@ -43,6 +44,8 @@ class SqlClient:
         self.statements = statements
         self.query = query
         self.translate = translate
+        #: how a step becomes SQL (the sink's own ``render``, which a dialect may extend)
+        self.renderer = renderer or self.render
         self.port: Port = ENGINE
 
     def render(self, step: str, **context: Any) -> str:
@@ -56,7 +59,7 @@ class SqlClient:
         return rows
 
     def _execute_one(self, step: str, context: dict[str, Any]) -> Rows:
-        sql = self.render(step, **context)
+        sql = self.renderer(step, **context)
         return self.port.statement(step, sql, lambda: self.templates.source(step), context, self._runner(step, context))
 
     def _runner(self, step: str, context: dict[str, Any]) -> Callable[[str], Rows]:

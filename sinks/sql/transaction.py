@@ -90,6 +90,7 @@ class SqlSink(ApplySteps, StateReads):
             self.statements,
             lambda sql: self._query(sql),
             lambda exc, step: self._translate(exc, step),
+            lambda step, **context: self.render(step, **context),
         )
         self._state_ready = False
         #: datasets whose state rows this process has seen rewritten as keys (committed)
