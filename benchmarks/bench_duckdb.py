@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from loaders.config import load_config
 from loaders.runner import Runner
-from sinks.sqlbase import SqlSink
+from sinks.sql import SqlSink
 
 SCHEMA = {
     "conversion_id": "BIGINT",

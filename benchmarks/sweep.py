@@ -40,7 +40,7 @@ from loaders.config import load_config
 from loaders.executor import execute
 from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Outcome, Runner
-from sinks.sqlbase import SqlSink
+from sinks.sql import SqlSink
 
 DATASET = "ad_server.conversion"
 CONFIG = """

@@ -1,6 +1,6 @@
 """``loaders compile``: the exact SQL a load would run, without connecting to any warehouse.
 
-The sink's own load code runs in *recording* mode (``SqlSink.recording``): every statement
+The sink's own load code runs in *recording* mode (``CompileAnswers.recording``): every statement
 is rendered from the same templates, with the same lookup (project ``sql/`` first), in the
 same order, and kept instead of sent; the questions a load asks the engine (is the state
 there, what did staging find, which manifests are applied) get fixed answers. So what is
@@ -34,16 +34,15 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 from loaders.config import Config, DatasetConfig
 from loaders.runner import Runner
 from manifests import ConfigError, Entry, LoaderError, Manifest, Partition
 from manifests.secrets import redact
 from manifests.store import open_object
-from sinks.base import LoadUnit
-from sinks.sqlbase import FILE_COLUMN, STATE_TABLES, Recorded, SqlSink
-from sinks.templates import SHIPPED
+from sinks.base import CompileAnswers, CompileSample, LoadUnit
+from sinks.sql.recording import Recorded
+from sinks.sql.templates import SHIPPED
 
 LOAD_ID = "<load_id>"
 NOW = "<now>"
@@ -91,7 +90,7 @@ def compile_project(
             if sink not in (None, name):
                 continue
             opened = runner.sink(name)  # an unknown type is a ConfigError here
-            if not isinstance(opened, SqlSink):
+            if not isinstance(opened, CompileAnswers):
                 result.notes.append(f"sink {name} ({options.get('type')}): runs no SQL templates; nothing compiled")
                 continue
             for ds in config.datasets.values():
@@ -101,7 +100,12 @@ def compile_project(
 
 
 def _compile_one(
-    runner: Runner, sink: SqlSink, dataset: DatasetConfig, partition_arg: str | None, folder: Path, notes: list[str]
+    runner: Runner,
+    sink: CompileAnswers,
+    dataset: DatasetConfig,
+    partition_arg: str | None,
+    folder: Path,
+    notes: list[str],
 ) -> list[Statement]:
     partition, manifests, columns = _inputs(runner, dataset, partition_arg, notes)
     unit = LoadUnit(target=dataset.target, partition=partition, manifests=tuple(manifests), load_id=LOAD_ID)
@@ -128,8 +132,17 @@ def _compile_one(
     daily: set[str] = set()
     for sub, run, exists, staged in runs:
         legacy = runner.store.root + LEGACY_MANIFEST if sub == "state_upgrade" else None
-        answer = _answers(staged, dataset.partition, counts, exists, target=columns, legacy=legacy)
-        with sink.recording(answer, clock=lambda: NOW) as kept:
+        sample = CompileSample(
+            columns=tuple(staged),
+            fields=tuple(dataset.partition),
+            counts=tuple(counts),
+            exists=exists,
+            target=tuple(columns),
+            legacy=legacy,
+            load_id=LOAD_ID,
+            now=NOW,
+        )
+        with sink.recording(sink.sample_answers(sample), clock=lambda: NOW) as kept:
             run()
         if not sub:
             daily = {rec.step for rec in kept}
@@ -141,58 +154,22 @@ def _compile_one(
     return written
 
 
-def _reset(sink: SqlSink, dataset: str, partition: Partition) -> None:
+def _reset(sink: CompileAnswers, dataset: str, partition: Partition) -> None:
     """``loaders reset``: clearing a failed attempt, then forgetting the applied manifests."""
     sink.reset(dataset, partition, forget=False)
     sink.reset(dataset, partition, forget=True)
 
 
-def _status(sink: SqlSink, dataset: str, partition: Partition) -> None:
+def _status(sink: CompileAnswers, dataset: str, partition: Partition) -> None:
     sink.snapshot(dataset, [partition])
     sink.states(dataset)
     sink.execute("rollback", load_id=LOAD_ID)  # what a load that fails midway sends
     sink.fail(dataset, partition, LOAD_ID, RuntimeError("<error>"))
 
 
-def _answers(
-    columns: Sequence[tuple[str, str]],
-    fields: Sequence[str],
-    counts: Sequence[tuple[str, int]],
-    exists: bool,
-    target: Sequence[tuple[str, str]],
-    legacy: str | None = None,
-) -> Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]:
-    """The engine's side of a recorded load: state and target (with ``target``'s columns)
-    there or not, staging finding ``columns``, duplicate keys assumed (so the
-    de-duplicating MERGE shows) and no NULL key. ``legacy``: the state holds a manifest
-    by that absolute URL, as versions before manifests were known by their keys wrote."""
-    replies: dict[str, list[tuple[Any, ...]]] = {
-        "state_tables": [(t,) for t in STATE_TABLES] if exists else [],
-        "describe": [*columns, (FILE_COLUMN, "VARCHAR")],
-        "staged_counts": list(counts),
-        # COPY INTO's result: one row per file (file, status, rows_parsed, rows_loaded, ...)
-        "copy": [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in counts],
-        "target_columns": [(n,) for n in dict.fromkeys([*(c for c, _t in target), *fields])] if exists else [],
-    }
-
-    def answer(step: str, context: dict[str, Any]) -> list[tuple[Any, ...]]:
-        if step == "add_column":  # the target has it from now on, as the engine's would
-            replies["target_columns"] = [*replies["target_columns"], (context["column"],)]
-        if step == "staged_counts":  # and a value in every text column it asks about
-            return [(path, n, *([max(n, 1)] * len(context.get("text_columns", [])))) for path, n in counts]
-        if step == "applied" and legacy:
-            return [(key, legacy, "<version>") for key in context["partition_keys"]]
-        if step == "states" and context.get("partition_keys"):  # reset: a failed partition
-            key = context["partition_keys"][0]
-            return [(context["dataset"], key, "failed", 10, 1, 2, "<error>", LOAD_ID, NOW, NOW)]
-        if step == "duplicate_keys":  # keys repeat; no row is NULL in any key column
-            return [(True, *[0] * len(context["keys"]))]
-        return replies.get(step, [])
-
-    return answer
-
-
-def _write(sink: SqlSink, dataset: str, folder: Path, partition: Partition, kept: list[Recorded]) -> list[Statement]:
+def _write(
+    sink: CompileAnswers, dataset: str, folder: Path, partition: Partition, kept: list[Recorded]
+) -> list[Statement]:
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for number, rec in enumerate(kept, start=1):
@@ -247,7 +224,7 @@ def _sample_manifest(runner: Runner, dataset: DatasetConfig, partition: Partitio
     root = runner.store.root
     data = f"{root}sample/{dataset.name}/{partition.key}/part-0.{ext}"
     url = f"{root}sample/{dataset.name}/{partition.key}/sample.json"
-    # size unknown, not 0: a CSV or JSON-lines file of 0 bytes is skipped (sinks.sqlbase.holds_rows)
+    # size unknown, not 0: a CSV or JSON-lines file of 0 bytes is skipped (sinks.rules.holds_rows)
     return Manifest(url=url, version="<version>", entries=(Entry(url=data, mandatory=True),))
 
 

@@ -96,7 +96,6 @@ class DatasetConfig:
             partition_columns=self.partition,
             keys=self.keys,
             order_by=self.order_by,
-            allow_empty=self.allow_empty,
             column_types=self.columns,
         )
 
@@ -302,7 +301,7 @@ def _columns(value: Any, fmt: str, fail: Any) -> tuple[tuple[str, str], ...]:
         return ()
     if fmt != "csv":
         raise fail("columns", f"declared types apply to csv; {fmt} files carry their own")
-    from sinks.columntypes import declared
+    from sinks.sql.columntypes import declared
 
     out = []
     for name, kind in value.items():

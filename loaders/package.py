@@ -258,7 +258,7 @@ def packed_bytes(dist: metadata.Distribution) -> int | None:
 
 def source_tree() -> dict[str, Path]:
     """loaders' packages and shipped templates from the checkout, laid out as in the wheel."""
-    from sinks.templates import SHIPPED
+    from sinks.sql.templates import SHIPPED
 
     roots = {name: Path(str(importlib.import_module(name).__file__)).parent for name in SOURCE_PACKAGES}
     roots["sql"] = SHIPPED

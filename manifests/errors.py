@@ -33,7 +33,7 @@ Every error carries the manifest and the file it is about, when there is one, so
 message alone tells a person at 4 a.m. what is wrong and where.
 
 Drivers' errors reach this tree through one table per engine, by class and code
-(:mod:`manifests.aws_errors`, :mod:`sinks.sqlstate`, and the Snowflake and DuckDB
+(:mod:`manifests.aws_errors`, :mod:`sinks.sql.sqlstate`, and the Snowflake and DuckDB
 sinks' own), never by the words of a message.
 """
 

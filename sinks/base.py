@@ -11,12 +11,16 @@ their own at the end (:class:`SupersededPrefixes`, :class:`SchemaHistory`), chec
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from manifests import Manifest, Partition
+
+if TYPE_CHECKING:
+    from sinks.sql.recording import Recorded
 
 
 class Strategy(enum.StrEnum):
@@ -39,7 +43,6 @@ class Capabilities:
     """What a sink can do; the runner and planner read these, not the sink's name."""
 
     dialect: str
-    transactions: bool = True
     concurrent_loads: bool = True
     #: loads several partitions of a dataset in one transaction (``Sink.load_many``)
     batch_partitions: bool = False
@@ -74,8 +77,7 @@ class Target:
     partition_columns: tuple[str, ...]
     keys: tuple[str, ...] = ()
     order_by: str | None = None
-    allow_empty: bool = True
-    #: CSV column types declared in the dataset (name, canonical type: sinks.columntypes)
+    #: CSV column types declared in the dataset (name, canonical type: sinks.sql.columntypes)
     column_types: tuple[tuple[str, str], ...] = ()
 
 
@@ -104,8 +106,6 @@ class LoadResult:
     rows: int = 0
     manifests: int = 0
     reason: str = ""
-    error: str | None = None
-    error_class: str | None = None
 
 
 @dataclass(frozen=True)
@@ -220,9 +220,6 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
-SinkOptions = Mapping[str, Any]
-
-
 @runtime_checkable
 class SupersededPrefixes(Protocol):
     """A sink that leaves superseded data behind (old Hive prefixes) for an explicit
@@ -245,4 +242,47 @@ class SchemaHistory(Protocol):
 
     def schemas(self, dataset: str | None = None) -> list[SchemaSeen]:
         """The fingerprints each dataset's table holds data of, first seen first."""
+
+
+#: What a recorded statement or question "returns" when compiling: given the step and its context.
+Answer = Callable[[str, dict[str, Any]], list[tuple[Any, ...]]]
+
+
+@dataclass(frozen=True)
+class CompileSample:
+    """What ``loaders compile`` has a recorded load find, for a sink to answer from."""
+
+    #: the staged columns (name, type)
+    columns: tuple[tuple[str, str], ...]
+    #: the dataset's partition columns
+    fields: tuple[str, ...]
+    #: rows per file (engine path)
+    counts: tuple[tuple[str, int], ...]
+    #: the state and the target table exist
+    exists: bool
+    #: the target's columns (name, type), where it exists
+    target: tuple[tuple[str, str], ...]
+    #: the state holds a manifest by this absolute URL (written before manifests had keys)
+    legacy: str | None = None
+    load_id: str = "<load_id>"
+    now: str = "<now>"
+
+
+@runtime_checkable
+class CompileAnswers(Sink, Protocol):
+    """A sink ``loaders compile`` can record: its own load code runs with every statement
+    kept instead of sent and every question it asks its engine answered from samples that
+    the sink itself supplies (a sink whose engine answers more, such as Snowflake's COPY
+    rows, extends them)."""
+
+    def sample_answers(self, sample: CompileSample) -> Answer:
+        """What this sink's engine would answer a load of ``sample``."""
+        ...
+
+    def recording(self, answer: Answer, clock: Callable[[], Any]) -> AbstractContextManager[list[Recorded]]:
+        """Statements kept and answered by ``answer``; ``clock`` stands in for the time."""
+        ...
+
+    def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
+        """Run (or, recording, keep) one step."""
         ...

@@ -21,7 +21,8 @@ from manifests.store import ObjectStore
 from sinks.base import Capabilities
 from sinks.options import DuckDBOptions
 from sinks.partition_values import joined
-from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.rules import FILE_COLUMN, Part
+from sinks.sql import SqlSink, Staged
 from sinks.staging import check_merge_files, check_unit_columns, engine_text, unit_files
 
 #: what a failure is, and why, for the message
@@ -207,16 +208,19 @@ class DuckDBSink(SqlSink):
         # DuckDB spells the type of a column null in every row "NULL", quoted
         described = [(name, "NULL" if kind.strip('"') == "NULL" else kind) for name, kind in described]
         fmt = context["format"]
-        if self._recording is None:
-            names = [name for name, _kind in described if name != FILE_COLUMN]
-            every = unit_files(self.store, parts)
-            check_unit_columns(self.store, every, fmt, names)
-            # the reader unites the files' columns: the keys and order_by are checked per file
-            check_merge_files(self.store, every, fmt, {every[0].path: names} if len(every) == 1 else None)
+        self.client.effect(lambda: self._check_files(parts, described, fmt))
         if fmt == "jsonl" and files:
             for path, lines in self.execute("not_objects", files=files, **context)[:1]:
                 raise MalformedFileError(f"{lines} line(s) are not JSON objects ({path})")
         return described
+
+    def _check_files(self, parts: Sequence[Part], described: Sequence[tuple[str, str]], fmt: str) -> None:
+        """Every file's column names, and, since the reader unites the files' columns, the
+        keys and order_by of each file on its own."""
+        names = [name for name, _kind in described if name != FILE_COLUMN]
+        every = unit_files(self.store, parts)
+        check_unit_columns(self.store, every, fmt, names)
+        check_merge_files(self.store, every, fmt, {every[0].path: names} if len(every) == 1 else None)
 
     def stage(self, parts: Sequence[Part], context: dict[str, Any]) -> Staged:
         files = [self.store.engine_path(e.url) for p in parts for e in p.entries]

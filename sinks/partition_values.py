@@ -26,12 +26,12 @@ from sqlglot import exp
 
 from manifests import DuplicateFileError, Partition, SchemaMismatchError
 from manifests.store import ObjectStore
-from sinks.columntypes import parse
+from sinks.sql.columntypes import parse
 
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from sinks.sqlbase import Part
+    from sinks.rules import Part
     from sinks.staging import File
 
 T = exp.DataType.Type

@@ -37,9 +37,10 @@ from sinks import import_driver
 from sinks.base import Capabilities
 from sinks.options import RedshiftOptions
 from sinks.partition_values import checked_partition, split
-from sinks.postgres import Sessions, connect_args
-from sinks.sqlbase import Part, SqlSink, Staged
-from sinks.sqlstate import REDSHIFT_ERRORS, connect_failure, sqlstate, statement_failure
+from sinks.postgres._session import Sessions, connect_args
+from sinks.rules import Part
+from sinks.sql import SqlSink, Staged
+from sinks.sql.sqlstate import REDSHIFT_ERRORS, connect_failure, sqlstate, statement_failure
 from sinks.staging import File, TypeNames, check_merge_files, checked_type, describe, stage_table, unit_files
 
 #: how many rejected rows of a failed COPY the error message quotes
@@ -235,8 +236,7 @@ class RedshiftSink(SqlSink):
             | ({"meta": {"content_length": f.entry.content_length}} if f.entry.content_length is not None else {})
             for f in files
         ]
-        if self._recording is None:
-            self.store.write(url, json.dumps({"entries": entries}, indent=1).encode())
+        self.client.effect(lambda: self.store.write(url, json.dumps({"entries": entries}, indent=1).encode()))
         return url
 
     def load_error(self, exc: LoaderError, files: Sequence[File], context: dict[str, Any]) -> LoaderError | None:

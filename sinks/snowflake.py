@@ -22,17 +22,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError, TransientError
+from manifests import ConfigError, ForeignURLError, LoaderError, MissingFileError, TerminalError
 from manifests.secrets import hide_password, query_args, sink_url
 from manifests.store import ObjectStore
 from sinks import import_driver
-from sinks.base import Capabilities, LoadUnit
-from sinks.columntypes import spelled
+from sinks.base import Answer, Capabilities, CompileSample, LoadUnit
 from sinks.options import SnowflakeOptions
 from sinks.partition_values import joined
-from sinks.sqlbase import FILE_COLUMN, Part, SqlSink, Staged
+from sinks.rules import FILE_COLUMN, Part
+from sinks.snowflake_errors import SNOWFLAKE_ERRORS, copy_error, error_rule
+from sinks.sql import SqlSink, Staged
+from sinks.sql.columntypes import spelled
+from sinks.sql.templates import Templates
 from sinks.staging import check_merge_files, check_unit_columns, unit_files
-from sinks.templates import Templates
 
 #: a staging column no file has: each partition's rows are marked with its key once their
 #: partition values are set, so the next partition's COPY adds the only unmarked rows
@@ -44,97 +46,19 @@ MAX_FILES = 1000
 MAX_TAG = 2000
 #: A type name as INFER_SCHEMA reports it: ``NUMBER(38, 0)``, ``TEXT``, ``TIMESTAMP_NTZ(9)``.
 _TYPE = re.compile(r"[A-Z_]+(\(\s*\d+\s*(,\s*\d+\s*)?\))?")
-#: Where Snowflake's COPY error text names the first bad row (ON_ERROR = ABORT_STATEMENT).
-_WHERE = re.compile(r"File '(?P<file>[^']+)', line (?P<line>\d+), character (?P<char>\d+)")
-_COLUMN = re.compile(r'column "[^"]*"\["(?P<column>[^"]+)":\d+\]')
 #: connector arguments that are numbers; every other query parameter is passed as text.
 _INTS = frozenset(["port", "login_timeout", "network_timeout", "socket_timeout", "client_prefetch_threads"])
 #: ``@stage``, ``@schema.stage`` or ``@db.schema.stage``, each part bare or double-quoted.
 _PART = r'(?:[A-Za-z_][A-Za-z0-9_$]*|"[^"]+")'
 _STAGE = re.compile(rf"@{_PART}(?:\.{_PART}){{0,2}}")
-#: What a Snowflake error is, by its error number (``errno`` of the connector's errors:
-#: the server's code, or the connector's own from snowflake/connector/errorcode.py) or, for
-#: an HTTP failure, by the connector's class. Looked up in this order: the error's own
-#: class when it names an HTTP status (a 403 at login carries the errno of a failed
-#: connection, 250001, but is the account's or a network policy's to fix), then the errno,
-#: then the DB-API classes it derives from; anything else the server refused is terminal.
-SNOWFLAKE_ERRORS: Mapping[int | str, tuple[type[LoaderError], str]] = {
-    # login: the server's codes. The credential rejections are the connector's own list
-    # (CREDENTIAL_REJECTION_GS_CODES in snowflake/connector/network.py, SQLSTATE 28000).
-    390100: (ConfigError, "incorrect username or password"),
-    390144: (ConfigError, "the key pair's token was refused"),
-    **{code: (ConfigError, "the key pair's token was refused") for code in range(394300, 394307)},
-    390189: (ConfigError, "the role the url names does not exist or is not granted to the user"),
-    # "The requested warehouse does not exist or not authorized", SQLSTATE 08006 (so not
-    # by the SQLSTATE's class): https://github.com/snowflakedb/snowflake-connector-net/issues/537
-    390201: (ConfigError, "the database or warehouse the url names does not exist or is not authorized"),
-    390112: (TransientError, "the session expired"),
-    390114: (TransientError, "the session's token expired"),
-    # statements: the objects loaders uses are the configured database, schema and stage,
-    # or tables it creates itself; one it cannot see is the configuration's or a grant's
-    606: (ConfigError, "no active warehouse: name one in the url (?warehouse=) or as the user's default"),
-    2003: (ConfigError, "an object does not exist or the role is not authorized on it"),
-    2043: (ConfigError, "an object does not exist, or the role may not perform the operation"),
-    3001: (ConfigError, "the role lacks a privilege this load needs"),
-    # SQLSTATE 57014, canceled: a statement timeout (STATEMENT_TIMEOUT_IN_SECONDS,
-    # https://docs.snowflake.com/en/sql-reference/parameters#statement-timeout-in-seconds),
-    # a lock wait past LOCK_TIMEOUT or too many waiters on one lock
-    # (https://docs.snowflake.com/en/sql-reference/transactions#resource-locking)
-    604: (TransientError, "the statement was canceled"),
-    625: (TransientError, "the statement waited too long for a lock, or timed out"),
-    630: (TransientError, "the statement reached its statement or warehouse timeout"),
-    # the connector's own (snowflake/connector/errorcode.py)
-    250001: (TransientError, "could not connect to Snowflake"),
-    250002: (TransientError, "the connection is closed"),
-    250003: (TransientError, "a request to Snowflake failed"),
-    250005: (TransientError, "a request to Snowflake failed"),
-    251011: (TransientError, "the connection timed out"),
-    251012: (TransientError, "Snowflake answered with a code worth retrying"),
-    252007: (TransientError, "the session could not be renewed"),
-    252010: (TransientError, "a result chunk could not be downloaded"),
-    251001: (ConfigError, "the url names no account"),
-    251005: (ConfigError, "the url names no user"),
-    251006: (ConfigError, "the url has no password"),
-    251007: (ConfigError, "a connection setting has an invalid value"),
-    251008: (ConfigError, "the private key is not valid"),
-    # an HTTP status, by the connector's class (errors.py)
-    "ForbiddenError": (ConfigError, "Snowflake refused the request (403): the account name, or a network policy"),
-    "BadRequest": (TerminalError, "Snowflake refused the request (400)"),
-    "TooManyRequests": (TransientError, "Snowflake is throttling requests (429)"),
-    "RequestTimeoutError": (TransientError, "the request timed out (408)"),
-    "InternalServerError": (TransientError, "Snowflake had an internal error (500)"),
-    "BadGatewayError": (TransientError, "Snowflake was unavailable (502)"),
-    "ServiceUnavailableError": (TransientError, "Snowflake was unavailable (503)"),
-    "GatewayTimeoutError": (TransientError, "Snowflake did not answer in time (504)"),
-    "OtherHTTPRetryableError": (TransientError, "Snowflake answered with an HTTP status worth retrying"),
-    # DB-API classes, when no number decided: the network
-    "OperationalError": (TransientError, "the connection to Snowflake failed"),
-    "InterfaceError": (TransientError, "the connection to Snowflake failed"),
-}
-#: the DB-API classes: an error's own class decides before its number only when it is none of these
-_DBAPI = frozenset(
-    ["Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError", "IntegrityError", "InternalError",
-     "ProgrammingError", "NotSupportedError"]
-)  # fmt: skip
-
-
-def error_rule(exc: BaseException) -> tuple[type[LoaderError], str] | None:
-    """The row of :data:`SNOWFLAKE_ERRORS` for a connector error; None when no row names it."""
-    own = type(exc).__name__
-    if own not in _DBAPI and own in SNOWFLAKE_ERRORS:
-        return SNOWFLAKE_ERRORS[own]
-    errno = getattr(exc, "errno", None)
-    if isinstance(errno, int) and errno in SNOWFLAKE_ERRORS:
-        return SNOWFLAKE_ERRORS[errno]
-    return next((SNOWFLAKE_ERRORS[c.__name__] for c in type(exc).__mro__ if c.__name__ in SNOWFLAKE_ERRORS), None)
 
 
 class _Folded(Templates):
     """Templates whose identifiers are folded to upper case before quoting, as Snowflake
     stores unquoted names (https://docs.snowflake.com/en/sql-reference/identifiers-syntax)."""
 
-    def __init__(self, dialect: str, project_dir: str | None) -> None:
-        super().__init__(dialect, project_dir)
+    def __init__(self, dialect: str, project_dir: str | None, own: Sequence[str] = ()) -> None:
+        super().__init__(dialect, project_dir, own)
         self.env.filters["fold"] = fold
 
     def ident(self, name: str | Sequence[str]) -> str:
@@ -182,12 +106,12 @@ class SnowflakeSink(SqlSink):
     )  # https://docs.snowflake.com/en/sql-reference/transactions
     options_class = SnowflakeOptions
     sink_options: SnowflakeOptions
+    templates_class = _Folded
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
         super().__init__(name, options, store, project_dir)
-        self.templates = _Folded(self.capabilities.dialect, f"{project_dir}/sql" if project_dir else None)
         settings = self.sink_options
         self.connect_args = connect_args(settings.url)
         self.stage_ref = settings.stage  # checked as @stage (sinks/options.py): it is rendered as it is
@@ -253,6 +177,13 @@ class SnowflakeSink(SqlSink):
         context = super()._context(units)
         return {**context, "stage": (self.state_schema, context["stage"]), "stage_ref": self.stage_ref}
 
+    def sample_answers(self, sample: CompileSample) -> Answer:
+        """The SQL sinks' sample answers, and COPY INTO's result: one row per file (file,
+        status, rows_parsed, rows_loaded, ...), each loaded whole."""
+        answer = super().sample_answers(sample)
+        copied = [(path, "LOADED", n, n, 1, 0, None, None, None, None) for path, n in sample.counts]
+        return lambda step, context: list(copied) if step == "copy" else answer(step, context)
+
     # -- one step, several statements --------------------------------------------------
 
     #: the lock is an UPDATE of the state rows then an INSERT of the missing ones; merge
@@ -295,23 +226,18 @@ class SnowflakeSink(SqlSink):
         entries = {self.stage_path(e.url): e for p in parts for e in p.entries}
         owner = {e.url: m.url for p in parts for m in p.pending for e in m.entries}
         ctx = {**context, "file_format": (self.state_schema, f"loaders_{context['format']}")}
-        if self._recording is not None or context["format"] not in self._formats:
+        fmt = context["format"]
+        if fmt not in self._formats:
             self.execute("file_format", **ctx)
-            self._formats.update([context["format"]] if self._recording is None else [])
+            self.client.effect(lambda: self._formats.add(fmt))
         try:
             described: dict[str, tuple[str, str]] = {}
             for files in _chunks(list(entries)):
                 for name, kind in self.execute("describe", files=files, **ctx):
                     described.setdefault(str(name).upper(), (str(name), _checked(str(kind))))
             described.pop(FILE_COLUMN.upper(), None)
-            if self._recording is None:  # names every sink can hold, as every sink checks them
-                names = [name for name, _kind in described.values()]
-                every = unit_files(self.store, parts)
-                check_unit_columns(self.store, every, context["format"], names)
-                # INFER_SCHEMA unites the files' columns: the keys and order_by are checked
-                # per file, in the files' own headers (read from the store)
-                own = {every[0].path: names} if len(every) == 1 else None
-                check_merge_files(self.store, every, context["format"], own)
+            names = [name for name, _kind in described.values()]
+            self.client.effect(lambda: self._check_files(parts, names, fmt))
             for name, kind in parts[0].unit.target.column_types:  # declared CSV types win over inferred
                 if name.upper() in described:
                     described[name.upper()] = (described[name.upper()][0], _checked(spelled(kind, "snowflake")))
@@ -325,6 +251,14 @@ class SnowflakeSink(SqlSink):
                 raise blamed from exc
             raise
         return Staged(columns=columns, rows_by_path=counts)
+
+    def _check_files(self, parts: Sequence[Part], names: Sequence[str], fmt: str) -> None:
+        """Names every sink can hold, as every sink checks them; INFER_SCHEMA unites the
+        files' columns, so the keys and order_by are checked per file, in the files' own
+        headers (read from the store)."""
+        every = unit_files(self.store, parts)
+        check_unit_columns(self.store, every, fmt, names)
+        check_merge_files(self.store, every, fmt, {every[0].path: list(names)} if len(every) == 1 else None)
 
     def _copy(
         self, parts: Sequence[Part], carried: Mapping[str, str], entries: Mapping[str, Any], ctx: dict[str, Any]
@@ -362,19 +296,6 @@ class SnowflakeSink(SqlSink):
         return url
 
 
-def copy_error(message: str, stage_url: str) -> TerminalError:
-    """A COPY aborted by its first bad row: Snowflake names the file (relative to the
-    stage), the line, the character and the column in the error text."""
-    where, column = _WHERE.search(message), _COLUMN.search(message)
-    detail = [f"line {where['line']}, character {where['char']}"] if where else []
-    detail += [f"column {column['column']}"] if column else []
-    text = f"COPY failed: {message.strip().partition(chr(10))[0]}" + (f" ({', '.join(detail)})" if detail else "")
-    file = where["file"] if where else None
-    if file and "://" not in file:  # relative to the stage, maybe written @stage/path
-        file = stage_url + (file.split("/", 1)[1] if file.startswith("@") else file)
-    return TerminalError(text, file=file)
-
-
 def _blame(exc: LoaderError, entries: Mapping[str, Any], owner: Mapping[str, str]) -> LoaderError:
     """Name the manifest and file an error is about; Snowflake names files relative to the stage."""
     if exc.manifest:
@@ -398,3 +319,6 @@ def _checked(kind: str) -> str:
 def _chunks(names: Sequence[str]) -> Iterator[list[str]]:
     for start in range(0, len(names), MAX_FILES):
         yield list(names[start : start + MAX_FILES])
+
+
+__all__ = ["MAX_TAG", "SNOWFLAKE_ERRORS", "SnowflakeSink", "connect_args", "copy_error", "error_rule"]

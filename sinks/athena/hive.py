@@ -43,8 +43,8 @@ from sinks.athena.settings import AthenaSettings, AwsClients
 from sinks.athena.state import Conflict, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
-from sinks.sqlbase import ALREADY, Part, SqlSink, check_unique_files, keyed
-from sinks.templates import split_table
+from sinks.rules import ALREADY, Part, check_unique_files, keyed, pending_manifests
+from sinks.sql.templates import split_table
 
 
 class AthenaHiveSink(StateViews):
@@ -52,7 +52,6 @@ class AthenaHiveSink(StateViews):
 
     capabilities = Capabilities(
         dialect="athena",
-        transactions=False,
         concurrent_loads=True,
         batch_partitions=False,
         adds_columns=True,
@@ -167,7 +166,7 @@ class AthenaHiveSink(StateViews):
         what is pending and take the lease; or the result when nothing is left to switch.
         Conflict when the state changed under it."""
         state = self._settle(table, unit, self.states_store.read(unit.target.dataset, unit.partition.key))
-        pending = SqlSink._pending(unit, applied_of(state.doc, self.store.identity_of))
+        pending = pending_manifests(unit, applied_of(state.doc, self.store.identity_of))
         if not pending:
             self.partitions.succeeded(state)  # a failed last attempt is cleared
             return self._skipped(unit, ALREADY)

@@ -20,7 +20,7 @@ from manifests.store import ObjectStore, split_s3
 from sinks.athena import parquet as files_
 from sinks.athena.glue import Table
 from sinks.base import Capabilities, LoadUnit, Strategy
-from sinks.sqlbase import Part, refuse_null_keys, rows_per_manifest, schema_changes
+from sinks.rules import Part, refuse_null_keys, rows_per_manifest, schema_changes
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ class HiveStage:
     ) -> Any:
         """The files' unified columns without the partition columns, checked against the
         table as every sink checks them (keys present; a column the table has in a type
-        that fits it, :func:`sinks.columntypes.fits` in Athena's dialect; a new column
+        that fits it, :func:`sinks.sql.columntypes.fits` in Athena's dialect; a new column
         allowed: ``adds_columns``) and then in the table's types. None without files."""
         import pyarrow as pa
 

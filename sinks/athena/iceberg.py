@@ -43,11 +43,12 @@ from sinks.athena.retry import retried
 from sinks.athena.settings import AthenaSettings, AwsClients
 from sinks.athena.state import Conflict, MemoryStates, Versioned, applied_of
 from sinks.athena.templates import AthenaTemplates
-from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
-from sinks.columntypes import parse
+from sinks.base import Answer, Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
-from sinks.sqlbase import ALREADY, FILE_COLUMN, Answer, Part, Recorded, SqlSink, Staged, check_unique_files, keyed
-from sinks.templates import split_table
+from sinks.rules import ALREADY, FILE_COLUMN, Part, check_unique_files, keyed, pending_manifests
+from sinks.sql import Recorded, SqlSink, Staged
+from sinks.sql.columntypes import parse
+from sinks.sql.templates import split_table
 
 log = logging.getLogger("loaders.athena")
 
@@ -60,7 +61,6 @@ class AthenaIcebergSink(StateViews, SqlSink):
 
     capabilities = Capabilities(
         dialect="athena",
-        transactions=False,
         concurrent_loads=True,
         batch_partitions=True,
         adds_columns=True,
@@ -172,7 +172,7 @@ class AthenaIcebergSink(StateViews, SqlSink):
 
         def attempt() -> tuple[tuple[Manifest, ...], Versioned]:
             state = self.states_store.read(unit.target.dataset, unit.partition.key)
-            pending = self._pending(unit, applied_of(state.doc, self.store.identity_of))
+            pending = pending_manifests(unit, applied_of(state.doc, self.store.identity_of))
             if not pending:
                 return (), state
             self.partitions.check_lease(state, unit)
@@ -348,30 +348,34 @@ class AthenaIcebergSink(StateViews, SqlSink):
     # -- staging: Parquet under a prefix, an external table over it --------------------------
 
     def _stage(self, parts: list[Part], context: dict[str, Any], existing: list[tuple[str, str | None]]) -> Staged:
-        if self._recording is not None:  # compile: the answers say what the files hold
-            answer = self._recording[1]
-            described = [(str(n), "string") for n, _t in answer("describe", context) if n != FILE_COLUMN]
+        def write() -> list[Any]:
+            changes = lambda c: self._schema_changes(parts, c, existing)  # noqa: E731
+            return [write_stage(self.store, self.s3, parts, context, self.batch_rows, changes)]
+
+        written = self.client.ask("write_stage", context, write)
+        if written:
+            columns, counts = written[0]
+        else:  # compile: the answers say what the files hold
+            described = [(str(n), "string") for n, _t in self.client.ask("describe", context, list) if n != FILE_COLUMN]
             fields = context["partition_columns"]
             columns = [c for c in described if c[0] not in fields]
             columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
-            counts = {str(p): int(n) for p, n in answer("staged_counts", context)}
-        else:
-            columns, counts = write_stage(
-                self.store, self.s3, parts, context, self.batch_rows, lambda c: self._schema_changes(parts, c, existing)
-            )
+            counts = {str(p): int(n) for p, n in self.client.ask("staged_counts", context, list)}
         self.execute("create_stage", typed_columns=[list(c) for c in columns], **context)
         return Staged(tuple(columns), counts)
 
     def _clean(self, context: dict[str, Any]) -> None:
         try:
             self.execute("drop_stage", **context)
-            if self._recording is None:
-                from sinks.athena.parquet import data_keys, delete_keys
-
-                bucket, prefix = split_s3(context["stage_location"])
-                delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
+            self.client.effect(lambda: self._delete_stage_files(context))
         except Exception:
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
+
+    def _delete_stage_files(self, context: dict[str, Any]) -> None:
+        from sinks.athena.parquet import data_keys, delete_keys
+
+        bucket, prefix = split_s3(context["stage_location"])
+        delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
 
 
 def _now() -> str:

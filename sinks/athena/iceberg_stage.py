@@ -11,7 +11,7 @@ from typing import Any
 from manifests import Manifest
 from manifests.store import ObjectStore, split_s3
 from sinks.athena import parquet as files_
-from sinks.sqlbase import Part
+from sinks.rules import Part
 
 #: the hidden column naming the manifest version each row came from (url#version)
 MANIFEST_COLUMN = "_loaders_manifest"

@@ -254,7 +254,7 @@ def arrow_type(hive: str) -> pa.DataType | None:
 def in_table_types(schema: pa.Schema, existing: Sequence[tuple[str, str]]) -> pa.Schema:
     """``schema`` with each column the table has in the table's type, so that every file of
     the table holds a column in one type whatever the producer wrote (the caller checked
-    that the data's type fits: :func:`sinks.columntypes.fits`); a new column null in every
+    that the data's type fits: :func:`sinks.sql.columntypes.fits`); a new column null in every
     row becomes a string. A fitting change Arrow cannot cast (a struct into a string) is a
     SchemaMismatchError naming the column and both types."""
     import pyarrow as pa

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from sinks.templates import Templates
+from sinks.sql.templates import Templates
 
 #: the column types the DDL templates accept (generated from Arrow types, never user text)
 #: a Hive type as hive_type() writes it: no whitespace anywhere, so a nested type cannot
@@ -25,8 +25,13 @@ class AthenaTemplates(Templates):
     with double quotes; ``ddl_ident``/``ddl_idents`` are the DDL ones, ``column_type``
     lets through only a column type (they come from Arrow types, never from config)."""
 
-    def __init__(self, dialect: str, project_dir: str | os.PathLike[str] | None = None) -> None:
-        super().__init__(dialect, project_dir)
+    def __init__(
+        self,
+        dialect: str,
+        project_dir: str | os.PathLike[str] | None = None,
+        own: Sequence[str | os.PathLike[str]] = (),
+    ) -> None:
+        super().__init__(dialect, project_dir, own)
         self.env.filters.update(ddl_ident=self.ddl_ident, ddl_idents=self.ddl_idents, column_type=self.column_type)
 
     def ddl_ident(self, name: str | Sequence[str]) -> str:

@@ -4,7 +4,7 @@
 
     Strict, so a malformed file is refused whole, never half-read, and read as every sink
     reads it (the sinks reading files with pyarrow use this same reader for JSON lines and
-    for DuckDB's sniffer of CSV types; see sinks/staging.py):
+    for DuckDB's sniffer of CSV types; see sinks/staging/):
     - CSV: the dialect is fixed, not sniffed (a sniffer that cannot parse a file as `,` and
       `"` picks another quote or delimiter and reads one column named `a,b,c`); `"` is
       doubled inside quotes; no comment lines (the sniffer would drop rows starting with

@@ -30,7 +30,8 @@ from manifests import ConfigError, LoaderError, SinkBusyError, TerminalError, Tr
 from manifests.store import ObjectStore
 from sinks import partition_values, staging
 from sinks.base import Capabilities
-from sinks.sqlbase import Part, SqlSink, Staged
+from sinks.rules import Part
+from sinks.sql import SqlSink, Staged
 from tests.example_sink import SQLiteOptions
 
 #: the folder of this sink's templates: sql/sqlite/<step>.sql, the rest from sql/default
@@ -84,7 +85,6 @@ class SQLiteSink(SqlSink):
         batch_partitions=True,
         formats=("parquet", "csv", "jsonl"),
         adds_columns=True,
-        schema_history=True,
     )
     default_schema = "main"
     type_names = staging.TypeNames(text="TEXT", binary="BLOB", json="TEXT", partition="TEXT")

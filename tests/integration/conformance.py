@@ -30,7 +30,7 @@ from manifests import (
 )
 from sinks import Capabilities, LoadUnit, Sink, Strategy, Target
 from sinks.base import SchemaHistory
-from sinks.sqlbase import STATE_STEPS
+from sinks.sql import STATE_STEPS
 from tests.lake import Lake
 
 TABLE = "raw.conversions"

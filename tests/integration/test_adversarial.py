@@ -981,7 +981,7 @@ def test_an_exception_inside_a_unit_fails_it_as_an_internal_error_and_the_others
     """A bug met at each step of a load (the sinks' own crash hook raises it): the batch of
     both partitions rolls back, the bad one fails alone with the whole text at -v (INFO),
     the good one loads; before, it escaped the batch and stopped the command."""
-    from sinks.sqlbase import SqlSink
+    from sinks.sql import SqlSink
 
     bad_dt, good_dt = world.slot(), world.slot()
     refs = [world.batch(bad_dt, "bad"), world.batch(good_dt)]
@@ -1015,7 +1015,7 @@ def test_an_exception_inside_a_unit_fails_it_as_an_internal_error_and_the_others
 
 @on_sinks("duckdb", "postgres")
 def test_json_keeps_the_whole_text_of_a_multi_line_error(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
-    from sinks.sqlbase import SqlSink
+    from sinks.sql import SqlSink
 
     def crash(self: SqlSink, at: str) -> None:
         raise RuntimeError("first line\nsecond line")

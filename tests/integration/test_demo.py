@@ -131,7 +131,7 @@ def test_broken_manifest_failed_its_partition_and_loaded_nothing(demo: DemoRun) 
 @pytest.fixture
 def forgetful_sink(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A sink that never remembers what it applied, so duplicates are not skipped."""
-    from sinks.sqlbase import SqlSink
+    from sinks.sql import SqlSink
 
     monkeypatch.setattr(SqlSink, "_state_now", lambda self, context: ({}, set()))
     yield

@@ -87,7 +87,7 @@ def test_a_closed_port_is_transient(tmp_path: Path) -> None:
 
 def test_the_servers_refusal_is_read_by_its_code(pg: Server) -> None:
     """The SQLSTATE psycopg does not carry, as the server sent it; none without a server."""
-    from sinks.sqlstate import startup_sqlstate
+    from sinks.sql.sqlstate import startup_sqlstate
 
     assert startup_sqlstate(f"{ADMIN} dbname={missing_database(pg).database}") == "3D000"
     assert startup_sqlstate(f"{ADMIN} dbname={pg.database}") == ""  # connected: nothing refused

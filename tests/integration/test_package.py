@@ -113,7 +113,7 @@ def test_the_zip_has_the_wheels_layout_and_the_core_dependencies(by_type: Built)
     assert by_type.zip.name == "loaders-duckdb.zip"
     templates = {f"sql/{p.relative_to(ROOT / 'sql').as_posix()}" for p in (ROOT / "sql").rglob("*.sql")}
     assert "sql/default/insert.sql" in templates and templates <= got
-    for module in ("loaders/cli/__init__.py", "loaders/package.py", "sinks/templates.py", "manifests/errors.py"):
+    for module in ("loaders/cli/__init__.py", "loaders/package.py", "sinks/sql/templates.py", "manifests/errors.py"):
         assert module in got
     if (ROOT / "loaders/aws/__init__.py").exists():
         assert "loaders/aws/__init__.py" in got
@@ -166,7 +166,7 @@ sys.path.append(sys.argv[2])
 import aws_lambda_powertools, duckdb, jinja2, pyarrow, pyarrow.parquet as pq, sqlglot
 import loaders, loaders.cli, manifests, sinks.duckdb
 from manifests.secrets import sink_url
-from sinks.templates import SHIPPED, Templates
+from sinks.sql.templates import SHIPPED, Templates
 if sys.argv[3] == "aws":
     import loaders.aws
 table = pyarrow.table({"a": [1, 2, 3]})

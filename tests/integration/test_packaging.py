@@ -42,7 +42,7 @@ def test_an_installed_package_finds_its_templates(wheel: Path, tmp_path: Path) -
         capture_output=True,
     )
     probe = (
-        "import sinks, sinks.templates as t; "
+        "import sinks, sinks.sql.templates as t; "
         "print(sinks.__file__); print(t.SHIPPED); "
         "print(t.Templates('duckdb').render('drop_stage', stage='s', format='csv'))"
     )

@@ -23,7 +23,7 @@ from loaders.planner import Planner, Reprocess, Window
 from loaders.runner import Runner
 from manifests import ObjectInfo
 from manifests.store import LocalStore
-from sinks.sqlbase import STATE_STEPS, SqlSink
+from sinks.sql import STATE_STEPS, SqlSink
 from tests.conformance_rows import conversions
 from tests.integration.project import PostgresProject, Project
 

@@ -33,7 +33,7 @@ if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
 from sinks import REGISTRY  # noqa: E402
-from sinks.templates import SHIPPED, Templates  # noqa: E402
+from sinks.sql.templates import SHIPPED, Templates  # noqa: E402
 
 
 def templates_class(dialect: str) -> type[Templates]:

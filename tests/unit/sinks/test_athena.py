@@ -64,7 +64,7 @@ def test_options_name_region_database_and_state_prefix(tmp_path: object) -> None
     sink = AthenaHiveSink("ath", options(location="s3://lake/wh"), LocalStore(str(tmp_path)))
     assert (sink.region, sink.database, sink.location) == ("eu-west-1", "raw", "s3://lake/wh/")
     assert sink.state_prefix == "s3://lake/wh/_loaders/state/"
-    assert sink.capabilities.transactions is False and sink.capabilities.batch_partitions is False
+    assert sink.capabilities.batch_partitions is False
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sinks.columntypes import arrow_type, declared, fits, spelled
+from sinks.sql.columntypes import arrow_type, declared, fits, spelled
 
 FITS = [
     ("BIGINT", "bigint", "postgres"),  # spellings of one type

@@ -10,7 +10,7 @@ import pytest
 from manifests.secrets import redact
 from manifests.store import LocalStore
 from sinks.base import Capabilities
-from sinks.sqlbase import SqlSink
+from sinks.sql import SqlSink
 
 
 class RecordingSink(SqlSink):

@@ -64,7 +64,7 @@ def runs_sql(name: str, options: dict[str, object]) -> bool:
     files. Opening a sink connects to nothing; the Athena sink is one for Iceberg tables only."""
     from manifests.store import S3Store
     from sinks import open_sink
-    from sinks.sqlbase import SqlSink
+    from sinks.sql import SqlSink
 
     return isinstance(open_sink(name, options, S3Store("s3://lake")), SqlSink)
 

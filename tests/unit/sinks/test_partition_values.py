@@ -11,7 +11,7 @@ from manifests import DuplicateFileError, Entry, Manifest, Partition, SchemaMism
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
 from sinks.partition_values import arrow_value, check_sql_value, joined, replaced, split
-from sinks.sqlbase import Part
+from sinks.rules import Part
 
 TARGET = Target("ad_server.conversion", "raw.conversions", "parquet", Strategy.REPLACE, ("dt", "hour"))
 P8 = Partition.of({"dt": "2026-11-28", "hour": "08"})

@@ -26,7 +26,7 @@ from manifests import (
 from manifests.store import S3Store
 from sinks import LoadUnit, Strategy, Target
 from sinks.snowflake import MAX_TAG, SnowflakeSink, connect_args, copy_error
-from sinks.sqlbase import Recorded
+from sinks.sql import Recorded
 
 URL = "snowflake://loader:p%40ss@acct-1/ANALYTICS/RAW?warehouse=LOAD_WH&role=LOADER"
 TARGET = Target("ad_server.conversion", "raw.conversions", "parquet", Strategy.APPEND, ("dt", "hour"))

@@ -23,7 +23,7 @@ from jinja2 import nodes
 from sqlfluff.core import FluffConfig, Linter
 from sqlfluff.core.templaters import JinjaTemplater
 
-from sinks.templates import SHIPPED, Templates
+from sinks.sql.templates import SHIPPED, Templates
 
 ROOT = SHIPPED.parent
 LIBRARY = ROOT / "tools" / "sqlfluff_library" / "__init__.py"
@@ -75,7 +75,7 @@ def dialects() -> list[str]:
 
 def steps(dialect: str) -> dict[str, Path]:
     """Every statement ``dialect`` runs, as the lookup finds it (its folder, its parents'
-    (``sinks.templates.PARENTS``), default); partials (``_*``) are checked inside the
+    (``sinks.sql.templates.PARENTS``), default); partials (``_*``) are checked inside the
     templates that include them."""
     found: dict[str, Path] = {}
     for folder in reversed(Templates(dialect).chain):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from manifests import ConfigError, LoaderError, TerminalError, TransientError
-from sinks.sqlstate import (
+from sinks.sql.sqlstate import (
     REDSHIFT_ERRORS,
     SQLSTATES,
     WITHOUT_SQLSTATE,

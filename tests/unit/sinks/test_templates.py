@@ -10,9 +10,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
-import sinks.templates as templates_module
+import sinks.sql.templates as templates_module
 from manifests import ConfigError
-from sinks.templates import SHIPPED, Templates, split_table
+from sinks.sql.templates import SHIPPED, Templates, split_table
 
 DIALECTS = ["duckdb", "postgres", "snowflake", "redshift"]
 

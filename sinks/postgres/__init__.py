@@ -14,32 +14,30 @@ race on (the state tables, a target table that does not exist yet) runs under on
 transaction-level advisory lock, because ``CREATE … IF NOT EXISTS`` does not wait for a
 concurrent uncommitted creation: it fails with a unique violation.
 
-The connection helpers here, and the readers and type mapping of :mod:`sinks.staging`,
-are shared with :mod:`sinks.redshift`, whose SQL is this one's family of templates.
+The connection helpers (:mod:`sinks.postgres._session`), and the readers and type mapping
+of :mod:`sinks.staging`, are shared with :mod:`sinks.redshift`, whose SQL is this one's
+family of templates.
 """
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, ClassVar
-from urllib.parse import unquote
 
 from manifests import LoaderError
-from manifests.secrets import query_args, sink_url
 from manifests.store import ObjectStore
 from sinks import import_driver
 from sinks.base import Capabilities
 from sinks.options import PostgresOptions
 from sinks.partition_values import PartitionColumns, checked_partition, replaced
-from sinks.sqlbase import STATE_STEPS, STATE_TABLES, Part, SqlSink, Staged
-from sinks.sqlstate import connect_failure, startup_sqlstate, statement_failure
+from sinks.postgres._session import Sessions, connect_args
+from sinks.rules import Part
+from sinks.sql import STATE_STEPS, STATE_TABLES, SqlSink, Staged
+from sinks.sql.sqlstate import connect_failure, startup_sqlstate, statement_failure
 from sinks.staging import (
     File,
     TypeNames,
     as_csv,
-    ask,
     check_merge_files,
     describe,
     file_batches,
@@ -47,79 +45,6 @@ from sinks.staging import (
     stage_table,
     unit_files,
 )
-
-# -- connections ----------------------------------------------------------------------------
-
-
-def connect_args(url: str, schemes: Sequence[str]) -> dict[str, Any]:
-    """``scheme://user:password@host:port/database?key=value`` → keyword arguments, the URL
-    read by SQLAlchemy (a password may hold ``/``, ``?`` or ``:`` unencoded).
-
-    Query parameters pass through unchanged (``sslmode``, ``application_name``, IAM
-    options…); user, password and database are URL-decoded. Nothing connects here.
-    """
-    parsed = sink_url(url, schemes, f"{schemes[0]}://user@host:port/database")
-    args: dict[str, Any] = {
-        "host": parsed.host,
-        "port": parsed.port,
-        "user": parsed.username,
-        "password": parsed.password,
-        "database": unquote(parsed.database) if parsed.database else None,
-    }
-    args = {k: v for k, v in args.items() if v is not None}
-    args.update(query_args(parsed))
-    return args
-
-
-class Sessions:
-    """One connection per thread, opened on first use.
-
-    The runner shares one sink object between the threads of a backfill, and a
-    transaction belongs to a connection: each thread gets its own, so concurrent loads of
-    one sink never interleave their statements. Temporary staging tables are per session
-    too, which is what makes them private to an attempt.
-    """
-
-    def __init__(self, connect: Callable[[], Any]) -> None:
-        self._connect = connect
-        self._local = threading.local()
-        self._open: list[Any] = []
-        self._guard = threading.Lock()
-
-    @property
-    def local(self) -> threading.local:
-        """Per-thread scratch space of the sink (the pending COPY feed)."""
-        return self._local
-
-    def get(self) -> Any:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._connect()
-            self._local.conn = conn
-            with self._guard:
-                self._open.append(conn)
-        return conn
-
-    def drop(self) -> None:
-        """Forget this thread's connection after it broke; the next statement reconnects."""
-        conn, self._local.conn = getattr(self._local, "conn", None), None
-        if conn is not None:
-            with self._guard:
-                self._open = [c for c in self._open if c is not conn]
-            _close_quietly(conn)
-
-    def close(self) -> None:
-        with self._guard:
-            conns, self._open = self._open, []
-        for conn in conns:
-            _close_quietly(conn)
-        self._local = threading.local()
-
-
-def _close_quietly(conn: Any) -> None:
-    with contextlib.suppress(Exception):  # already gone: closing is only tidying up
-        conn.close()
-
 
 # -- the sink ---------------------------------------------------------------------------------
 
@@ -163,7 +88,7 @@ class PostgresSink(SqlSink):
             return psycopg.connect(autocommit=True, **args)
         except psycopg.Error as exc:
             # by the SQLSTATE the server refused it with (an unknown database, a wrong
-            # password: ConfigError), which psycopg does not carry (sinks.sqlstate); none
+            # password: ConfigError), which psycopg does not carry (sinks.sql.sqlstate); none
             # (refused, unresolvable, timed out): transient; an invalid option: ConfigError
             state = ""
             if isinstance(exc, psycopg.OperationalError) and not exc.sqlstate:
@@ -252,8 +177,8 @@ class PostgresSink(SqlSink):
             except LoaderError as exc:
                 raise read_error(exc, file) from exc
         self.execute("analyze_stage", **context)
-        if self._recording is not None:
-            counts = {str(p): int(n) for p, n in ask(self, "staged_counts", context, list)}
+        streamed = self.client.ask("staged_counts", context, lambda: list(counts.items()))
+        counts = {str(p): int(n) for p, n in streamed}
         return Staged(columns=tuple(columns), rows_by_path=counts)
 
     def _feed(self, file: File, partition: PartitionColumns, counts: dict[str, int], fmt: str) -> Iterator[bytes]:
@@ -268,3 +193,6 @@ class PostgresSink(SqlSink):
                 yield as_csv(replaced(batch, carried), missing)
             except Exception as exc:
                 raise read_error(exc, file) from exc
+
+
+__all__ = ["PostgresSink", "Sessions", "connect_args"]

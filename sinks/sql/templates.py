@@ -25,7 +25,7 @@ from sqlglot import exp
 from manifests import ConfigError
 
 #: The shipped templates: ``sql/`` next to the packages (repo checkout or site-packages).
-SHIPPED = Path(__file__).resolve().parent.parent / "sql"
+SHIPPED = Path(__file__).resolve().parents[2] / "sql"
 
 #: A dialect whose SQL descends from another's: its folder holds only what differs, so a
 #: family of dialects is one set of templates, not copies of it.
