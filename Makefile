@@ -46,6 +46,7 @@ demo: $(STAMP)
 
 test: $(STAMP) $(INFRA_STAMP) $(FAKESNOW_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # Rewrite the golden SQL files from the templates; review and commit the diff.

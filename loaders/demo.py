@@ -45,28 +45,25 @@ AIRPORTS = ("FRA", "AMS", "CDG", "LHR", "MAD", "BCN", "FCO", "JFK", "LIS", "ATH"
 PLACEMENTS = ("search_top", "search_side", "hotel_page", "flight_results", "newsletter")
 DEVICES, COUNTRIES = ("mobile", "mobile", "desktop", "tablet"), ("DE", "FR", "NL", "ES", "IT", "GB", "US")
 TEXT, TS = pa.string(), pa.timestamp("us")  # a naive timestamp: event_ts becomes TIMESTAMP in the warehouse
-CONVERSION_SCHEMA = pa.schema(
-    [
-        ("conversion_id", TEXT),
-        ("click_id", TEXT),
-        ("campaign_id", pa.int64()),
-        ("advertiser", TEXT),
-        ("destination", TEXT),
-        ("booking_value", pa.decimal128(12, 2)),
-        ("currency", TEXT),
-        ("event_ts", TS),
-    ]
-)
-CLICK_SCHEMA = pa.schema(
-    [
-        ("click_id", TEXT),
-        ("campaign_id", pa.int64()),
-        ("placement", TEXT),
-        ("device", TEXT),
-        ("country", TEXT),
-        ("event_ts", TS),
-    ]
-)
+CONVERSION_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("conversion_id", TEXT),
+    ("click_id", TEXT),
+    ("campaign_id", pa.int64()),
+    ("advertiser", TEXT),
+    ("destination", TEXT),
+    ("booking_value", pa.decimal128(12, 2)),
+    ("currency", TEXT),
+    ("event_ts", TS),
+]
+CLICK_FIELDS: list[tuple[str, pa.DataType]] = [
+    ("click_id", TEXT),
+    ("campaign_id", pa.int64()),
+    ("placement", TEXT),
+    ("device", TEXT),
+    ("country", TEXT),
+    ("event_ts", TS),
+]
+CONVERSION_SCHEMA, CLICK_SCHEMA = pa.schema(CONVERSION_FIELDS), pa.schema(CLICK_FIELDS)
 CONFIG = """\
 # Written by `loaders demo`: a local folder stands in for S3, DuckDB for the warehouse.
 [store]

@@ -41,7 +41,7 @@ from collections.abc import Iterable
 from fnmatch import fnmatch
 from importlib import metadata
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypedDict
 
 from packaging.requirements import Requirement
 from packaging.tags import parse_tag
@@ -73,6 +73,14 @@ FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 _LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
+class PackedDistribution(TypedDict):
+    """One distribution in the package, as the report lists it."""
+
+    name: str
+    version: str
+    bytes: int
+
+
 def build_package(sink_name: str, out_dir: str, *, config_path: str | None = None, as_json: bool = False) -> None:
     """Write ``out_dir/loaders-<sink>.zip``, print what is in it; TerminalError if it is too big."""
     kind = sink_type(sink_name, config_path)
@@ -91,7 +99,9 @@ def build_package(sink_name: str, out_dir: str, *, config_path: str | None = Non
     per_dist = {d.name: 0 for d in dists}  # keyed by the metadata name, reported canonical
     for arc, (_, owner) in entries.items():
         per_dist[owner] += sizes[arc]
-    rows = [{"name": canonicalize_name(d.name), "version": d.version, "bytes": per_dist[d.name]} for d in dists]
+    rows = [
+        PackedDistribution(name=canonicalize_name(d.name), version=d.version, bytes=per_dist[d.name]) for d in dists
+    ]
     rows.sort(key=lambda r: (-r["bytes"], r["name"]))
     unzipped = sum(sizes.values())
     doc = {
@@ -193,7 +203,7 @@ def resolve(extras: Iterable[str]) -> tuple[list[metadata.Distribution], list[me
     todo = [root]
     while todo:
         req = todo.pop()
-        key = canonicalize_name(req.name)
+        key: str = canonicalize_name(req.name)
         runtime = key in RUNTIME_PROVIDED  # followed only to report what the runtime supplies
         try:
             dist = seen.get(key) or metadata.distribution(req.name)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from manifests.errors import MalformedFileError, SchemaMismatchError
 from manifests.schemas import SchemaRegistry, fingerprint, hex_form
@@ -102,7 +102,8 @@ def read_avro(fh: IO[bytes], file: str, batch_rows: int = BATCH_ROWS) -> Iterato
         schema = arrow_schema(_record_schema(reader.writer_schema, file))
         value = fingerprint(reader.writer_schema)
         rows: list[dict[str, Any]] = []
-        for record in reader:
+        # the writer schema is a record (checked above), so every datum is a dict
+        for record in cast("Iterator[dict[str, Any]]", reader):
             rows.append(record)
             if len(rows) >= batch_rows:
                 yield value, _batch(rows, schema, file)
@@ -127,7 +128,8 @@ def read_wrapped(
         names = {f["name"] for f in _record_schema(reader.writer_schema, file)["fields"]}
         if not names >= WRAPPER_FIELDS:
             raise MalformedFileError(f"records are not DataWrapper envelopes (fields: {sorted(names)})", file=file)
-        for index, wrapper in enumerate(reader):
+        # the envelope is a record (its fields checked above), so every datum is a dict
+        for index, wrapper in enumerate(cast("Iterator[dict[str, Any]]", reader)):
             value = int(wrapper["schemaFingerprint"])
             if value not in schemas:
                 writer = registry.lookup(str(wrapper["dataType"]), value, file=file)
@@ -141,7 +143,7 @@ def read_wrapped(
                     file=file,
                 ) from None
             rows = pending.setdefault(value, [])
-            rows.append(row)  # type: ignore[arg-type]
+            rows.append(cast("dict[str, Any]", row))  # a datum of a record schema (arrow_schema read its fields)
             if len(rows) >= batch_rows:
                 yield value, _batch(rows, schema, file)
                 pending[value] = []

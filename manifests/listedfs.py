@@ -21,7 +21,7 @@ from fsspec.implementations.arrow import ArrowFSWrapper
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class ListedFS(ArrowFSWrapper):  # type: ignore[misc]
+class ListedFS(ArrowFSWrapper):
     cachable = False  # fsspec would otherwise share one instance between stores
 
     def __init__(self, fs: Any, sizes: Mapping[str, int], **kwargs: Any) -> None:

@@ -77,13 +77,17 @@ class ObjectStore(Protocol):
         """An fsspec filesystem for engines that cannot reach the store by themselves."""
         ...
 
+    def __hash__(self) -> int:
+        """Stores key per-file caches (the CSV sniff's), so a store is hashable."""
+        ...
+
 
 def open_object(store: ObjectStore, url: str) -> IO[bytes]:
     """A streaming reader of one object, for readers that take a file (pyarrow, fastavro):
     through the store's filesystem on S3, a plain file locally; never the whole object."""
     fs = store.filesystem()
     path = store.engine_path(url)
-    return fs.open(path, "rb") if fs is not None else open(path, "rb")  # type: ignore[no-any-return]
+    return fs.open(path, "rb") if fs is not None else open(path, "rb")
 
 
 def open_store(root: str, endpoint_url: str | None = None, *, base_dir: str = ".") -> ObjectStore:

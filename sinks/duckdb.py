@@ -65,7 +65,11 @@ def _by_class(exc: BaseException, table: Mapping[str, Rule]) -> Rule | None:
     return next((table[c.__name__] for c in type(exc).__mro__ if c.__name__ in table), None)
 
 
-def database_path(url: str, base_dir: str = ".") -> tuple[str, dict[str, str]]:
+#: DuckDB's settings, as ``duckdb.connect(config=...)`` takes them
+DuckDBConfig = dict[str, str | bool | int | float | list[str]]
+
+
+def database_path(url: str, base_dir: str = ".") -> tuple[str, DuckDBConfig]:
     """``duckdb:///warehouse.duckdb`` (relative to the config's folder), ``duckdb:////abs``
     or ``duckdb:///:memory:``; query parameters become DuckDB settings."""
     parts = urlsplit(url)

@@ -57,8 +57,9 @@ def checked_partition(file: File, schema: pa.Schema | None, names: Sequence[str]
     value checked against the file's own type of the column; without a schema (compiling)
     nothing is checked."""
     carried, missing = split(file.part.unit.partition, names)
-    for name, key, value in carried if schema is not None else ():
-        arrow_value(value, schema.field(name).type, key, manifest=file.manifest.url, file=file.entry.url)
+    if schema is not None:
+        for name, key, value in carried:
+            arrow_value(value, schema.field(name).type, key, manifest=file.manifest.url, file=file.entry.url)
     return carried, missing
 
 
@@ -106,7 +107,9 @@ def arrow_value(value: str, kind: pa.DataType, column: str, shown: str | None = 
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         if pa.types.is_timestamp(kind) and kind.tz:  # no offset in the value: it is UTC
             try:
-                return pc.assume_timezone(text.cast(pa.timestamp(kind.unit)), "UTC").cast(kind)
+                # pyarrow-stubs type assume_timezone for microsecond timestamps only; any unit works
+                naive = text.cast(pa.timestamp(kind.unit))
+                return pc.assume_timezone(naive, "UTC").cast(kind)  # type: ignore[call-overload]
             except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
                 pass
         raise _refused(column, value, shown or str(kind), where) from None

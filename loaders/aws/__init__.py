@@ -47,7 +47,7 @@ def _decorated(name: str) -> Handler:
         worker = current_worker()
         return worker.handle(event) if name == "handler" else worker.sweep()
 
-    return metrics.log_metrics(logger.inject_lambda_context(run, clear_state=True))  # type: ignore[no-any-return]
+    return metrics.log_metrics(logger.inject_lambda_context(run, clear_state=True))
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

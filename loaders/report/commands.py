@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from loaders.report.text import emit, one_line
 from sinks.base import ResetResult, SchemaSeen
+
+if TYPE_CHECKING:
+    from loaders.aws.dlq import Letter, Received
 
 
 def reset_row(sink: str, r: ResetResult, forget: bool, dry_run: bool) -> dict[str, Any]:
@@ -79,7 +82,7 @@ def print_schemas(rows: Sequence[dict[str, Any]], as_json: bool) -> None:
         click.echo(f"{r['sink']}\t{r['dataset']}\t{r['fingerprint']}\t{r['partition']}\t{r['first_loaded_at']}")
 
 
-def print_letters(letters: Sequence[Any], as_json: bool) -> None:
+def print_letters(letters: Sequence[Letter], as_json: bool) -> None:
     """The dead-letter queue's messages (``dlq list``)."""
     rows = [
         {
@@ -98,13 +101,13 @@ def print_letters(letters: Sequence[Any], as_json: bool) -> None:
     if as_json:
         emit({"messages": rows})
         return
-    for r in rows:
-        where = r["manifest"] or f"{r['dataset']} {r['partition']}"
-        click.echo(f"{r['failed_at']}\t{r['error_class']}\t{where}\t{one_line(r['error'])}")
+    for letter in letters:
+        where = letter.manifest or f"{letter.dataset} {letter.partition}"
+        click.echo(f"{letter.failed_at}\t{letter.error_class}\t{where}\t{one_line(letter.error)}")
     click.echo(f"{len(rows)} message(s) in the dead-letter queue", err=True)
 
 
-def print_redriven(done: Sequence[tuple[Any, str]], as_json: bool) -> None:
+def print_redriven(done: Sequence[tuple[Received, str]], as_json: bool) -> None:
     """What became of each message ``dlq redrive`` took."""
     rows = [
         {"message_id": r.message_id, "manifest": r.letter.manifest, "partition": r.letter.partition, "result": result}
@@ -113,8 +116,8 @@ def print_redriven(done: Sequence[tuple[Any, str]], as_json: bool) -> None:
     if as_json:
         emit({"messages": rows})
     else:
-        for r in rows:
-            click.echo(f"{r['manifest'] or r['partition']}\t{one_line(r['result'])}")
+        for received, result in done:
+            click.echo(f"{received.letter.manifest or received.letter.partition}\t{one_line(result)}")
 
 
 def print_package(doc: dict[str, Any], as_json: bool) -> None:

@@ -39,7 +39,7 @@ from sinks.athena.glue import Table, evolve, partition_location, switch, table_c
 from sinks.athena.hive_stage import HiveStage, Staged
 from sinks.athena.lease import PartitionStates, StateViews, contended
 from sinks.athena.retry import retried
-from sinks.athena.settings import AthenaSettings, AwsClients
+from sinks.athena.settings import AthenaSettings, AwsClients, AwsService
 from sinks.athena.state import Conflict, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
@@ -77,7 +77,7 @@ class AthenaHiveSink(StateViews):
 
     # -- clients and hooks ----------------------------------------------------------------
 
-    def _client(self, service: str) -> Any:
+    def _client(self, service: AwsService) -> Any:
         return self.clients.get(service)
 
     @property

@@ -13,8 +13,8 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from manifests import SchemaMismatchError, UnsupportedError
 from manifests.aws_errors import aws_calls, aws_failure, code_rule
@@ -37,7 +37,7 @@ def hive_type(t: pa.DataType) -> str:
     types = pa.types
     if types.is_dictionary(t):
         return hive_type(t.value_type)
-    simple = [
+    simple: list[tuple[Callable[[pa.DataType], bool], str]] = [
         (types.is_boolean, "boolean"),
         (types.is_int8, "tinyint"),
         (lambda x: types.is_int16(x) or types.is_uint8(x), "smallint"),
@@ -204,17 +204,19 @@ def latest_per_key(table: pa.Table, keys: Sequence[str], order_by: str) -> pa.Ta
     if table.num_rows < 2:
         return table
     indexed = table.append_column("__loaders_row", pa.array(range(table.num_rows), pa.int64()))
-    order = [(k, "ascending") for k in keys] + [(order_by, "descending"), ("__loaders_row", "descending")]
+    order: list[tuple[str, Literal["ascending", "descending"]]] = [(k, "ascending") for k in keys]
+    order += [(order_by, "descending"), ("__loaders_row", "descending")]
     ranked = indexed.sort_by(order)
     n = ranked.num_rows
-    changed = pa.array([False] * (n - 1))
+    changed: pa.Array | pa.ChunkedArray = pa.array([False] * (n - 1))
     for key in keys:
         column = ranked.column(key)
         before, after = column.slice(0, n - 1), column.slice(1)
-        same = pc.or_(pc.fill_null(pc.equal(before, after), False), pc.and_(pc.is_null(before), pc.is_null(after)))
+        # equal where both are set; where either is null, the same only if both are
+        same = pc.fill_null(pc.equal(before, after), pc.and_(pc.is_null(before), pc.is_null(after)))
         changed = pc.or_(changed, pc.invert(same))
     first = pa.concat_arrays(
-        [pa.array([True]), changed.combine_chunks() if hasattr(changed, "combine_chunks") else changed]
+        [pa.array([True]), changed.combine_chunks() if isinstance(changed, pa.ChunkedArray) else changed]
     )
     return ranked.filter(first).drop_columns(["__loaders_row"])
 

@@ -7,7 +7,7 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import parse_qs, urlsplit
 
 from manifests.aws_errors import client_failure
@@ -48,6 +48,10 @@ class AthenaSettings:
         )
 
 
+#: The AWS services the Athena sinks talk to.
+AwsService = Literal["s3", "glue"]
+
+
 class AwsClients:
     """One boto3 client per service, made on first use. Backfill runs a sink's loads in
     threads, and creating clients from boto3's default session concurrently is not
@@ -58,7 +62,7 @@ class AwsClients:
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    def get(self, service: str) -> Any:
+    def get(self, service: AwsService) -> Any:
         with self._lock:
             if service not in self._clients:
                 import boto3

@@ -26,7 +26,7 @@ from sqlglot import exp
 T = exp.DataType.Type
 
 #: integers, narrowest first, with the decimal digits their largest value needs
-_INTEGERS: dict[exp.DataType.Type, tuple[int, int]] = {
+_INTEGERS: dict[exp.DType, tuple[int, int]] = {
     T.TINYINT: (0, 3),
     T.UTINYINT: (0, 3),
     T.SMALLINT: (1, 5),
@@ -87,7 +87,7 @@ def fits(new: str, old: str, dialect: str) -> bool:
     return ta == tb
 
 
-def _unsigned_fits(a: exp.DataType.Type, b: exp.DataType.Type) -> bool:
+def _unsigned_fits(a: exp.DType, b: exp.DType) -> bool:
     """A signed type never fits an unsigned one; an unsigned one needs a strictly wider signed one."""
     unsigned_a, unsigned_b = a.name.startswith("U"), b.name.startswith("U")
     if unsigned_a == unsigned_b:

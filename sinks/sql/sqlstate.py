@@ -181,7 +181,7 @@ def _attempt(conninfo: str, fd: int, timeout: float) -> None:
         conn.trace(fd)
         conn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
         deadline = time.monotonic() + timeout
-        status = pq.PollingStatus.WRITING
+        status: int = pq.PollingStatus.WRITING  # connect_poll() answers a plain int
         while status not in (pq.PollingStatus.OK, pq.PollingStatus.FAILED) and time.monotonic() < deadline:
             wait = max(0.0, deadline - time.monotonic())
             if status == pq.PollingStatus.READING:

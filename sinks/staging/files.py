@@ -78,7 +78,7 @@ def _malformed() -> tuple[type[BaseException], ...]:
     return tuple(classes)
 
 
-def engine_text(exc: BaseException) -> str:
+def engine_text(exc: BaseException | str) -> str:
     """An engine's message without its advice: DuckDB follows the error with its possible
     fixes (turning strictness off among them) and the options it used, which belong in a
     debug log, not in the one line a failed load shows."""

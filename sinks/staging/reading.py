@@ -114,7 +114,7 @@ def as_csv(batch: pa.RecordBatch, constants: Sequence[tuple[str, str]] = ()) -> 
 
     columns = []
     for column in batch.columns:
-        if pa.types.is_dictionary(column.type):
+        if isinstance(column, pa.DictionaryArray):
             column = column.dictionary_decode()
         if is_binary(column.type):
             column = pa.array([None if v is None else "\\x" + v.hex() for v in column.to_pylist()], pa.string())
