@@ -47,7 +47,7 @@ demo: $(STAMP)
 test: $(STAMP) $(INFRA_STAMP) $(FAKESNOW_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --dist loadscope
 
 # Rewrite the golden SQL files from the templates; review and commit the diff.
 golden: $(STAMP)
