@@ -76,7 +76,7 @@ REGISTRY: dict[str, SinkType] = {
 
 #: sink types found among the entry points, by name (each loaded once per process)
 _INSTALLED: dict[str, SinkType] = {}
-_INSTALLED_GUARD = threading.Lock()
+_INSTALLED_GUARD = threading.RLock()  # re-entrant: a sink module may look up its own type on import
 
 
 def find_sink_type(kind: str) -> SinkType | None:
