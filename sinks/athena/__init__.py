@@ -8,7 +8,6 @@
     settings.py       the options both read, and their boto3 clients
     state.py          a partition's state object in S3, changed by conditional writes only
     lease.py          the state's changes: the fenced lease, records, failures, reset
-    retry.py          the retry of a change that lost a race
 
 :func:`open_athena` is what the registry opens; it imports the chosen sink's module only.
 """

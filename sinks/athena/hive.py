@@ -38,11 +38,11 @@ from sinks.athena import parquet as files_
 from sinks.athena.glue import Table, evolve, partition_location, switch, table_columns
 from sinks.athena.hive_stage import HiveStage, Staged
 from sinks.athena.lease import PartitionStates, StateViews, contended
-from sinks.athena.retry import retried
 from sinks.athena.settings import AthenaSettings, AwsClients
-from sinks.athena.state import Conflict, Versioned, applied_of
+from sinks.athena.state import RACE_WAIT, Conflict, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
+from sinks.retrying import retried
 from sinks.rules import ALREADY, Part, check_unique_files, keyed, pending_manifests
 from sinks.sql.templates import split_table
 
@@ -152,7 +152,7 @@ class AthenaHiveSink(StateViews):
         table = self._table(target.table)
         try:
             # Conflict: another loader changed the state since we read it: decide again
-            taken = retried(lambda: self._stage_and_lock(table, unit), Conflict, attempts=3)
+            taken = retried(lambda: self._stage_and_lock(table, unit), on=Conflict, attempts=3, wait=RACE_WAIT)
         except Conflict:
             raise contended(unit) from None
         if isinstance(taken, LoadResult):

@@ -39,12 +39,12 @@ from sinks import import_driver
 from sinks.athena.errors import statement_error
 from sinks.athena.iceberg_stage import MANIFEST_COLUMN, manifest_ids, write_stage
 from sinks.athena.lease import PartitionStates, StateViews, contended
-from sinks.athena.retry import retried
 from sinks.athena.settings import AthenaSettings, AwsClients
-from sinks.athena.state import Conflict, MemoryStates, Versioned, applied_of
+from sinks.athena.state import RACE_WAIT, Conflict, MemoryStates, Versioned, applied_of
 from sinks.athena.templates import AthenaTemplates
 from sinks.base import Answer, Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
+from sinks.retrying import retried
 from sinks.rules import ALREADY, FILE_COLUMN, Part, check_unique_files, keyed, pending_manifests
 from sinks.sql import Recorded, SqlSink, Staged
 from sinks.sql.columntypes import parse
@@ -182,7 +182,7 @@ class AthenaIcebergSink(StateViews, SqlSink):
             return pending, self.partitions.take(state, unit, intent)  # Conflict: lost a race
 
         try:
-            return retried(attempt, Conflict, attempts=3)
+            return retried(attempt, on=Conflict, attempts=3, wait=RACE_WAIT)
         except Conflict:
             raise contended(unit) from None
 
