@@ -3,9 +3,10 @@
 Which manifests a partition still needs (:func:`pending_manifests`), which files hold rows at all
 (:func:`holds_rows`), how staged columns may change a target (:func:`schema_changes`), the
 columns a merge needs (:func:`merge_columns`, :func:`require_merge_columns`), NULL keys
-(:func:`refuse_null_keys`), rows per manifest (:func:`rows_per_manifest`), and the checks
-on a load's units (:func:`keyed`, :func:`check_unique_files`). Nothing here runs a
-statement or reads a file: a sink calls these with what it read.
+(:func:`refuse_null_keys`), rows per manifest (:func:`rows_per_manifest`), the checks
+on a load's units (:func:`keyed`, :func:`check_unique_files`), and what a load reports
+(:func:`skipped`, :func:`loaded`, :func:`blame`). Nothing here runs a statement or reads
+a file: a sink calls these with what it read.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from manifests import (
     DuplicateFileError,
     Entry,
+    LoaderError,
     Manifest,
     NullKeyError,
     RecordCountError,
@@ -24,7 +27,7 @@ from manifests import (
 )
 from manifests.check import unique_files
 from manifests.store import ObjectStore
-from sinks.base import Capabilities, LoadUnit, Strategy, Target
+from sinks.base import Capabilities, LoadResult, LoadUnit, Strategy, Target
 from sinks.sql.columntypes import fits
 
 #: the column naming each staged row's file (DuckDB's ``filename``)
@@ -112,6 +115,21 @@ def schema_changes(
     return [(name, kind) for name, kind in new if kind]
 
 
+def columns_to_add(
+    capabilities: Capabilities,
+    parts: Sequence[Part],
+    staged: Sequence[tuple[str, str | None]],
+    existing: Sequence[Sequence[Any]],
+    text_type: str,
+) -> list[tuple[str, str]]:
+    """:func:`schema_changes` against the target as a SQL sink reads it (rows of name, and
+    type where the engine gives one); a column to add that is null in every row so far
+    (Arrow's null type) gets ``text_type``."""
+    known = [(str(r[0]), str(r[1]) if len(r) > 1 and r[1] is not None else None) for r in existing]
+    added = schema_changes(capabilities, parts, staged, known)
+    return [(name, text_type if kind.upper() == "NULL" else kind) for name, kind in added]
+
+
 def merge_columns(target: Target) -> tuple[str, ...]:
     """The columns every row of a merge needs: its keys and ``order_by``."""
     return (*target.keys, *([target.order_by] if target.order_by else []))
@@ -188,3 +206,39 @@ def check_unique_files(units: Sequence[LoadUnit]) -> None:
     if clashes:
         manifest, (message, file) = next(iter(sorted(clashes.items())))
         raise DuplicateFileError(message, manifest=manifest, file=file)
+
+
+def skipped(unit: LoadUnit, reason: str) -> LoadResult:
+    """The result of a unit with nothing to load, and why."""
+    return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
+
+
+def loaded(part: Part, rows: Mapping[tuple[str, str], int]) -> LoadResult:
+    """The result of a part its load applied (``rows`` per manifest version): an empty
+    manifest is skipped, except by replace, which emptied the partition."""
+    unit = part.unit
+    if not part.entries and unit.target.strategy is not Strategy.REPLACE:
+        return skipped(unit, "empty manifest: recorded as applied, nothing to load")
+    return LoadResult(
+        dataset=unit.target.dataset,
+        partition=unit.partition,
+        action="loaded",
+        rows=sum(rows[m.identity] for m in part.pending),
+        manifests=len(part.pending),
+        reason=f"{len(part.pending)} manifest(s), {len(part.entries)} file(s)",
+    )
+
+
+def blame(exc: LoaderError, parts: Sequence[Part], store: ObjectStore) -> LoaderError:
+    """``exc`` naming the manifest and file it is about (engines name only paths)."""
+    if exc.manifest:
+        return exc
+    text = str(exc)
+    pending = [m for p in parts for m in p.pending]
+    for manifest in pending:
+        for entry in manifest.entries:
+            if store.engine_path(entry.url) in text:
+                return type(exc)(exc.reason, manifest=manifest.url, file=entry.url)
+    if len(pending) == 1:
+        return type(exc)(exc.reason, manifest=pending[0].url)
+    return exc

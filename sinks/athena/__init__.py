@@ -5,10 +5,9 @@
     iceberg.py        Iceberg tables: idempotent Athena SQL statements (iceberg_stage.py
                       writes the staging files, templates.py renders, errors.py sorts failures)
     parquet.py        Hive column types, Parquet part files, the merge's latest row per key
-    settings.py       the options both read, and their boto3 clients
+    settings.py       the options both read, their boto3 clients, Iceberg's pyathena cursor
     state.py          a partition's state object in S3, changed by conditional writes only
     lease.py          the state's changes: the fenced lease, records, failures, reset
-    retry.py          the retry of a change that lost a race
 
 :func:`open_athena` is what the registry opens; it imports the chosen sink's module only.
 """

@@ -17,7 +17,8 @@ from typing import Any
 from manifests import LoaderError, Partition, TransientError
 from manifests.aws_errors import aws_failure
 from manifests.store import error_code
-from sinks.athena.retry import retried
+from sinks.athena.state import RACE_WAIT
+from sinks.retrying import retried
 
 PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -108,7 +109,9 @@ def evolve(
     another type than the data was written in (another loader added it first) is a
     transient error: the retry writes the data in the table's type, or refuses it."""
     try:
-        return retried(lambda: _evolve_once(glue, table, partition_columns, columns), _Changed, attempts=5)
+        return retried(
+            lambda: _evolve_once(glue, table, partition_columns, columns), on=_Changed, attempts=5, wait=RACE_WAIT
+        )
     except _Changed:
         raise TransientError(
             f"{table.database}.{table.name}: the table kept changing while adding columns; retry"

@@ -38,12 +38,12 @@ from sinks.athena import parquet as files_
 from sinks.athena.glue import Table, evolve, partition_location, switch, table_columns
 from sinks.athena.hive_stage import HiveStage, Staged
 from sinks.athena.lease import PartitionStates, StateViews, contended
-from sinks.athena.retry import retried
 from sinks.athena.settings import AthenaSettings, AwsClients, AwsService
-from sinks.athena.state import Conflict, Versioned, applied_of
+from sinks.athena.state import RACE_WAIT, Conflict, Versioned, applied_of
 from sinks.base import Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
-from sinks.rules import ALREADY, Part, check_unique_files, keyed, pending_manifests
+from sinks.retrying import retried
+from sinks.rules import ALREADY, Part, check_unique_files, keyed, pending_manifests, skipped
 from sinks.sql.templates import split_table
 
 
@@ -152,7 +152,7 @@ class AthenaHiveSink(StateViews):
         table = self._table(target.table)
         try:
             # Conflict: another loader changed the state since we read it: decide again
-            taken = retried(lambda: self._stage_and_lock(table, unit), Conflict, attempts=3)
+            taken = retried(lambda: self._stage_and_lock(table, unit), on=Conflict, attempts=3, wait=RACE_WAIT)
         except Conflict:
             raise contended(unit) from None
         if isinstance(taken, LoadResult):
@@ -169,13 +169,13 @@ class AthenaHiveSink(StateViews):
         pending = pending_manifests(unit, applied_of(state.doc, self.store.identity_of))
         if not pending:
             self.partitions.succeeded(state)  # a failed last attempt is cleared
-            return self._skipped(unit, ALREADY)
+            return skipped(unit, ALREADY)
         self.partitions.check_lease(state, unit)
         # no file to read (none listed, or only empty CSV/JSON-lines files)
         if unit.target.strategy is not Strategy.REPLACE and not Part(unit, pending).entries:
             doc = self.partitions.committed(state.doc, unit, pending, {m.identity: 0 for m in pending})
             self.states_store.write(Versioned(doc, state.etag))
-            return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
+            return skipped(unit, "empty manifest: recorded as applied, nothing to load")
         staged = self._stage(table, unit, pending, state.doc)
         self.checkpoint("staged")
         committed = self.partitions.committed(state.doc, unit, pending, staged.rows, staged.location)
@@ -244,6 +244,3 @@ class AthenaHiveSink(StateViews):
         database = (parts[-2] if len(parts) > 1 else self.database).lower()
         table = parts[-1].lower()
         return Table(database, table, f"{self.location}{table}/")
-
-    def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
-        return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)

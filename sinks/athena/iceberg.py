@@ -28,36 +28,51 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from manifests import LoaderError, Manifest, Partition, TransientError, UnsupportedError
-from manifests.store import ObjectStore, split_s3
-from sinks import import_driver
+from manifests.store import ObjectStore
 from sinks.athena.errors import statement_error
-from sinks.athena.iceberg_stage import MANIFEST_COLUMN, manifest_ids, write_stage
+from sinks.athena.iceberg_stage import MANIFEST_COLUMN, delete_stage_files, described, manifest_ids, write_stage
 from sinks.athena.lease import PartitionStates, StateViews, contended
-from sinks.athena.retry import retried
-from sinks.athena.settings import AthenaSettings, AwsClients
-from sinks.athena.state import Conflict, MemoryStates, Versioned, applied_of
+from sinks.athena.settings import AthenaConnection, AthenaSettings, AwsClients
+from sinks.athena.state import RACE_WAIT, Conflict, MemoryStates, Versioned, applied_of
 from sinks.athena.templates import AthenaTemplates
-from sinks.base import Answer, Capabilities, LoadResult, LoadUnit, ResetResult, Strategy
+from sinks.base import Answer, Capabilities, CompileSample, LoadResult, LoadUnit, ResetResult, Strategy
 from sinks.options import AthenaOptions
-from sinks.rules import ALREADY, FILE_COLUMN, Part, check_unique_files, keyed, pending_manifests
-from sinks.sql import Recorded, SqlSink, Staged
+from sinks.retrying import retried
+from sinks.rules import (
+    ALREADY,
+    Part,
+    blame,
+    check_unique_files,
+    columns_to_add,
+    keyed,
+    loaded,
+    pending_manifests,
+    rows_per_manifest,
+    skipped,
+)
+from sinks.sql.apply import Staged, check_keys
+from sinks.sql.client import SqlClient
 from sinks.sql.columntypes import parse
-from sinks.sql.templates import split_table
+from sinks.sql.recording import Recorded, sample_answers
+from sinks.sql.state import state_names
+from sinks.sql.templates import load_context, split_table
 
 log = logging.getLogger("loaders.athena")
 
 #: Athena writes at most 100 partitions per INSERT/MERGE statement
 MAX_PARTITIONS = 100
+#: the type a new column gets when the data has only nulls in it (Arrow's null type)
+TEXT_TYPE = "VARCHAR"
 
 
-class AthenaIcebergSink(StateViews, SqlSink):
-    """Iceberg tables through Athena SQL (see module docstring)."""
+class AthenaIcebergSink(StateViews):
+    """Iceberg tables through Athena SQL (see module docstring): its statements rendered
+    and run by a :class:`~sinks.sql.client.SqlClient`, its state in S3 as Hive tables'."""
 
     capabilities = Capabilities(
         dialect="athena",
@@ -65,31 +80,32 @@ class AthenaIcebergSink(StateViews, SqlSink):
         batch_partitions=True,
         adds_columns=True,
     )
-    templates_class = AthenaTemplates
-    options_class = AthenaOptions
-    sink_options: AthenaOptions
 
     def __init__(
         self, name: str, options: Mapping[str, Any], store: ObjectStore, project_dir: str | None = None
     ) -> None:
-        super().__init__(name, options, store, project_dir)
-        self.templates = AthenaTemplates("athena", f"{project_dir}/sql" if project_dir else None)
+        self.name, self.options, self.store = name, options, store
+        self.sink_options = AthenaOptions.read(name, options)
+        self.client = SqlClient(
+            name,
+            AthenaTemplates("athena", f"{project_dir}/sql" if project_dir else None),
+            state_names(self.sink_options.state_schema),
+            {},
+            lambda sql: self.connection.query(sql),
+            lambda exc, step: statement_error(exc, f"{self.name}: step {step}"),
+            lambda step, **context: self.render(step, **context),
+        )
         self.settings = settings = AthenaSettings.read(self.sink_options, store)
         self.location, self.database, self.region = settings.location, settings.database, settings.region
         self.state_prefix, self.batch_rows = settings.state_prefix, settings.batch_rows
-        self.default_schema = self.database  # type: ignore[misc]
-        self.s3_staging_dir = self.sink_options.s3_staging_dir or settings.query.get("s3_staging_dir")
-        self.work_group = self.sink_options.work_group or settings.query.get("work_group")
+        self.connection = AthenaConnection(name, settings, self.sink_options)
         self.stage_prefix = f"{self.location}_loaders/stage/"
-        self.clock = _now
-        #: a DB-API cursor; opened with pyathena on first use (tests put their own here)
-        self.cursor: Any = None
+        self.clock: Callable[[], Any] = _now
         self.clients = AwsClients(settings)
         # the lease's clock is the real one: ``clock`` is a string while recording
         self.partitions = PartitionStates(
             lambda: self.s3, settings, stamp=lambda: _iso(self.clock()), identity=store.identity_of
         )
-        self._lock = threading.Lock()
 
     # -- connections ------------------------------------------------------------------------
 
@@ -106,52 +122,50 @@ class AthenaIcebergSink(StateViews, SqlSink):
     def memory_states(self, states: MemoryStates | None) -> None:
         self.partitions.memory = states
 
-    def _cursor(self) -> Any:
-        with self._lock:
-            if self.cursor is None:
-                pyathena = import_driver(self.name, "athena")
-                self.cursor = pyathena.connect(
-                    s3_staging_dir=self.s3_staging_dir,
-                    work_group=self.work_group,
-                    region_name=self.region,
-                    schema_name=self.database,
-                ).cursor()
-            return self.cursor
+    @property
+    def cursor(self) -> Any:
+        """The DB-API cursor statements run on; opened on first use (tests put their own here)."""
+        return self.connection.cursor
 
-    def _query(self, sql: str) -> list[tuple[Any, ...]]:
-        cursor = self._cursor()
-        cursor.execute(sql)
-        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+    @cursor.setter
+    def cursor(self, cursor: Any) -> None:
+        self.connection.cursor = cursor
+
+    # -- statements, through the client ----------------------------------------------------------
+
+    def render(self, step: str, **context: Any) -> str:
+        return self.client.render(step, **context)
 
     def execute(self, step: str, **context: Any) -> list[tuple[Any, ...]]:
-        """As SqlSink's, except that a step rendering to nothing (Athena has no transactions,
-        so ``rollback`` is empty) is neither run nor recorded."""
+        """Run ``step`` through the client; a step rendering to nothing (Athena has no
+        transactions, so ``rollback`` is empty) is neither run nor recorded."""
         if not self.render(step, **context):
             return []
-        return super().execute(step, **context)
-
-    def _translate(self, exc: Exception, step: str) -> LoaderError:
-        """A failed statement sorted as errors.py sorts Athena's failures."""
-        return statement_error(exc, f"{self.name}: step {step}")
+        return self.client.execute(step, context)
 
     @contextlib.contextmanager
     def recording(self, answer: Answer, clock: Callable[[], Any]) -> Iterator[list[Recorded]]:
-        """SqlSink's recording, with the state in memory (each recording starts from none)."""
-        saved = self.memory_states
-        self.memory_states = MemoryStates()
+        """Render instead of run (``loaders compile``): the client's port is the recorder,
+        ``clock`` stands in for the time, and the state is in memory (each recording
+        starts from none). No connection is opened."""
+        saved = self.memory_states, self.clock
+        self.memory_states, self.clock = MemoryStates(), clock
         try:
-            with super().recording(answer, clock) as kept:
+            with self.client.recording(answer) as kept:
                 yield kept
         finally:
-            self.memory_states = saved
+            self.memory_states, self.clock = saved
+
+    def sample_answers(self, sample: CompileSample) -> Answer:
+        """What Athena answers a recorded load: the SQL sinks' (:func:`sinks.sql.recording.sample_answers`)."""
+        return sample_answers(sample)
+
+    def checkpoint(self, step: str) -> None:
+        """Called after lock, stage, evolve, apply and record; a crash test raises here."""
 
     def close(self) -> None:
-        with self._lock:
-            cursor, self.cursor = self.cursor, None
+        self.connection.close()
         self.clients.clear()
-        if cursor is not None:
-            with contextlib.suppress(Exception):
-                cursor.close()
 
     # -- state: S3 objects, as for Hive tables -------------------------------------------------
 
@@ -182,11 +196,14 @@ class AthenaIcebergSink(StateViews, SqlSink):
             return pending, self.partitions.take(state, unit, intent)  # Conflict: lost a race
 
         try:
-            return retried(attempt, Conflict, attempts=3)
+            return retried(attempt, on=Conflict, attempts=3, wait=RACE_WAIT)
         except Conflict:
             raise contended(unit) from None
 
     # -- the load ---------------------------------------------------------------------------------
+
+    def load(self, unit: LoadUnit) -> LoadResult:
+        return self.load_many([unit])[0]
 
     def load_many(self, units: Sequence[LoadUnit]) -> list[LoadResult]:
         if not units:
@@ -205,7 +222,7 @@ class AthenaIcebergSink(StateViews, SqlSink):
             for unit in units:
                 pending, state = self._take(unit)
                 if not pending:
-                    results[unit.partition] = self._skipped(unit, ALREADY)
+                    results[unit.partition] = skipped(unit, ALREADY)
                     done.append(state)
                 else:
                     leased.append((Part(unit, pending), state))
@@ -230,13 +247,16 @@ class AthenaIcebergSink(StateViews, SqlSink):
         try:
             staged = self._stage(parts, context, existing) if has_rows else None
         except LoaderError as exc:
-            raise self._blame(exc, parts) from exc
+            raise blame(exc, parts, self.store) from exc
         try:
-            rows = self._rows_per_manifest(parts, staged)
+            rows = rows_per_manifest(
+                [m for p in parts for m in p.pending], staged.rows_by_path if staged else {}, self.store
+            )
             if staged is not None and parts[0].unit.target.strategy is Strategy.MERGE:
                 # NULL keys refused before any statement changes the table; the answer on
                 # duplicates is not needed: merge.sql always de-duplicates per partition
-                self.check_keys(parts, [c for c in staged.columns if c[0] != MANIFEST_COLUMN], context)
+                data = [c for c in staged.columns if c[0] != MANIFEST_COLUMN]
+                check_keys(self.capabilities, parts, data, context, self.execute)
             self.checkpoint("staged")
             self._apply_chunks(parts, staged, existing, context, leased)
             self.checkpoint("applied")
@@ -247,11 +267,11 @@ class AthenaIcebergSink(StateViews, SqlSink):
         finally:
             if staged is not None:
                 self._clean(context)
-        return {p.unit.partition: self._result(p, rows) for p in parts}
+        return {p.unit.partition: loaded(p, rows) for p in parts}
 
     def _athena_context(self, parts: Sequence[Part]) -> dict[str, Any]:
         units = [p.unit for p in parts]
-        context = self._context(units)
+        context = load_context(units, self.clock(), self.database)
         table = split_table(units[0].target.table)
         database = (table[-2] if len(table) > 1 else self.database).lower()
         name = table[-1].lower()
@@ -339,6 +359,11 @@ class AthenaIcebergSink(StateViews, SqlSink):
                 raise
             self._schema_changes(parts, [(name, kind)], now)
 
+    def _schema_changes(
+        self, parts: Sequence[Part], staged: Sequence[tuple[str, str | None]], existing: Sequence[Sequence[Any]]
+    ) -> list[tuple[str, str]]:
+        return columns_to_add(self.capabilities, parts, staged, existing, TEXT_TYPE)
+
     def _still_ours(self, leased: Sequence[tuple[Part, Versioned]]) -> None:
         """Fencing: run a chunk's statements only while its state is what our lease wrote."""
         for part, state in leased:
@@ -353,29 +378,17 @@ class AthenaIcebergSink(StateViews, SqlSink):
             return [write_stage(self.store, self.s3, parts, context, self.batch_rows, changes)]
 
         written = self.client.ask("write_stage", context, write)
-        if written:
-            columns, counts = written[0]
-        else:  # compile: the answers say what the files hold
-            described = [(str(n), "string") for n, _t in self.client.ask("describe", context, list) if n != FILE_COLUMN]
-            fields = context["partition_columns"]
-            columns = [c for c in described if c[0] not in fields]
-            columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
-            counts = {str(p): int(n) for p, n in self.client.ask("staged_counts", context, list)}
+        # compile: the answers say what the files hold
+        columns, counts = written[0] if written else described(lambda q: self.client.ask(q, context, list), context)
         self.execute("create_stage", typed_columns=[list(c) for c in columns], **context)
         return Staged(tuple(columns), counts)
 
     def _clean(self, context: dict[str, Any]) -> None:
         try:
             self.execute("drop_stage", **context)
-            self.client.effect(lambda: self._delete_stage_files(context))
+            self.client.effect(lambda: delete_stage_files(self.s3, context["stage_location"]))
         except Exception:
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
-
-    def _delete_stage_files(self, context: dict[str, Any]) -> None:
-        from sinks.athena.parquet import data_keys, delete_keys
-
-        bucket, prefix = split_s3(context["stage_location"])
-        delete_keys(self.s3, bucket, data_keys(self.s3, bucket, prefix))
 
 
 def _now() -> str:

@@ -1,6 +1,8 @@
 """The stage step of an Iceberg table's load: the units' files as Parquet under a staging
 prefix, every row tagged with its manifest (:data:`MANIFEST_COLUMN`) and its partition
-values, for the external table the statements read. pyarrow is imported when a stage runs.
+values, for the external table the statements read (:func:`write_stage`; compiling,
+:func:`described` says what it would hold); the files deleted once the load is over
+(:func:`delete_stage_files`). pyarrow is imported when a stage runs.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 from manifests import Manifest
 from manifests.store import ObjectStore, split_s3
 from sinks.athena import parquet as files_
-from sinks.rules import Part
+from sinks.rules import FILE_COLUMN, Part
 
 #: the hidden column naming the manifest version each row came from (url#version)
 MANIFEST_COLUMN = "_loaders_manifest"
@@ -78,3 +80,20 @@ def manifest_ids(manifest: Manifest) -> tuple[str, ...]:
     """The tags a crashed load may have left for a manifest: its key's, and its absolute
     URL's, as versions before manifests were known by their keys wrote them."""
     return tuple(dict.fromkeys((manifest_id(manifest), f"{manifest.url}#{manifest.version}")))
+
+
+def described(ask: Callable[[str], list[Any]], context: dict[str, Any]) -> tuple[list[tuple[str, str]], dict[str, int]]:
+    """What a recorded load's stage holds, from the answers to ``ask`` (``loaders compile``):
+    the described columns (as text), the partition columns and :data:`MANIFEST_COLUMN`;
+    and the rows per file."""
+    found = [(str(n), "string") for n, _t in ask("describe") if n != FILE_COLUMN]
+    fields = context["partition_columns"]
+    columns = [c for c in found if c[0] not in fields]
+    columns += [(c, "string") for c in fields] + [(MANIFEST_COLUMN, "string")]
+    return columns, {str(p): int(n) for p, n in ask("staged_counts")}
+
+
+def delete_stage_files(s3: Any, location: str) -> None:
+    """The staging files under ``location`` deleted (the load is over)."""
+    bucket, prefix = split_s3(location)
+    files_.delete_keys(s3, bucket, files_.data_keys(s3, bucket, prefix))

@@ -29,10 +29,19 @@ from typing import Any
 
 from manifests import Manifest, Partition, SinkBusyError, TransientError
 from manifests.secrets import error_text
-from sinks.athena.retry import retried
 from sinks.athena.settings import AthenaSettings
-from sinks.athena.state import Conflict, MemoryStates, StateStore, Versioned, applied_of, record_schemas, schemas_seen
+from sinks.athena.state import (
+    RACE_WAIT,
+    Conflict,
+    MemoryStates,
+    StateStore,
+    Versioned,
+    applied_of,
+    record_schemas,
+    schemas_seen,
+)
 from sinks.base import LoadUnit, PartitionState, ResetResult, SchemaSeen, Snapshot, Strategy
+from sinks.retrying import retried
 
 
 def _utcnow() -> datetime:
@@ -145,7 +154,7 @@ class PartitionStates:
                 self.store.write(Versioned(doc, state.etag))  # Conflict: lost a race, read again
 
         try:
-            retried(attempt, Conflict, attempts=5)
+            retried(attempt, on=Conflict, attempts=5, wait=RACE_WAIT)
         except Conflict:
             raise TransientError(f"{dataset} {partition}: the state kept changing while {doing}") from None
 

@@ -1,8 +1,10 @@
-"""What both Athena sinks read from ``sinks.<name>`` (AthenaSettings) and the boto3
-clients they make from it (AwsClients). boto3 is imported when the first client is made."""
+"""What both Athena sinks read from ``sinks.<name>`` (AthenaSettings), the boto3 clients
+they make from it (AwsClients), and the pyathena cursor the Iceberg sink runs its
+statements on (AthenaConnection). boto3 and pyathena are imported on first use."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from manifests.aws_errors import client_failure
 from manifests.store import ObjectStore
+from sinks import import_driver
 from sinks.options import AthenaOptions
 
 
@@ -78,3 +81,36 @@ class AwsClients:
     def clear(self) -> None:
         with self._lock:
             self._clients.clear()
+
+
+class AthenaConnection:
+    """The DB-API cursor the Iceberg sink's statements run on: opened with pyathena on
+    first use, with the URL's or the options' ``s3_staging_dir`` and ``work_group``."""
+
+    def __init__(self, name: str, settings: AthenaSettings, options: AthenaOptions) -> None:
+        self.name = name
+        self.arguments = {
+            "s3_staging_dir": options.s3_staging_dir or settings.query.get("s3_staging_dir"),
+            "work_group": options.work_group or settings.query.get("work_group"),
+            "region_name": settings.region,
+            "schema_name": settings.database,
+        }
+        #: the cursor, once open (tests put their own here)
+        self.cursor: Any = None
+        self._lock = threading.Lock()
+
+    def query(self, sql: str) -> list[tuple[Any, ...]]:
+        """Run ``sql``; its rows (none for a statement that returns none)."""
+        with self._lock:
+            if self.cursor is None:
+                self.cursor = import_driver(self.name, "athena").connect(**self.arguments).cursor()
+            cursor = self.cursor
+        cursor.execute(sql)
+        return [tuple(r) for r in cursor.fetchall()] if cursor.description else []
+
+    def close(self) -> None:
+        with self._lock:
+            cursor, self.cursor = self.cursor, None
+        if cursor is not None:
+            with contextlib.suppress(Exception):
+                cursor.close()

@@ -36,6 +36,9 @@ from manifests.aws_errors import aws_failure
 from manifests.store import error_code, split_s3
 from sinks.base import SchemaSeen
 
+#: seconds between the attempts of a change that lost a race (sinks/retrying.py): a race
+#: is over quickly, and the loser reads the state again before it decides again
+RACE_WAIT = 0.005
 #: S3 answers a lost conditional write with 412, and a concurrent one in flight with 409.
 _LOST = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
 #: no bucket is no state yet: a read finds nothing (it never creates the bucket)

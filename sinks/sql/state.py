@@ -193,6 +193,16 @@ def now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 
 
+def state_names(schema: str) -> dict[str, Any]:
+    """The state tables' names (in ``schema``), which every template of a sink may use."""
+    return {
+        "partitions_table": (schema, "partitions"),
+        "manifests_table": (schema, "manifests"),
+        "schemas_table": (schema, "schemas"),
+        "state_schema": schema,
+    }
+
+
 def naive(value: Any) -> Any:
     """A time the state holds, as naive UTC (engines hand back aware or naive values)."""
     if isinstance(value, datetime) and value.tzinfo is not None:
@@ -200,4 +210,4 @@ def naive(value: Any) -> Any:
     return value
 
 
-__all__ = ["STATE_STEPS", "STATE_TABLES", "StateReads", "naive", "now"]
+__all__ = ["STATE_STEPS", "STATE_TABLES", "StateReads", "naive", "now", "state_names"]

@@ -13,16 +13,20 @@ paste raw values: identifiers go through ``ident``/``idents`` and values through
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from sqlglot import exp
 
 from manifests import ConfigError
+
+if TYPE_CHECKING:
+    from sinks.base import LoadUnit
 
 #: The shipped templates: ``sql/`` next to the packages (repo checkout or site-packages).
 SHIPPED = Path(__file__).resolve().parents[2] / "sql"
@@ -140,3 +144,30 @@ def split_table(name: str) -> tuple[str, ...]:
     if not 1 <= len(parts) <= 3 or any(not p for p in parts):
         raise ValueError(f"table {name!r}: expected [database.][schema.]table")
     return parts
+
+
+def load_context(units: Sequence[LoadUnit], now: Any, default_schema: str) -> dict[str, Any]:
+    """What every step of a load of ``units`` (one dataset's) renders with: the dataset, its
+    target (schema ``default_schema`` unless the table names one), the staging table named
+    for the load, keys, format and the time ``now``."""
+    from sinks.rules import FILE_COLUMN
+
+    target = units[0].target
+    table = split_table(target.table)
+    load_id = units[0].load_id
+    return {
+        "dataset": target.dataset,
+        "partition_keys": [u.partition.key for u in units],
+        "load_id": load_id,
+        "now": now,
+        "target": table,
+        "target_schema": table[-2] if len(table) > 1 else default_schema,
+        "target_schema_path": table[:-1],
+        "target_name": table[-1],
+        "stage": f"_loaders_stage_{re.sub(r'[^0-9a-zA-Z]', '', load_id)}",
+        "keys": list(target.keys),
+        "order_by": target.order_by,
+        "format": target.format,
+        "column_types": list(target.column_types),
+        "file_column": FILE_COLUMN,
+    }

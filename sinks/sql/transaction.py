@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
@@ -29,19 +28,12 @@ from manifests.store import ObjectStore
 from sinks.base import Answer, Capabilities, CompileSample, LoadResult, LoadUnit, Strategy
 from sinks.options import SqlOptions
 from sinks.retrying import retrying
-from sinks.rules import (
-    ALREADY,
-    FILE_COLUMN,
-    Part,
-    check_unique_files,
-    keyed,
-    pending_manifests,
-)
+from sinks.rules import ALREADY, Part, blame, check_unique_files, keyed, loaded, pending_manifests, skipped
 from sinks.sql.apply import ApplySteps, Staged
 from sinks.sql.client import SqlClient
 from sinks.sql.recording import Recorded, sample_answers
-from sinks.sql.state import StateReads, now
-from sinks.sql.templates import Templates, split_table
+from sinks.sql.state import StateReads, now, state_names
+from sinks.sql.templates import Templates, load_context
 
 log = logging.getLogger("loaders.sql")
 
@@ -80,18 +72,12 @@ class SqlSink(ApplySteps, StateReads):
         self.store = store
         schema = self.sink_options.state_schema
         self.state_schema = schema
-        names = {
-            "partitions_table": (schema, "partitions"),
-            "manifests_table": (schema, "manifests"),
-            "schemas_table": (schema, "schemas"),
-            "state_schema": schema,
-        }
         project = f"{project_dir}/sql" if project_dir else None
         templates = self.templates_class(self.capabilities.dialect, project, self.template_folders)
         self.client = SqlClient(
             name,
             templates,
-            names,
+            state_names(schema),
             self.statements,
             lambda sql: self._query(sql),
             lambda exc, step: self._translate(exc, step),
@@ -283,52 +269,14 @@ class SqlSink(ApplySteps, StateReads):
         return [self._result(p, rows) for p in parts]
 
     def _result(self, part: Part, rows: dict[tuple[str, str], int]) -> LoadResult:
-        unit = part.unit
-        if not part.entries and unit.target.strategy is not Strategy.REPLACE:
-            return self._skipped(unit, "empty manifest: recorded as applied, nothing to load")
-        return LoadResult(
-            dataset=unit.target.dataset,
-            partition=unit.partition,
-            action="loaded",
-            rows=sum(rows[m.identity] for m in part.pending),
-            manifests=len(part.pending),
-            reason=f"{len(part.pending)} manifest(s), {len(part.entries)} file(s)",
-        )
+        return loaded(part, rows)
 
     def _blame(self, exc: LoaderError, parts: list[Part]) -> LoaderError:
         """Name the manifest and file an engine error is about (engines name only paths)."""
-        if exc.manifest:
-            return exc
-        text = str(exc)
-        pending = [m for p in parts for m in p.pending]
-        for manifest in pending:
-            for entry in manifest.entries:
-                if self.store.engine_path(entry.url) in text:
-                    return type(exc)(exc.reason, manifest=manifest.url, file=entry.url)
-        if len(pending) == 1:
-            return type(exc)(exc.reason, manifest=pending[0].url)
-        return exc
+        return blame(exc, parts, self.store)
 
     def _context(self, units: Sequence[LoadUnit]) -> dict[str, Any]:
-        target = units[0].target
-        table = split_table(target.table)
-        load_id = units[0].load_id
-        return {
-            "dataset": target.dataset,
-            "partition_keys": [u.partition.key for u in units],
-            "load_id": load_id,
-            "now": self.clock(),
-            "target": table,
-            "target_schema": table[-2] if len(table) > 1 else self.default_schema,
-            "target_schema_path": table[:-1],
-            "target_name": table[-1],
-            "stage": f"_loaders_stage_{re.sub(r'[^0-9a-zA-Z]', '', load_id)}",
-            "keys": list(target.keys),
-            "order_by": target.order_by,
-            "format": target.format,
-            "column_types": list(target.column_types),
-            "file_column": FILE_COLUMN,
-        }
+        return load_context(units, self.clock(), self.default_schema)
 
     def _rollback(self, context: dict[str, Any]) -> None:
         try:
@@ -343,4 +291,4 @@ class SqlSink(ApplySteps, StateReads):
             log.warning("sink=%s could not drop staging %s", self.name, context["stage"], exc_info=True)
 
     def _skipped(self, unit: LoadUnit, reason: str) -> LoadResult:
-        return LoadResult(dataset=unit.target.dataset, partition=unit.partition, action="skipped", reason=reason)
+        return skipped(unit, reason)
