@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from loaders.timelayout import TimeLayout, default_time, parse_time
 from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
@@ -41,6 +42,7 @@ DATASET_KEYS = {
     "allow_empty",
     "columns",
     "max_attempts",
+    "time",
 }
 #: failed attempts after which the scheduled sweep leaves a partition for a person
 DEFAULT_MAX_ATTEMPTS = 5
@@ -71,6 +73,8 @@ class DatasetConfig:
     columns: tuple[tuple[str, str], ...] = ()
     #: failed attempts in a row after which the sweep stops retrying a partition
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    #: how the partition fields spell a day and an hour (None: off the calendar)
+    time: TimeLayout | None = field(default=None, compare=False)
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -242,6 +246,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         layout = KeyLayout(pattern.lstrip("/"), partition)
     except ValueError as exc:
         raise fail("manifests", str(exc)) from None
+    time = parse_time(raw["time"], partition, fail) if "time" in raw else default_time(partition)
     strategy, keys, order_by = _strategy(raw, fail)
     try:
         lookback = parse_duration(str(raw.get("lookback", "1d")))
@@ -273,6 +278,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         layout=layout,
         columns=columns,
         max_attempts=max_attempts,
+        time=time,
     )
 
 

@@ -41,7 +41,6 @@ CLOCK_SLACK = timedelta(seconds=30)
 #: LISTs in flight at once; S3 answers a LIST in tens of milliseconds, so a month of hourly
 #: partitions (720 LISTs) needs a few dozen at a time to fit in a second.
 LIST_CONCURRENCY = 32
-HOURS = tuple(f"{h:02d}" for h in range(24))
 
 
 class Reprocess(enum.StrEnum):
@@ -83,27 +82,23 @@ class Window:
 
 
 def windowed(dataset: DatasetConfig) -> str | None:
-    """None when the dataset's partitions fall on a calendar (daily ``dt`` or hourly
-    ``dt`` + ``hour``), else why windows (sweep, backfill, status --days) skip it: it is
-    still loaded from its manifests as they arrive."""
-    if dataset.partition in (("dt",), ("dt", "hour")):
+    """None when the dataset's partitions fall on a calendar (its ``time``, or the
+    default daily ``dt`` / hourly ``dt`` + ``hour``), else why windows (sweep, backfill,
+    status --days) skip it: it is still loaded from its manifests as they arrive."""
+    if dataset.time is not None:
         return None
     return (
         f"{dataset.name}: not in windows (sweep, backfill, status --days): its partition "
-        f"{list(dataset.partition)} is not [\"dt\"] or [\"dt\", \"hour\"]; it is loaded as its manifests arrive"
+        f'{list(dataset.partition)} has no time (declare time = {{ dt = "...", hour = "..." }}, '
+        'or use ["dt"] or ["dt", "hour"]); it is loaded as its manifests arrive'
     )
 
 
 def calendar(dataset: DatasetConfig, window: Window) -> list[Partition]:
     """Every partition of the window at the dataset's granularity (daily or hourly)."""
-    fields = dataset.partition
-    if fields == ("dt",):
-        return [Partition.of({"dt": d.isoformat()}) for d in window.days()]
-    if fields == ("dt", "hour"):
-        return [Partition.of({"dt": d.isoformat(), "hour": h}) for d in window.days() for h in HOURS]
-    raise ConfigError(
-        f'datasets."{dataset.name}".partition: windows work on ["dt"] or ["dt", "hour"], not {list(fields)}'
-    )
+    if dataset.time is None:
+        raise ConfigError(f'datasets."{dataset.name}".time: windows need the partition\'s time ({windowed(dataset)})')
+    return dataset.time.partitions(window.days())
 
 
 @dataclass(frozen=True)

@@ -58,7 +58,8 @@ def status(
                 click.echo(f"note: {why}", err=True)
                 continue
             views += planner.survey(d, window, runner.sink_names(d))
-    print_window(views, known, as_json)
+    times = {d.name: d.time for d in config.datasets.values() if d.time is not None}
+    print_window(views, known, as_json, times)
 
 
 def _noting_empty_state(runner: Runner) -> list[tuple[str, Sink]]:

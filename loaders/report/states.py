@@ -4,7 +4,7 @@ or JSON), and with ``--days`` on a terminal a calendar grid per dataset and sink
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,6 +14,7 @@ from rich.text import Text
 
 from loaders.planner import View
 from loaders.report.text import emit, one_line, table
+from loaders.timelayout import TimeLayout
 from sinks.base import PartitionState
 
 
@@ -75,28 +76,35 @@ def window_state(view: View, recorded: PartitionState | None) -> PartitionState:
 
 
 def print_window(
-    views: Sequence[View], known: dict[tuple[str, str, str], PartitionState], as_json: bool
+    views: Sequence[View],
+    known: dict[tuple[str, str, str], PartitionState],
+    as_json: bool,
+    times: Mapping[str, TimeLayout] | None = None,
 ) -> None:
     """A window's partitions (``status --days``): as JSON or lines, or as a calendar grid
-    on a terminal. ``known``: the recorded states by (sink, dataset, partition key)."""
+    on a terminal. ``known``: the recorded states by (sink, dataset, partition key);
+    ``times``: each dataset's time, which places its partitions on the grid."""
     rows = [(v.sink, window_state(v, known.get((v.sink, v.dataset, v.partition.key)))) for v in views]
     if as_json or not sys.stdout.isatty():
         print_states(rows, as_json, data=[v.data for v in views])
     else:
-        print_grid(rows)
+        print_grid(rows, times)
 
 
 _CELL = {"loaded": ("■", "green"), "stale": ("◆", "yellow"), "missing": ("·", "magenta"), "failed": ("✖", "bold red")}
 
 
-def print_grid(rows: Sequence[tuple[str, PartitionState]]) -> None:
-    """A calendar per dataset and sink: days down, hours across, coloured by status."""
+def print_grid(rows: Sequence[tuple[str, PartitionState]], times: Mapping[str, TimeLayout] | None = None) -> None:
+    """A calendar per dataset and sink: days down, hours across, coloured by status. A
+    dataset in ``times`` has its partitions placed by the day and hour its fields spell
+    (``yyyy=2026/mm=01/dd=05/hh=07``: 2026-01-05, 07); others by ``dt`` and ``hour``."""
     console = Console()
     groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
     for sink, state in rows:
         parts = dict(p.partition("=")[::2] for p in state.partition.split("/"))
-        hours = groups.setdefault((state.dataset, sink), {}).setdefault(parts.get("dt", "?"), {})
-        hours[parts.get("hour", "")] = state.status
+        time = (times or {}).get(state.dataset)
+        day, hour = time.day_hour(parts) if time else (parts.get("dt", "?"), parts.get("hour", ""))
+        groups.setdefault((state.dataset, sink), {}).setdefault(day, {})[hour] = state.status
     for (dataset, sink), days in groups.items():
         hourly = any(h for hours in days.values() for h in hours)
         caption = "hours 00-23 (UTC) across" if hourly else None
