@@ -135,3 +135,19 @@ def test_a_time_that_cannot_spell_a_day_is_refused_naming_the_dataset(
 def test_time_must_be_a_table() -> None:
     with pytest.raises(ConfigError, match=rf'{SOURCE}: datasets."{DS}".time: a table'):
         parse(**{DS: {**FIREHOSE, "time": "{yyyy}-{mm}-{dd}"}})
+
+
+def test_the_status_grid_shows_firehose_partitions_by_day_and_hour(capsys: pytest.CaptureFixture[str]) -> None:
+    from loaders.report import print_grid
+    from sinks.base import PartitionState
+
+    time = parse(**{DS: FIREHOSE}).datasets[DS].time
+    assert time is not None
+
+    def state(hour: int, status: str) -> tuple[str, PartitionState]:
+        key = f"yyyy=2026/mm=01/dd=05/hh={hour:02d}"
+        return "wh", PartitionState(DS, key, status, 0, 0, 0, None, None, None)
+
+    print_grid([state(h, "loaded" if h == 7 else "missing") for h in range(24)], {DS: time})
+    [day] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("2026-01-05")]
+    assert day.split()[1:] == ["·"] * 7 + ["■"] + ["·"] * 16
