@@ -247,8 +247,6 @@ def test_s3_access_is_read_only_and_scoped_to_the_lake_bucket_and_the_config(mod
     for name in ("manifest_prefix", "data_prefix"):
         rule = single(module.variables[name]["validation"])["condition"]
         assert f"length(var.{name}) > 1" in rule and f'endswith(var.{name}, "/")' in rule
-
-
     # the one write grant: the Avro staging copies, under exactly <store_prefix>_loaders/staging/
     assert set(staging["actions"]) == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}
     assert staging["resources"] == ["${local.lake_bucket_arn}/${local.staging_prefix}*"]
