@@ -146,3 +146,14 @@ def test_a_dead_lettered_eventbridge_event_is_redriven_as_the_event_itself() -> 
     assert parsed.event() == EVENTBRIDGE_OBJECT_CREATED
     [message] = messages(parsed.event())
     assert message.source == "eventbridge" and len(message.requests) == 1
+
+
+def test_an_eventbridge_event_moved_to_the_dlq_by_aws_is_redriven_too() -> None:
+    """What Lambda's asynchronous DLQ, or the rule target's, puts there: the bare event."""
+    from loaders.aws.dlq import Letter
+
+    moved = Letter.parse(json.dumps(EVENTBRIDGE_OBJECT_CREATED), "m2", 3)
+    [message] = messages(moved.event())
+    assert message.requests == (
+        ManifestRequest("s3://amzn-s3-demo-bucket1/manifests/dt=2021-11-12/lot 2+2.json", notified=True),
+    )
