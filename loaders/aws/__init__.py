@@ -51,7 +51,8 @@ def _decorated(name: str) -> Handler:
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    """SNS events (S3 notifications, direct load requests) and SQS events of SNS envelopes."""
+    """SNS events (S3 notifications, direct load requests), SQS events (SNS envelopes, raw
+    payloads, EventBridge events) and S3 "Object Created" events from an EventBridge rule."""
     return _decorated("handler")(event, context)
 
 

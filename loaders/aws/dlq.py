@@ -1,11 +1,11 @@
 """The dead-letter queue: what could not be loaded, why, and the record to try again.
 
 A *letter* is the JSON body the handler sends for a terminal failure: the original
-Lambda record (SNS or SQS), the error class and message, dataset, partition, manifest,
-sink, when it failed and how many times it has been tried. The same queue also receives
-messages that SQS itself moved there after too many receives (transient failures that
-never recovered): those bodies are SNS envelopes or raw payloads, and are read as a
-record to retry with the reason "moved by SQS after N receives".
+Lambda record (SNS or SQS; a direct EventBridge event is its own record), the error class
+and message, dataset, partition, manifest, sink, when it failed and how many times it
+has been tried. The same queue also receives messages that SQS itself moved there after
+too many receives (transient failures that never recovered): those bodies are SNS
+envelopes or raw payloads, and are read as a record to retry with the reason "moved by SQS after N receives".
 
 SQS cannot edit a message, so a letter that still fails on redrive is sent again with
 the new reason and one more attempt, and the old one deleted.
@@ -81,8 +81,9 @@ class Letter:
         return cls(record, "sqs", message_id, "Unprocessed", f"moved by SQS after {receive_count} receive(s)")
 
     def event(self) -> dict[str, Any]:
-        """The Lambda event of this one record, as the handler receives it."""
-        return {"Records": [self.record]}
+        """The Lambda event of this one record, as the handler receives it (an EventBridge
+        event is its own record)."""
+        return self.record if self.source == "eventbridge" else {"Records": [self.record]}
 
 
 @dataclass(frozen=True)

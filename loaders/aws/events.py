@@ -4,14 +4,23 @@ What reaches the handler, and what each becomes::
 
     SNS event            one record per message; Sns.Message is the payload
     SQS event            body is an SNS envelope ({"Type": "Notification", "Message": ...}),
-                         or the payload itself (raw message delivery, or S3 → SQS directly)
+                         or the payload itself (raw message delivery, S3 → SQS directly,
+                         or an EventBridge rule's SQS target)
+    EventBridge event    an EventBridge rule invoking the function directly: the event is
+                         the payload, one delivery, its ``id`` the message id
     payload              an S3 notification ({"Records": [{"eventSource": "aws:s3", ...}]}),
+                         an S3 event through EventBridge ({"source": "aws.s3",
+                         "detail-type": "Object Created", "detail": {...}}),
                          an S3 test event ({"Event": "s3:TestEvent"}): nothing to do,
                          a direct request {"manifest": "s3://..."}, or
                          a partition request {"dataset": ..., "partition": {...} | "k=v/..."}
 
 Object keys in S3 notifications are URL-encoded (a space arrives as ``+``), so they are
-decoded with ``unquote_plus`` (AWS: "Event message structure", s3.object.key).
+decoded with ``unquote_plus`` (AWS: "Event message structure", s3.object.key). Through
+EventBridge, ``detail.object.key`` is taken as it is: the S3 user guide's "EventBridge event
+message structure" documents no encoding for it (only the notification records' page does)
+and its examples carry plain keys. Powertools' EventBridge data class decodes it anyway,
+which would turn a ``+`` of a real key into a space, so it is not used here.
 """
 
 from __future__ import annotations
@@ -52,23 +61,25 @@ class Message:
     """One delivery: an SNS record or an SQS message, with the requests it carries."""
 
     message_id: str
-    source: str  # "sns" | "sqs"
+    source: str  # "sns" | "sqs" | "eventbridge"
     record: dict[str, Any]
     requests: tuple[Request, ...] = ()
     problem: str | None = field(default=None)  # why the payload could not be read
 
 
 def messages(event: dict[str, Any]) -> list[Message]:
-    """The deliveries of a Lambda event, SNS or SQS."""
+    """The deliveries of a Lambda event: SNS, SQS, or one EventBridge event."""
     from aws_lambda_powertools.utilities.data_classes import SNSEvent, SQSEvent
 
+    if _is_eventbridge(event):
+        return [_message(str(event.get("id") or "-"), "eventbridge", event, json.dumps(event))]
     records = event.get("Records") or []
     source = records[0].get("EventSource") or records[0].get("eventSource") if records else None
     if source == "aws:sns":
         return [_message(r.sns.message_id, "sns", r.raw_event, r.sns.message) for r in SNSEvent(event).records]
     if source == "aws:sqs":
         return [_message(r.message_id, "sqs", r.raw_event, _unwrap(r.body)) for r in SQSEvent(event).records]
-    raise ValueError(f"not an SNS or SQS event (event source {source!r})")
+    raise ValueError(f"not an SNS or SQS event, nor an EventBridge one (event source {source!r})")
 
 
 def _unwrap(body: str) -> str:
@@ -101,6 +112,8 @@ def requests(payload: str) -> tuple[Request, ...]:
         return ()
     if "Records" in doc:
         return tuple(_s3_records(doc["Records"]))
+    if _is_eventbridge(doc):
+        return _eventbridge_requests(doc)
     if "manifest" in doc:
         if not isinstance(doc["manifest"], str) or not doc["manifest"]:
             raise ManifestError('"manifest" must be a non-empty string')
@@ -124,6 +137,33 @@ def _s3_records(records: Any) -> list[ManifestRequest]:
         key = unquote_plus(record.s3.get_object.key)
         out.append(ManifestRequest(f"s3://{record.s3.bucket.name}/{key}", notified=True))
     return out
+
+
+def _is_eventbridge(doc: dict[str, Any]) -> bool:
+    return "detail-type" in doc and "source" in doc and "Records" not in doc
+
+
+def _eventbridge_requests(doc: dict[str, Any]) -> tuple[ManifestRequest, ...]:
+    """An S3 event through EventBridge (AWS: S3 user guide, "EventBridge event message
+    structure"): "Object Created" asks for its object; S3's other detail types (Object
+    Deleted, Object Restore Completed...) ask for nothing, as other S3 notification
+    records do; an event from another source is refused with its source and type."""
+    source, detail_type = doc.get("source"), doc.get("detail-type")
+    if source != "aws.s3":
+        raise ManifestError(
+            f"an EventBridge event from {source!r} ({detail_type!r}) is not an S3 notification: "
+            'route only {"source": ["aws.s3"], "detail-type": ["Object Created"]} to this function'
+        )
+    if detail_type != "Object Created":
+        return ()  # not a batch to load
+    detail = doc.get("detail")
+    bucket = detail.get("bucket") if isinstance(detail, dict) else None
+    obj = detail.get("object") if isinstance(detail, dict) else None
+    name = bucket.get("name") if isinstance(bucket, dict) else None
+    key = obj.get("key") if isinstance(obj, dict) else None
+    if not isinstance(name, str) or not name or not isinstance(key, str) or not key:
+        raise ManifestError('an S3 "Object Created" event without detail.bucket.name and detail.object.key')
+    return (ManifestRequest(f"s3://{name}/{key}", notified=True),)  # the key is not URL-encoded here
 
 
 def _partition_request(doc: dict[str, Any]) -> PartitionRequest:

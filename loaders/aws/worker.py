@@ -1,6 +1,6 @@
 """What a Lambda invocation does: deliveries in, loads run, each delivery judged.
 
-A delivery (SNS record or SQS message) ends in one of three ways:
+A delivery (SNS record, SQS message, or an EventBridge event invoking the function) ends in one of three ways:
 
     done        every unit loaded or skipped (a re-delivery finds nothing new: the load
                 state decides, not a cache in this container)
@@ -8,7 +8,8 @@ A delivery (SNS record or SQS message) ends in one of three ways:
                 the record goes to the dead-letter queue with the reason, and the
                 handler returns normally so AWS does not retry it
     transient   a unit failed and may succeed later (a lock, throttling, the network):
-                SQS gets the message id in ``batchItemFailures``; SNS gets an exception
+                SQS gets the message id in ``batchItemFailures``; SNS and EventBridge
+                (asynchronous invocations, retried by Lambda) get an exception
 
 Units that loaded before a failure stay loaded; the retry finds them applied.
 """
@@ -78,7 +79,7 @@ class Worker:
     # -- deliveries ---------------------------------------------------------------------
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Judge each delivery of an SNS or SQS event; see the module docstring."""
+        """Judge each delivery of an SNS, SQS or EventBridge event; see the module docstring."""
         try:
             delivered = messages(event)
         except ValueError as exc:

@@ -64,6 +64,28 @@ class Chain:
         self.config = folder / "loaders.toml"
         self.write_config()
 
+    def route_through_eventbridge(self) -> str:
+        """Also send the bucket's events to EventBridge (what new S3 setups do), with a rule
+        matching Object Created under ``manifests/`` whose target is a new queue; returns
+        the queue. The events are moto's S3 → EventBridge ones, pattern-matched by moto's
+        EventBridge, as the Terraform module's rule is written."""
+        events = boto3.client("events", endpoint_url=self.endpoint)
+        queue = self._queue(f"eventbridge-{uuid.uuid4().hex[:8]}")
+        rule = f"manifests-{uuid.uuid4().hex[:8]}"
+        pattern = {
+            "source": ["aws.s3"],
+            "detail-type": ["Object Created"],
+            "detail": {"bucket": {"name": [self.bucket]}, "object": {"key": [{"prefix": "manifests/"}]}},
+        }
+        events.put_rule(Name=rule, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule=rule, Targets=[{"Id": "buffer", "Arn": self._arn(queue)}])
+        config = self.s3.get_bucket_notification_configuration(Bucket=self.bucket)
+        config = {k: v for k, v in config.items() if k.endswith("Configurations")}
+        self.s3.put_bucket_notification_configuration(
+            Bucket=self.bucket, NotificationConfiguration={**config, "EventBridgeConfiguration": {}}
+        )
+        return queue
+
     def _queue(self, name: str) -> str:
         return self.sqs.create_queue(QueueName=name)["QueueUrl"]
 

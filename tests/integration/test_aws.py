@@ -419,3 +419,46 @@ def test_redrive_opens_the_sinks_once_for_all_its_letters(chain: Chain, monkeypa
     assert results == ["loaded (1 rows); deleted", "loaded (1 rows); deleted"]
     assert len(opened) == 1
     assert rows(chain) == [(15, DT, "15"), (16, DT, "16")]
+
+
+def test_s3_events_through_eventbridge_load_via_sqs_and_directly(chain: Chain) -> None:
+    """S3 → EventBridge → rule → SQS, and the same event invoking the function directly:
+    the events are the ones moto's S3 sends to EventBridge, matched by moto's EventBridge
+    rule; the SQS body is the EventBridge event itself."""
+    queue = chain.route_through_eventbridge()
+    key = chain.put_batch(DT, "22", "lot été 2+2", [4])  # "+" and spaces arrive as they are
+    chain.s3.put_object(Bucket=chain.bucket, Key="data/not-a-manifest.txt", Body=b"x")  # outside the rule
+    [message] = chain.drain(queue)
+    event = json.loads(message["Body"])
+    assert (event["source"], event["detail-type"]) == ("aws.s3", "Object Created")
+    assert event["detail"]["object"]["key"] == key  # not URL-encoded through EventBridge
+    assert handle(chain.sqs_event([message])) == {"batchItemFailures": []}
+    assert rows(chain) == [(4, DT, "22")]
+
+    chain.put_batch(DT, "23", "b1", [5])
+    [direct] = [json.loads(m["Body"]) for m in chain.drain(queue)]
+    assert handle(direct) == {"loaded": 1, "skipped": 0, "dead_lettered": 0, "retry": 0}
+    assert handle(direct) == {"loaded": 0, "skipped": 1, "dead_lettered": 0, "retry": 0}
+    assert rows(chain) == [(4, DT, "22"), (5, DT, "23")] and chain.dead_letters() == []
+
+
+def test_other_eventbridge_events_are_skipped_or_dead_lettered_with_the_reason(chain: Chain) -> None:
+    queue = chain.route_through_eventbridge()
+    chain.s3.put_object(Bucket=chain.bucket, Key="manifests/somebody_else/notes.json", Body=b"{}")
+    [created] = [json.loads(m["Body"]) for m in chain.drain(queue)]
+    # the S3 user guide's "Object Deleted" example's shape: S3's other detail types ask for nothing
+    deleted = {**created, "detail-type": "Object Deleted", "detail": {**created["detail"], "reason": "DeleteObject"}}
+    assert handle(created) == {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}  # no dataset's key
+    assert handle(deleted) == {"loaded": 0, "skipped": 0, "dead_lettered": 0, "retry": 0}
+    assert chain.dead_letters() == []
+    # a schedule's event routed to the loading function by mistake (EventBridge's
+    # "Scheduled Event" shape, as the AWS docs show it): a terminal, explained failure
+    scheduled = {
+        "version": "0", "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa", "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": "123456789012", "time": "2026-11-28T18:43:48Z", "region": "us-east-1",
+        "resources": ["arn:aws:events:us-east-1:123456789012:rule/my-schedule"], "detail": {},
+    }  # fmt: skip
+    assert handle(scheduled) == {"loaded": 0, "skipped": 0, "dead_lettered": 1, "retry": 0}
+    [letter] = chain.dead_letters()
+    assert letter["source"] == "eventbridge" and letter["record"] == scheduled
+    assert "from 'aws.events' ('Scheduled Event') is not an S3 notification" in letter["error"]

@@ -48,10 +48,10 @@ TAGGABLE = {
     "aws_cloudwatch_metric_alarm",
     "aws_s3_bucket",
     "aws_s3_object",
+    "aws_lambda_event_source_mapping",  # since hashicorp/aws 5.70, the module's floor
 }
-#: taggable, but left untagged: tags on event source mappings need hashicorp/aws >= 5.70
-#: (the module asks for >= 5.0), and a mapping costs nothing to attribute.
-TAGGABLE_UNTAGGED = {"aws_lambda_event_source_mapping"}
+#: taggable, but left untagged.
+TAGGABLE_UNTAGGED: set[str] = set()
 #: resource types that take no tags.
 UNTAGGABLE = {
     "aws_iam_role_policy",
@@ -62,6 +62,7 @@ UNTAGGABLE = {
     "aws_lambda_permission",
     "aws_lambda_function_event_invoke_config",
     "aws_cloudwatch_event_target",
+    "aws_cloudwatch_dashboard",
 }
 
 _OPTIONS = hcl2.SerializationOptions(with_comments=False, strip_string_quotes=True, explicit_blocks=False)
@@ -156,11 +157,13 @@ def test_every_file_parses_and_the_module_is_complete(module: Module) -> None:
         "sweep.tf",
         "alarms.tf",
         "outputs.tf",
+        "eventbridge.tf",
+        "dashboard.tf",
     } <= names
     [terraform] = module.terraform
     assert terraform["required_version"] == ">= 1.5"
     aws = single(terraform["required_providers"])["aws"]
-    assert aws == {"source": "hashicorp/aws", "version": ">= 5.0"}
+    assert aws == {"source": "hashicorp/aws", "version": ">= 5.70"}  # tags on the event source mapping
     kinds = {rtype for rtype, _ in module.resources}
     assert {
         "aws_lambda_function",
@@ -192,12 +195,13 @@ def test_every_taggable_resource_carries_the_dataset_tags(module: Module) -> Non
             tagged += 1
         else:
             assert "tags" not in body, f"{rtype}.{name}"
-    assert tagged == 13  # 2 functions, 2 log groups, 4 alarms, 2 queues, 1 role, 1 rule, 1 package object
+    # 2 functions, 2 log groups, 4 alarms, 2 queues, 1 role, 2 rules, 1 package object, 1 event source mapping
+    assert tagged == 15
 
 
 def test_iam_policies_grant_no_wildcard_action_and_no_unscoped_resource(module: Module) -> None:
     statements = list(module.statements())
-    assert {doc for doc, _ in statements} == {"assume", "this", "buffer"}
+    assert {doc for doc, _ in statements} == {"assume", "this", "buffer", "dlq"}
     for doc, statement in statements:
         actions = statement["actions"]
         assert isinstance(actions, list) and actions, f"{doc}: {statement.get('sid')}"
@@ -219,7 +223,14 @@ def test_s3_access_is_read_only_and_scoped_to_the_lake_bucket_and_the_config(mod
         "${distinct(concat([var.manifest_prefix, var.data_prefix], var.extra_read_prefixes))}"
     )
     s3 = [(s["sid"], s) for doc, s in module.statements() if doc == "this" and s["actions"][0].startswith("s3:")]
-    assert {sid for sid, _ in s3} == {"ReadConfiguration", "ReadManifestsAndData", "ListManifestsAndData"}
+    assert {sid for sid, _ in s3} == {
+        "ReadConfiguration",
+        "ReadManifestsAndData",
+        "ListManifestsAndData",
+        "WriteAvroStagingCopies",
+    }
+    staging = dict(s3).pop("WriteAvroStagingCopies")
+    s3 = [(sid, statement) for sid, statement in s3 if sid != "WriteAvroStagingCopies"]
     for sid, statement in s3:
         assert set(statement["actions"]) <= {"s3:GetObject", "s3:ListBucket"}, sid
         for resource in templates(statement["resources"]):
@@ -236,6 +247,16 @@ def test_s3_access_is_read_only_and_scoped_to_the_lake_bucket_and_the_config(mod
     for name in ("manifest_prefix", "data_prefix"):
         rule = single(module.variables[name]["validation"])["condition"]
         assert f"length(var.{name}) > 1" in rule and f'endswith(var.{name}, "/")' in rule
+    # the one write grant: the Avro staging copies, under exactly <store_prefix>_loaders/staging/
+    assert set(staging["actions"]) == {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"}
+    assert staging["resources"] == ["${local.lake_bucket_arn}/${local.staging_prefix}*"]
+    assert module.locals["staging_prefix"] == "${var.store_prefix}_loaders/staging/"
+    assert module.locals["stages_avro"] == '${contains(["avro", "avro-wrapped"], var.format)}'
+    [dynamic] = [d for d in module.data["aws_iam_policy_document", "this"]["dynamic"] if "WriteAvroStaging" in str(d)]
+    assert dynamic["statement"]["for_each"] == "${local.stages_avro ? [1] : []}"
+    rule = single(module.variables["store_prefix"]["validation"])["condition"]
+    assert 'endswith(var.store_prefix, "/")' in rule and module.variables["store_prefix"]["default"] == ""
+    assert module.variables["format"]["default"] == "parquet"
 
 
 def test_logs_and_queues_are_the_module_own(module: Module) -> None:
@@ -251,11 +272,18 @@ def test_logs_and_queues_are_the_module_own(module: Module) -> None:
 
 
 def test_only_the_topic_may_send_to_the_buffer_queue(module: Module) -> None:
-    [(_, statement)] = [(d, s) for d, s in module.statements() if d == "buffer"]
+    [(_, statement), (_, rule)] = [(d, s) for d, s in module.statements() if d == "buffer"]
     assert statement["actions"] == ["sqs:SendMessage"]
     assert single(statement["principals"]) == {"type": "Service", "identifiers": ["sns.amazonaws.com"]}
     condition = single(statement["condition"])
     assert condition == {"test": "ArnEquals", "variable": "aws:SourceArn", "values": ["${var.sns_topic_arn}"]}
+    # with notifications = "eventbridge": the module's rule, and nothing else, sends
+    assert rule["actions"] == ["sqs:SendMessage"] and rule["sid"] == "OnlyTheRuleSends"
+    assert single(rule["principals"]) == {"type": "Service", "identifiers": ["events.amazonaws.com"]}
+    arn = "${aws_cloudwatch_event_rule.manifests[0].arn}"
+    assert single(rule["condition"]) == {"test": "ArnEquals", "variable": "aws:SourceArn", "values": [arn]}
+    toggles = [d["statement"]["for_each"] for d in module.data["aws_iam_policy_document", "buffer"]["dynamic"]]
+    assert toggles == ["${local.subscribe_sns ? [1] : []}", "${local.via_eventbridge ? [1] : []}"]
     policy = module.resource("aws_sqs_queue_policy", "buffer")
     assert policy["policy"] == "${data.aws_iam_policy_document.buffer[0].json}"
 
@@ -303,7 +331,9 @@ def test_sns_reaches_the_loader_through_the_queue_or_directly(module: Module) ->
     direct = module.resource("aws_sns_topic_subscription", "direct")
     assert (via_queue["protocol"], via_queue["endpoint"]) == ("sqs", "${aws_sqs_queue.buffer[0].arn}")
     assert (direct["protocol"], direct["endpoint"]) == ("lambda", "${aws_lambda_function.loader.arn}")
-    assert via_queue["count"] == "${var.use_sqs ? 1 : 0}" and direct["count"] == "${var.use_sqs ? 0 : 1}"
+    assert via_queue["count"] == "${var.use_sqs && local.subscribe_sns ? 1 : 0}"
+    assert direct["count"] == "${!var.use_sqs && local.subscribe_sns ? 1 : 0}"
+    assert module.locals["subscribe_sns"] == "${var.sns_topic_arn != null}"
     for subscription in (via_queue, direct):
         assert subscription["topic_arn"] == "${var.sns_topic_arn}"
         assert subscription["filter_policy_scope"] == '${var.filter_messages ? "MessageBody" : null}'
@@ -542,6 +572,39 @@ module "direct" {{
     Statement = [{{ Effect = "Allow", Action = ["glue:GetTable"], Resource = ["arn:aws:glue:us-east-1:123:catalog"] }}]
   }})
 }}
+
+module "bridged" {{
+  source          = "{source}"
+  data_source     = "ad_server"
+  data_type       = "impression"
+  sink            = "snowflake"
+  package_file    = "dist/loaders-snowflake.zip"
+  package_s3_bucket = null
+  lake_bucket     = "acme-lake"
+  manifest_prefix = "manifests/source=ad_server/impression/"
+  data_prefix     = "data/ad_server/impression/"
+  config_uri      = "s3://acme-config/loaders/loaders.toml"
+  notifications   = "eventbridge"
+  format          = "avro-wrapped"
+  store_prefix    = "lake/"
+  dashboard       = true
+}}
+
+module "invoked" {{
+  source            = "{source}"
+  data_source       = "ad_server"
+  data_type         = "view"
+  sink              = "duckdb"
+  package_file      = "dist/loaders-snowflake.zip"
+  package_s3_bucket = null
+  lake_bucket       = "acme-lake"
+  manifest_prefix   = "manifests/ad_server/view/"
+  data_prefix       = "data/ad_server/view/"
+  config_uri        = "s3://acme-config/loaders/loaders.toml"
+  notifications     = "eventbridge"
+  use_sqs           = false
+  lookback_schedule = ""
+}}
 """
 
 
@@ -591,7 +654,12 @@ def after(plan: dict[str, dict[str, Any]], address: str) -> dict[str, Any]:
 
 
 #: each module of PLAN_ROOT and the dataset its data_source and data_type name
-PLANNED_DATASETS = {"module.queued.": "ad_server.conversion", "module.direct.": "ad_server.click"}
+PLANNED_DATASETS = {
+    "module.queued.": "ad_server.conversion",
+    "module.direct.": "ad_server.click",
+    "module.bridged.": "ad_server.impression",
+    "module.invoked.": "ad_server.view",
+}
 
 
 def test_plan_tags_every_resource_the_provider_can_tag(plan: dict[str, dict[str, Any]]) -> None:
@@ -687,3 +755,73 @@ def test_plan_of_a_direct_subscription_without_sweep(plan: dict[str, dict[str, A
     assert "aws_iam_role_policy_attachment.xray[0]" in direct
     invoke = after(plan, "module.direct.aws_lambda_function_event_invoke_config.loader[0]")
     assert invoke["maximum_retry_attempts"] == 2
+
+
+def test_plan_tags_the_event_source_mapping(plan: dict[str, dict[str, Any]]) -> None:
+    mapping = after(plan, "module.queued.aws_lambda_event_source_mapping.buffer[0]")
+    assert mapping["tags"]["loaders:dataset"] == "ad_server.conversion" and mapping["tags"]["team"] == "data"
+
+
+def test_plan_of_eventbridge_notifications_through_the_queue(plan: dict[str, dict[str, Any]]) -> None:
+    bridged = {a.removeprefix("module.bridged.") for a in plan if a.startswith("module.bridged.")}
+    assert not any(a.startswith("aws_sns_topic_subscription") for a in bridged), bridged  # no topic given
+    rule = after(plan, "module.bridged.aws_cloudwatch_event_rule.manifests[0]")
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        # EventBridge carries the key as it is: "=" stays "=", unlike the SNS filter policy's %3D
+        "detail": {
+            "bucket": {"name": ["acme-lake"]},
+            "object": {"key": [{"prefix": "manifests/source=ad_server/impression/"}]},
+        },
+    }
+    assert rule["tags"]["loaders:dataset"] == "ad_server.impression"
+    target = plan["module.bridged.aws_cloudwatch_event_target.manifests[0]"]["change"]
+    assert target["after_unknown"]["arn"] is True  # the buffer queue's ARN
+    assert target["after_unknown"]["dead_letter_config"] == [{"arn": True}]  # the DLQ, for undeliverable events
+    assert "aws_sqs_queue_policy.buffer[0]" in bridged and "aws_sqs_queue_policy.dlq[0]" in bridged
+    assert "aws_lambda_event_source_mapping.buffer[0]" in bridged
+    assert "aws_lambda_permission.eventbridge[0]" not in bridged
+
+
+def test_plan_of_eventbridge_invoking_the_function(plan: dict[str, dict[str, Any]]) -> None:
+    invoked = {a.removeprefix("module.invoked.") for a in plan if a.startswith("module.invoked.")}
+    assert not any(a.startswith(("aws_sqs_queue.buffer", "aws_sns_topic_subscription")) for a in invoked)
+    permission = after(plan, "module.invoked.aws_lambda_permission.eventbridge[0]")
+    assert permission["principal"] == "events.amazonaws.com"
+    assert "aws_lambda_function_event_invoke_config.loader[0]" in invoked  # Lambda's async retries, then the DLQ
+    assert "aws_cloudwatch_dashboard.this[0]" not in invoked  # off by default
+
+
+def test_plan_grants_avro_staging_only_where_the_format_needs_it(plan: dict[str, dict[str, Any]]) -> None:
+    def statements(module: str) -> dict[str, Any]:
+        """The role's statements as planned (the document is read at apply: log group ARNs)."""
+        document = after(plan, f"module.{module}.data.aws_iam_policy_document.this")
+        return {s["sid"]: s for s in document["statement"]}
+
+    staging = statements("bridged")["WriteAvroStagingCopies"]
+    assert sorted(staging["actions"]) == ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"]
+    assert staging["resources"] == ["arn:aws:s3:::acme-lake/lake/_loaders/staging/*"]
+    for module in ("queued", "direct", "invoked"):  # parquet, the default
+        assert "WriteAvroStagingCopies" not in statements(module)
+        for statement in statements(module).values():
+            assert not {"s3:PutObject", "s3:DeleteObject"} & set(statement["actions"]), module
+
+
+def test_plan_of_the_dashboard(plan: dict[str, dict[str, Any]]) -> None:
+    dashboard = plan["module.bridged.aws_cloudwatch_dashboard.this[0]"]["change"]
+    assert dashboard["after"]["dashboard_name"] == "loaders-ad_server-impression-snowflake"
+    assert not any(a.startswith(("module.queued.aws_cloudwatch_dashboard", "module.direct.")) and "dashboard" in a
+                   for a in plan)  # fmt: skip
+    widgets = json.loads(dashboard["after"]["dashboard_body"])["widgets"]
+    metrics = {(m[0], m[1], m[3]) for w in widgets for m in w["properties"]["metrics"]}
+    name = "loaders-ad_server-impression-snowflake"
+    assert metrics == {
+        ("AWS/Lambda", "Errors", name),
+        ("AWS/Lambda", "Throttles", name),
+        ("AWS/Lambda", "Invocations", name),
+        ("AWS/Lambda", "Duration", name),
+        ("AWS/SQS", "ApproximateAgeOfOldestMessage", name),  # the buffer queue
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"{name}-dlq"),
+    }
+    assert {w["properties"]["region"] for w in widgets} == {"us-east-1"}

@@ -1,7 +1,9 @@
 # One role for both functions, allowed only what loading this dataset needs: read its
 # manifests and data (and the configuration), write its own logs, send terminal failures
-# to its own DLQ and, with use_sqs, consume its own buffer queue. What a sink needs beyond
-# that (Athena/Glue, Secrets Manager...) comes from var.extra_policy_json.
+# to its own DLQ and, with use_sqs, consume its own buffer queue; for an Avro format, also
+# write, read and delete its Parquet copies under <store_prefix>_loaders/staging/ (and
+# nothing else of the bucket). What a sink needs beyond that (Athena/Glue, Secrets
+# Manager...) comes from var.extra_policy_json.
 
 data "aws_iam_policy_document" "assume" {
   statement {
@@ -59,6 +61,18 @@ data "aws_iam_policy_document" "this" {
       test     = "StringLike"
       variable = "s3:prefix"
       values   = [for prefix in local.read_prefixes : "${prefix}*"]
+    }
+  }
+
+  # The runner converts an Avro unit's files to Parquet copies under the staging prefix,
+  # loads those, then deletes them (manifests/convert.py): only formats that need it get it.
+  dynamic "statement" {
+    for_each = local.stages_avro ? [1] : []
+    content {
+      sid       = "WriteAvroStagingCopies"
+      effect    = "Allow"
+      actions   = ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"]
+      resources = ["${local.lake_bucket_arn}/${local.staging_prefix}*"]
     }
   }
 

@@ -1,6 +1,6 @@
-# One loaders deployment: the loader function (S3 manifest notifications via SNS, and
-# partition requests from `loaders backfill --fan-out`) and the sweeper function (the
-# scheduled lookback sweep), for one dataset and one sink.
+# One loaders deployment: the loader function (S3 manifest notifications via SNS or
+# EventBridge, and partition requests from `loaders backfill --fan-out`) and the sweeper
+# function (the scheduled lookback sweep), for one dataset and one sink.
 
 data "aws_partition" "current" {}
 
@@ -24,6 +24,10 @@ locals {
 
   lake_bucket_arn = "arn:${data.aws_partition.current.partition}:s3:::${var.lake_bucket}"
   read_prefixes   = distinct(concat([var.manifest_prefix, var.data_prefix], var.extra_read_prefixes))
+
+  # Where an Avro dataset's Parquet copies go: <store.root>_loaders/staging/.
+  stages_avro    = contains(["avro", "avro-wrapped"], var.format)
+  staging_prefix = "${var.store_prefix}_loaders/staging/"
 
   # The module's own variables win over var.environment: they wire the function to
   # this deployment. loaders.toml can name the DLQ as dead_letter_queue = "${LOADERS_DLQ_URL}".
@@ -95,8 +99,8 @@ resource "aws_lambda_function" "loader" {
     mode = var.tracing_mode
   }
 
-  # Used when SNS invokes the function directly (use_sqs = false): an event that still
-  # fails after Lambda's asynchronous retries lands here, as the original SNS event.
+  # Used when SNS or EventBridge invokes the function directly (use_sqs = false): an event
+  # that still fails after Lambda's asynchronous retries lands here, as the original event.
   dead_letter_config {
     target_arn = aws_sqs_queue.dlq.arn
   }
@@ -113,6 +117,10 @@ resource "aws_lambda_function" "loader" {
     precondition {
       condition     = length(local.name) <= 58
       error_message = "The resource base name \"${local.name}\" is longer than 58 characters: set var.name."
+    }
+    precondition {
+      condition     = var.notifications != "sns" || var.sns_topic_arn != null
+      error_message = "notifications = \"sns\" needs sns_topic_arn (or choose notifications = \"eventbridge\")."
     }
   }
 

@@ -52,3 +52,13 @@ output "role_name" {
   description = "Name of the functions' IAM role."
   value       = aws_iam_role.this.name
 }
+
+output "event_rule_arn" {
+  description = "ARN of the EventBridge rule matching this dataset's new manifests (null unless notifications = \"eventbridge\")."
+  value       = one(aws_cloudwatch_event_rule.manifests[*].arn)
+}
+
+output "dashboard_name" {
+  description = "Name of the CloudWatch dashboard (null unless dashboard = true)."
+  value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)
+}

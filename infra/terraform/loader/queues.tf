@@ -5,10 +5,16 @@
 #   use_sqs = false: SNS topic -> loader, invoked asynchronously
 #                    (after Lambda's 2 retries -> DLQ, through the function's dead_letter_config)
 #
+# With notifications = "eventbridge" an EventBridge rule (eventbridge.tf) takes the
+# topic's place: rule -> buffer queue, or rule -> loader; the topic, if given, is still
+# subscribed to, for `loaders backfill --fan-out`'s partition requests.
+#
 # Terminal failures (bad manifest, missing file...) never come back: the handler itself
 # sends them to the DLQ with the reason and returns normally.
 
 locals {
+  subscribe_sns = var.sns_topic_arn != null
+
   # S3 notifications carry the key URL-encoded ("=" as %3D, space as +), slashes kept.
   encoded_manifest_prefix = replace(urlencode(var.manifest_prefix), "%2F", "/")
 
@@ -61,21 +67,45 @@ resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
 data "aws_iam_policy_document" "buffer" {
   count = var.use_sqs ? 1 : 0
 
-  statement {
-    sid       = "OnlyTheTopicSends"
-    effect    = "Allow"
-    actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.buffer[0].arn]
+  dynamic "statement" {
+    for_each = local.subscribe_sns ? [1] : []
+    content {
+      sid       = "OnlyTheTopicSends"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.buffer[0].arn]
 
-    principals {
-      type        = "Service"
-      identifiers = ["sns.amazonaws.com"]
+      principals {
+        type        = "Service"
+        identifiers = ["sns.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [var.sns_topic_arn]
+      }
     }
+  }
 
-    condition {
-      test     = "ArnEquals"
-      variable = "aws:SourceArn"
-      values   = [var.sns_topic_arn]
+  dynamic "statement" {
+    for_each = local.via_eventbridge ? [1] : []
+    content {
+      sid       = "OnlyTheRuleSends"
+      effect    = "Allow"
+      actions   = ["sqs:SendMessage"]
+      resources = [aws_sqs_queue.buffer[0].arn]
+
+      principals {
+        type        = "Service"
+        identifiers = ["events.amazonaws.com"]
+      }
+
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [aws_cloudwatch_event_rule.manifests[0].arn]
+      }
     }
   }
 }
@@ -87,7 +117,7 @@ resource "aws_sqs_queue_policy" "buffer" {
 }
 
 resource "aws_sns_topic_subscription" "buffer" {
-  count               = var.use_sqs ? 1 : 0
+  count               = var.use_sqs && local.subscribe_sns ? 1 : 0
   topic_arn           = var.sns_topic_arn
   protocol            = "sqs"
   endpoint            = aws_sqs_queue.buffer[0].arn
@@ -121,10 +151,12 @@ resource "aws_lambda_event_source_mapping" "buffer" {
       error_message = "batch_size above 10 needs maximum_batching_window of at least 1 second."
     }
   }
+
+  tags = local.tags
 }
 
 resource "aws_sns_topic_subscription" "direct" {
-  count               = var.use_sqs ? 0 : 1
+  count               = !var.use_sqs && local.subscribe_sns ? 1 : 0
   topic_arn           = var.sns_topic_arn
   protocol            = "lambda"
   endpoint            = aws_lambda_function.loader.arn
@@ -135,7 +167,7 @@ resource "aws_sns_topic_subscription" "direct" {
 }
 
 resource "aws_lambda_permission" "sns" {
-  count         = var.use_sqs ? 0 : 1
+  count         = !var.use_sqs && local.subscribe_sns ? 1 : 0
   statement_id  = "AllowInvokeFromTopic"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.loader.function_name

@@ -214,6 +214,28 @@ variable "extra_read_prefixes" {
   }
 }
 
+variable "format" {
+  description = "The dataset's format in loaders.toml. Avro formats (avro, avro-wrapped) are converted to Parquet copies under <store_prefix>_loaders/staging/ before the load: the role may then write, read and delete keys under exactly that prefix."
+  type        = string
+  default     = "parquet"
+
+  validation {
+    condition     = contains(["parquet", "csv", "jsonl", "avro", "avro-wrapped"], var.format)
+    error_message = "format must be one of parquet, csv, jsonl, avro, avro-wrapped."
+  }
+}
+
+variable "store_prefix" {
+  description = "Key prefix of [store] root in the lake bucket: \"\" for root = \"s3://<lake_bucket>\", \"lake/\" for \"s3://<lake_bucket>/lake\". Where the Avro staging copies go (<store_prefix>_loaders/staging/)."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.store_prefix == "" || (endswith(var.store_prefix, "/") && !startswith(var.store_prefix, "/"))
+    error_message = "store_prefix must be \"\" or a key prefix ending in \"/\" and not starting with \"/\"."
+  }
+}
+
 variable "config_uri" {
   description = "s3://bucket/key of the loaders.toml the functions read (LOADERS_CONFIG)."
   type        = string
@@ -226,12 +248,24 @@ variable "config_uri" {
 
 # --- How notifications arrive -----------------------------------------------
 
-variable "sns_topic_arn" {
-  description = "ARN of the SNS topic the lake bucket's manifest notifications go to (and `loaders backfill --fan-out` publishes to). The module subscribes to it."
+variable "notifications" {
+  description = "How the lake bucket's manifest notifications reach the loader: \"sns\" (the bucket notifies sns_topic_arn; the module subscribes to it) or \"eventbridge\" (the bucket sends its events to EventBridge, eventbridge = true on its aws_s3_bucket_notification; the module adds a rule matching Object Created under manifest_prefix, whose target is the buffer queue, or the function with use_sqs = false)."
   type        = string
+  default     = "sns"
 
   validation {
-    condition     = can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$", var.sns_topic_arn))
+    condition     = contains(["sns", "eventbridge"], var.notifications)
+    error_message = "notifications must be \"sns\" or \"eventbridge\"."
+  }
+}
+
+variable "sns_topic_arn" {
+  description = "ARN of the SNS topic the lake bucket's manifest notifications go to (and `loaders backfill --fan-out` publishes to). The module subscribes to it. Required with notifications = \"sns\"; with \"eventbridge\", optional: a topic given is subscribed to as well, for fan-out's partition requests."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.sns_topic_arn == null || can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+(\\.fifo)?$", var.sns_topic_arn))
     error_message = "sns_topic_arn must be an SNS topic ARN."
   }
 }
@@ -298,6 +332,12 @@ variable "alarm_actions" {
   description = "ARNs (e.g. SNS topics) notified when an alarm fires: Failures metric, messages in the DLQ, function errors."
   type        = list(string)
   default     = []
+}
+
+variable "dashboard" {
+  description = "Create a CloudWatch dashboard \"<name>\": the loader's errors and duration, the buffer queue's oldest message age (use_sqs) and the DLQ's depth."
+  type        = bool
+  default     = false
 }
 
 variable "metrics_namespace" {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -79,3 +80,80 @@ def test_a_payload_nested_100000_deep_is_terminal_not_a_recursion_error() -> Non
     deep = "[" * 100_000 + "]" * 100_000
     [message] = messages({"Records": [{"messageId": "q1", "body": deep, "eventSource": "aws:sqs"}]})
     assert message.requests == () and message.problem is not None and "nested too deeply" in message.problem
+
+
+#: The S3 user guide's "Object created" example ("EventBridge event message structure",
+#: https://docs.aws.amazon.com/AmazonS3/latest/userguide/ev-events.html), its key made one
+#: with "+", "=" and a space, which EventBridge carries as they are.
+EVENTBRIDGE_OBJECT_CREATED = {
+    "version": "0",
+    "id": "17793124-05d4-b198-2fde-7ededc63b103",
+    "detail-type": "Object Created",
+    "source": "aws.s3",
+    "account": "111122223333",
+    "time": "2021-11-12T00:00:00Z",
+    "region": "ca-central-1",
+    "resources": ["arn:aws:s3:::amzn-s3-demo-bucket1"],
+    "detail": {
+        "version": "0",
+        "bucket": {"name": "amzn-s3-demo-bucket1"},
+        "object": {
+            "key": "manifests/dt=2021-11-12/lot 2+2.json",
+            "size": 5,
+            "etag": "b1946ac92492d2347c6235b4d2611184",
+            "version-id": "IYV3p45BT0ac8hjHg1houSdS1a.Mro8e",
+            "sequencer": "617f08299329d189",
+        },
+        "request-id": "N4N7GDK58NMKJ12R",
+        "requester": "123456789012",
+        "source-ip-address": "1.2.3.4",
+        "reason": "PutObject",
+    },
+}
+
+
+def test_s3_object_created_through_eventbridge_direct_or_in_an_sqs_body_keeps_its_key_as_is() -> None:
+    wanted = (ManifestRequest("s3://amzn-s3-demo-bucket1/manifests/dt=2021-11-12/lot 2+2.json", notified=True),)
+    assert requests(json.dumps(EVENTBRIDGE_OBJECT_CREATED)) == wanted
+    [direct] = messages(EVENTBRIDGE_OBJECT_CREATED)
+    assert (direct.message_id, direct.source) == (EVENTBRIDGE_OBJECT_CREATED["id"], "eventbridge")
+    assert direct.requests == wanted
+    assert direct.record == EVENTBRIDGE_OBJECT_CREATED
+    body = json.dumps(EVENTBRIDGE_OBJECT_CREATED)  # an EventBridge rule's SQS target: the body is the event
+    [queued] = messages({"Records": [{"messageId": "q1", "body": body, "eventSource": "aws:sqs"}]})
+    assert (queued.source, queued.requests) == ("sqs", wanted)
+
+
+def test_other_s3_detail_types_ask_for_nothing_and_other_sources_are_refused() -> None:
+    deleted = {**EVENTBRIDGE_OBJECT_CREATED, "detail-type": "Object Deleted"}
+    assert requests(json.dumps(deleted)) == ()
+    guardduty = {**EVENTBRIDGE_OBJECT_CREATED, "source": "aws.guardduty", "detail-type": "GuardDuty Finding"}
+    refused = re.escape("from 'aws.guardduty' ('GuardDuty Finding') is not an S3 notification")
+    with pytest.raises(ManifestError, match=refused):
+        requests(json.dumps(guardduty))
+    [message] = messages(guardduty)
+    assert message.requests == () and message.problem is not None and "aws.guardduty" in message.problem
+    keyless = {**EVENTBRIDGE_OBJECT_CREATED, "detail": {"bucket": {"name": "b"}, "object": {}}}
+    with pytest.raises(ManifestError, match=re.escape("without detail.bucket.name and detail.object.key")):
+        requests(json.dumps(keyless))
+
+
+def test_a_dead_lettered_eventbridge_event_is_redriven_as_the_event_itself() -> None:
+    from loaders.aws.dlq import Letter
+
+    letter = Letter(EVENTBRIDGE_OBJECT_CREATED, "eventbridge", "17793124", "ManifestError", "boom")
+    parsed = Letter.parse(letter.body(), "m1", 1)
+    assert parsed.event() == EVENTBRIDGE_OBJECT_CREATED
+    [message] = messages(parsed.event())
+    assert message.source == "eventbridge" and len(message.requests) == 1
+
+
+def test_an_eventbridge_event_moved_to_the_dlq_by_aws_is_redriven_too() -> None:
+    """What Lambda's asynchronous DLQ, or the rule target's, puts there: the bare event."""
+    from loaders.aws.dlq import Letter
+
+    moved = Letter.parse(json.dumps(EVENTBRIDGE_OBJECT_CREATED), "m2", 3)
+    [message] = messages(moved.event())
+    assert message.requests == (
+        ManifestRequest("s3://amzn-s3-demo-bucket1/manifests/dt=2021-11-12/lot 2+2.json", notified=True),
+    )
