@@ -2,12 +2,17 @@
 
 Decisions, and why:
 
-* **Built from this environment's installed distributions**, as serverless tooling does in
-  the Lambda build image: offline, repeatable, and exactly the versions installed and
-  tested here. The wheels are native, so this must be Linux (glibc) CPython of the
-  runtime's version; anything else is refused. The closure of ``loaders[aws,<sink type>]``
-  comes from the installed metadata (markers evaluated here, extras of dependencies
-  followed), so the extras are declared once, in pyproject.toml.
+* **The versions installed and tested here, as the runtime's wheels.** The closure of
+  ``loaders[aws,<sink type>]`` comes from the installed metadata (markers evaluated for the
+  target runtime, extras of dependencies followed), so the extras are declared once, in
+  pyproject.toml; each distribution in it is then fetched by pip, pinned to the version
+  installed here, as a wheel for the target's Python version and architecture whose
+  manylinux tag fits the runtime's glibc (loaders.lambda_wheels). That needs the package
+  index at build time, and no build image. ``--installed`` packs this environment's files
+  instead (offline; Linux glibc CPython of the runtime's version only).
+* **Every shared object is checked against the runtime's glibc** (its ELF ``GLIBC_x.y``
+  version needs, loaders.elf): a wheel's tag is a promise, the loader checks the symbols.
+  One that needs more stops the build, naming the file (with ``--installed``, a warning).
 * **The AWS SDK is the Lambda runtime's**: boto3, botocore, s3transfer, jmespath,
   python-dateutil, urllib3 and six are not packed. Packed, they add 22.5 MB and the
   Snowflake package (232.5 MB without them) goes over the 250 MB limit. The price:
@@ -16,9 +21,10 @@ Decisions, and why:
   Glue, Athena) is in every runtime SDK since 2025, and a parameter an old botocore lacks
   fails loudly (ParamValidationError), never silently. A newer SDK can go in a layer.
 * **Trimmed where nothing imports it**: bytecode, stubs, Cython and C/C++ sources and
-  headers, ``tests/`` and ``include/`` inside third-party packages, RECORD files (they would
-  list trimmed files), and pyarrow's Arrow Flight RPC (32 MB; neither loaders, duckdb nor a
-  driver imports ``pyarrow.flight``, which fails to import in the package); of SQLAlchemy,
+  headers, ``tests/``, ``include/`` and ``conftest.py`` inside third-party packages,
+  RECORD files (they would list trimmed files), and pyarrow's Arrow Flight RPC (32 MB;
+  neither loaders, duckdb nor a driver imports ``pyarrow.flight``, which fails to import
+  in the package); of SQLAlchemy,
   whose URL is all loaders uses, the ORM, extensions, dialects and optional speed-ups
   (12.9 MB → 2.9 MB, with greenlet, which only its asyncio support imports). Dist-info
   METADATA stays, so ``importlib.metadata`` (``loaders --version``) works.
@@ -32,9 +38,8 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import platform
 import re
-import sys
+import tempfile
 import tomllib
 import zipfile
 from collections.abc import Iterable
@@ -44,9 +49,16 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypedDict
 
 from packaging.requirements import Requirement
-from packaging.tags import parse_tag
 from packaging.utils import canonicalize_name
 
+from loaders.elf import NotELFError, glibc_needed, is_shared_object_name
+from loaders.lambda_wheels import (
+    fetch_wheels,
+    index_target,
+    lambda_target,
+    marker_environment,
+    parse_python,
+)
 from manifests import ConfigError, TerminalError
 
 #: Lambda's limit for a function's code plus its layers, unzipped ("250 MB" = 250 MiB).
@@ -54,10 +66,6 @@ LIMIT_BYTES = 250 * 1024 * 1024
 MB = 1024 * 1024
 #: the AWS SDK and its dependencies, importable in every Lambda Python runtime.
 RUNTIME_PROVIDED = frozenset({"boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "urllib3", "six"})
-#: Lambda Python runtimes → glibc of their OS (python3.11: Amazon Linux 2; later: AL2023).
-RUNTIME_GLIBC = {(3, 11): (2, 26), (3, 12): (2, 34), (3, 13): (2, 34), (3, 14): (2, 34)}
-ARCHITECTURES = {"x86_64": "x86_64", "aarch64": "arm64"}
-BUILD_IMAGE = "public.ecr.aws/sam/build-{}"  # AWS SAM's Lambda build images, one per runtime
 STRIP_SUFFIXES = (".pyc", ".pyo", ".pyi", ".pyx", ".pxd", ".pxi", ".h", ".hpp", ".c", ".cc", ".cpp", ".pth")
 STRIP_DIRS = frozenset({"tests", "include"})  # only below a third-party package's top level
 DIST_INFO_DROP = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
@@ -70,7 +78,6 @@ PRUNE = {
 }
 SOURCE_PACKAGES = ("loaders", "sinks", "manifests")  # the wheel's packages, plus sql/
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-_LEGACY_MANYLINUX = {"manylinux1": (2, 5), "manylinux2010": (2, 12), "manylinux2014": (2, 17)}
 
 
 class PackedDistribution(TypedDict):
@@ -81,27 +88,31 @@ class PackedDistribution(TypedDict):
     bytes: int
 
 
-def build_package(sink_name: str, out_dir: str, *, config_path: str | None = None, as_json: bool = False) -> None:
-    """Write ``out_dir/loaders-<sink>.zip``, print what is in it; TerminalError if it is too big."""
+def build_package(
+    sink_name: str,
+    out_dir: str,
+    *,
+    config_path: str | None = None,
+    as_json: bool = False,
+    python: str | None = None,
+    arch: str | None = None,
+    installed: bool = False,
+) -> None:
+    """Write ``out_dir/loaders-<sink>.zip``, print what is in it; TerminalError if it is too big
+    or does not fit the runtime."""
     kind = sink_type(sink_name, config_path)
-    runtime, arch, glibc = lambda_target()
     provided_extras = set(metadata.metadata("loaders").get_all("Provides-Extra") or ())
     extras = sorted({"aws"} | ({kind} & provided_extras))
-    dists, from_runtime = resolve(extras)
-    entries: dict[str, tuple[Path, str]] = {}
-    for dist in dists:
-        for arc, path in dist_files(dist).items():
-            if arc in entries:
-                raise ConfigError(f"{arc} is installed by both {entries[arc][1]} and {dist.name}; fix the environment")
-            entries[arc] = (path, dist.name)
-    zip_path = Path(out_dir, f"loaders-{re.sub(r'[^A-Za-z0-9_.-]', '_', sink_name)}.zip").absolute()
-    sizes = write_zip(zip_path, {arc: path for arc, (path, _) in entries.items()})
-    per_dist = {d.name: 0 for d in dists}  # keyed by the metadata name, reported canonical
-    for arc, (_, owner) in entries.items():
-        per_dist[owner] += sizes[arc]
-    rows = [
-        PackedDistribution(name=canonicalize_name(d.name), version=d.version, bytes=per_dist[d.name]) for d in dists
-    ]
+    with tempfile.TemporaryDirectory(prefix="loaders-package-") as scratch:
+        runtime, arch, glibc = lambda_target(python, arch) if installed else index_target(python, arch)
+        dists, from_runtime = resolve(extras) if installed else index_dists(extras, runtime, arch, Path(scratch))
+        entries = collect(dists)
+        problems = glibc_problems(entries, runtime, glibc)
+        if problems and not installed:
+            raise ConfigError(f"not built: {'; '.join(problems)}; pin a release whose wheels fit, or a newer runtime")
+        zip_path = Path(out_dir, f"loaders-{re.sub(r'[^A-Za-z0-9_.-]', '_', sink_name)}.zip").absolute()
+        sizes = write_zip(zip_path, {arc: path for arc, (path, _) in entries.items()})
+        rows = packed_rows(dists, entries, sizes)  # while the fetched distributions are still there
     rows.sort(key=lambda r: (-r["bytes"], r["name"]))
     unzipped = sum(sizes.values())
     doc = {
@@ -112,6 +123,8 @@ def build_package(sink_name: str, out_dir: str, *, config_path: str | None = Non
         "fits": unzipped <= LIMIT_BYTES,
         "runtime": runtime,
         "architecture": arch,
+        "glibc": f"{glibc[0]}.{glibc[1]}",
+        "source": "installed" if installed else "index",
         "sink": sink_name,
         "sink_type": kind,
         "extras": extras,
@@ -119,7 +132,9 @@ def build_package(sink_name: str, out_dir: str, *, config_path: str | None = Non
         "provided_by_runtime": [  # the versions tested here, and what packing them would add
             {"name": canonicalize_name(d.name), "version": d.version, "bytes": packed_bytes(d)} for d in from_runtime
         ],
-        "warnings": glibc_warnings(dists, runtime, glibc),
+        "warnings": [
+            f"{p}: it will not import there; leave out --installed to fetch wheels that fit" for p in problems
+        ],
     }
     from loaders.report import print_package
 
@@ -175,27 +190,64 @@ def configured_sinks(config_path: str | None) -> tuple[str | None, dict[str, Any
     return source, {n: s.get("type") if isinstance(s, dict) else None for n, s in sinks.items()}
 
 
-def lambda_target() -> tuple[str, str, tuple[int, int]]:
-    """The runtime and architecture this interpreter's wheels fit, and that runtime's glibc."""
-    image = BUILD_IMAGE.format("python3.12")
-    build = f"build in the Lambda build image (e.g. {image}) or a Linux venv of the runtime's Python version"
-    if sys.platform != "linux" or sys.implementation.name != "cpython" or platform.libc_ver()[0] != "glibc":
-        raise ConfigError(
-            f"this is {platform.system()} {sys.implementation.name}: a Lambda package holds the wheels installed "
-            f"here and Lambda runs Linux (glibc) CPython, so {build}"
-        )
-    version = sys.version_info[:2]
-    if version not in RUNTIME_GLIBC:
-        known = ", ".join(f"python{a}.{b}" for a, b in RUNTIME_GLIBC)
-        raise ConfigError(f"Python {version[0]}.{version[1]} is not a Lambda runtime ({known}): {build}")
-    arch = ARCHITECTURES.get(platform.machine())
-    if arch is None:
-        raise ConfigError(f"machine {platform.machine()}: Lambda runs x86_64 or arm64 (aarch64): {build}")
-    return f"python{version[0]}.{version[1]}", arch, RUNTIME_GLIBC[version]
+def packed_rows(
+    dists: list[metadata.Distribution], entries: dict[str, tuple[Path, str]], sizes: dict[str, int]
+) -> list[PackedDistribution]:
+    per_dist = {d.name: 0 for d in dists}  # keyed by the metadata name, reported canonical
+    for arc, (_, owner) in entries.items():
+        per_dist[owner] += sizes[arc]
+    return [
+        PackedDistribution(name=canonicalize_name(d.name), version=d.version, bytes=per_dist[d.name]) for d in dists
+    ]
 
 
-def resolve(extras: Iterable[str]) -> tuple[list[metadata.Distribution], list[metadata.Distribution]]:
-    """Installed distributions ``loaders[extras]`` needs: (to pack, provided by the runtime)."""
+def collect(dists: Iterable[metadata.Distribution]) -> dict[str, tuple[Path, str]]:
+    """Archive name → (file, distribution name) of every distribution; two owners of a name fail."""
+    entries: dict[str, tuple[Path, str]] = {}
+    for dist in dists:
+        for arc, path in dist_files(dist).items():
+            if arc in entries:
+                raise ConfigError(f"{arc} is installed by both {entries[arc][1]} and {dist.name}; fix the environment")
+            entries[arc] = (path, dist.name)
+    return entries
+
+
+def index_dists(
+    extras: Iterable[str], runtime: str, arch: str, scratch: Path
+) -> tuple[list[metadata.Distribution], list[metadata.Distribution]]:
+    """loaders from here, everything else as the runtime's wheels of the versions installed here."""
+    python = parse_python(runtime.removeprefix("python"))
+    here, from_runtime = resolve(extras, marker_environment(python, arch))
+    own = [d for d in here if canonicalize_name(d.name) == "loaders"]
+    fetch_wheels(scratch, python, arch, [f"{d.name}=={d.version}" for d in here if d not in own])
+    fetched = sorted(metadata.distributions(path=[str(scratch)]), key=lambda d: canonicalize_name(d.name))
+    return own + fetched, from_runtime
+
+
+def glibc_problems(entries: dict[str, tuple[Path, str]], runtime: str, glibc: tuple[int, int]) -> list[str]:
+    """Each shared object that needs a newer glibc than the runtime's OS has, by name."""
+    problems = []
+    for arc in sorted(entries):
+        path, owner = entries[arc]
+        if not is_shared_object_name(arc):
+            continue
+        try:
+            need = glibc_needed(path)
+        except NotELFError as exc:
+            raise ConfigError(f"{arc} (from {owner}): {exc}") from None
+        if need is not None and need > glibc:
+            problems.append(
+                f"{arc} (from {owner}) needs glibc {need[0]}.{need[1]} "
+                f"but the {runtime} runtime has {glibc[0]}.{glibc[1]}"
+            )
+    return problems
+
+
+def resolve(
+    extras: Iterable[str], environment: dict[str, str] | None = None
+) -> tuple[list[metadata.Distribution], list[metadata.Distribution]]:
+    """Installed distributions ``loaders[extras]`` needs: (to pack, provided by the runtime);
+    markers are evaluated for ``environment`` (default: this interpreter)."""
     root = Requirement(f"loaders[{','.join(extras)}]")
     seen: dict[str, metadata.Distribution] = {}
     wanted: dict[str, set[str]] = {}
@@ -221,7 +273,9 @@ def resolve(extras: Iterable[str]) -> tuple[list[metadata.Distribution], list[me
             sub = Requirement(text)
             if runtime and canonicalize_name(sub.name) not in RUNTIME_PROVIDED:
                 continue
-            if sub.marker is None or any(sub.marker.evaluate({"extra": e}) for e in {"", *wanted[key]}):
+            if sub.marker is None or any(
+                sub.marker.evaluate({**(environment or {}), "extra": e}) for e in {"", *wanted[key]}
+            ):
                 todo.append(sub)
     if problems:
         raise ConfigError(f"{'; '.join(sorted(set(problems)))}: first pip install '{root}'")
@@ -286,7 +340,7 @@ def keep(arc: PurePosixPath, key: str) -> bool:
         return arc.name not in DIST_INFO_DROP
     if "__pycache__" in arc.parts or arc.name.endswith(STRIP_SUFFIXES):
         return False
-    if key != "loaders" and STRIP_DIRS.intersection(arc.parts[1:-1]):
+    if key != "loaders" and (STRIP_DIRS.intersection(arc.parts[1:-1]) or arc.name == "conftest.py"):
         return False
     return not any(fnmatch(str(arc), pattern) for pattern in PRUNE.get(key, ()))
 
@@ -306,25 +360,3 @@ def write_zip(path: Path, files: dict[str, Path]) -> dict[str, int]:
             sizes[arc] = len(data)
     os.replace(partial, path)
     return sizes
-
-
-def glibc_warnings(dists: Iterable[metadata.Distribution], runtime: str, glibc: tuple[int, int]) -> list[str]:
-    """Native wheels built for a newer glibc than the runtime's OS fail to import there."""
-    warnings = []
-    for dist in dists:
-        needs = []
-        for line in (dist.read_text("WHEEL") or "").splitlines():
-            if line.startswith("Tag:"):
-                for tag in parse_tag(line[4:].strip()):
-                    found = re.match(r"manylinux_(\d+)_(\d+)_", tag.platform)
-                    legacy = _LEGACY_MANYLINUX.get(tag.platform.split("_", 1)[0])
-                    needs.append((int(found[1]), int(found[2])) if found else legacy or (0, 0))
-        if needs and min(needs) > glibc:
-            need = min(needs)
-            hint = " (python3.12 and later have 2.34)" if glibc < (2, 34) else ""
-            warnings.append(
-                f"{dist.name} {dist.version} needs glibc {need[0]}.{need[1]} but the {runtime} runtime has "
-                f"{glibc[0]}.{glibc[1]}{hint}: it will not import there; build in {BUILD_IMAGE.format(runtime)}, "
-                "whose pip picks wheels that fit"
-            )
-    return warnings

@@ -107,6 +107,41 @@ def test_the_same_rows_in_every_format_load_the_same_table(tmp_path: Path, fmt: 
     assert not staging.exists() or not any(p.is_file() for p in staging.rglob("*"))  # copies removed
 
 
+#: every codec fastavro reads: "null" and "deflate" (the Avro spec's), "snappy" (Spark's default
+#: for Avro, spark.sql.avro.compression.codec), "bzip2", "xz", "zstandard" (Spark, Hive and Java
+#: Avro write these too) and "lz4" (fastavro's own extra)
+CODECS = ["null", "deflate", "snappy", "bzip2", "xz", "zstandard", "lz4"]
+
+
+def test_every_codec_fastavro_reads_is_installed_with_loaders() -> None:
+    from fastavro.read import BLOCK_READERS
+
+    assert set(CODECS) <= set(BLOCK_READERS)
+    for codec in CODECS:
+        body = io.BytesIO()
+        fastavro.writer(body, fastavro.parse_schema(SCHEMA), ROWS, codec=codec)  # fails if the codec lacks its library
+        assert list(fastavro.reader(io.BytesIO(body.getvalue()))) == ROWS, codec
+
+
+@pytest.mark.parametrize("codec", CODECS)
+def test_an_avro_file_of_every_codec_loads_through_the_cli(tmp_path: Path, codec: str) -> None:
+    project = project_of(tmp_path, "avro")
+    body = io.BytesIO()
+    fastavro.writer(body, fastavro.parse_schema(SCHEMA), ROWS, codec=codec)
+    assert fastavro.reader(io.BytesIO(body.getvalue())).codec == codec
+    key = write_avro_batch(project, body.getvalue())
+    done = subprocess.run(
+        [sys.executable, "-m", "loaders", "load", key, "--json", "--config", str(project.config_path)],
+        cwd=project.root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr + done.stdout
+    assert table(project) == [(1, 10, 2.5, "2026-11-28", "08"), (2, 20, 2.5, "2026-11-28", "08"),
+                              (3, 30, 2.5, "2026-11-28", "08")]  # fmt: skip
+
+
 def test_an_unknown_fingerprint_is_refused_by_name_and_nothing_is_loaded(tmp_path: Path) -> None:
     project = project_of(tmp_path, "avro-wrapped")
     key = write_avro_batch(project, wrapped_bytes(ROWS))  # the schema was never published

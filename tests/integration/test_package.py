@@ -1,4 +1,4 @@
-"""``loaders package`` builds a Lambda zip from the installed environment, offline.
+"""``loaders package --installed`` builds a Lambda zip from the installed environment, offline.
 
 The DuckDB package (the core: duckdb + pyarrow, ~200 MB unzipped) is built twice per
 module, once by sink type and once by a loaders.toml sink name, and every test reads
@@ -58,7 +58,7 @@ def run_package(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def build(cwd: Path, out: Path, sink: str) -> Built:
     start = time.perf_counter()
-    done = run_package(cwd, "--sink", sink, "--out", str(out), "--json")
+    done = run_package(cwd, "--sink", sink, "--out", str(out), "--json", "--installed")
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)
     return Built(Path(doc["zip"]), doc, time.perf_counter() - start)
@@ -236,7 +236,7 @@ def test_a_package_over_the_limit_exits_1_naming_the_largest(monkeypatch: pytest
     monkeypatch.setattr(package, "LIMIT_BYTES", 1000)
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("LOADERS_CONFIG", raising=False)
-    result = CliRunner().invoke(main, ["package", "--sink", "duckdb", "--out", str(tmp_path), "--json"])
+    result = CliRunner().invoke(main, ["package", "--sink", "duckdb", "--out", str(tmp_path), "--json", "--installed"])
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["fits"] is False
     assert "MB limit (largest: loaders " in result.stderr and "over Lambda's" in result.stderr
