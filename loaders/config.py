@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from loaders.batching import BatchSettings, batch_settings
 from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
@@ -41,6 +42,8 @@ DATASET_KEYS = {
     "allow_empty",
     "columns",
     "max_attempts",
+    "data",
+    "batch",
 }
 #: failed attempts after which the scheduled sweep leaves a partition for a person
 DEFAULT_MAX_ATTEMPTS = 5
@@ -71,6 +74,8 @@ class DatasetConfig:
     columns: tuple[tuple[str, str], ...] = ()
     #: failed attempts in a row after which the sweep stops retrying a partition
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    #: where its data files lie and when a batch of them gets a manifest (the builder)
+    batch: BatchSettings | None = field(default=None, compare=False)
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -273,6 +278,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         layout=layout,
         columns=columns,
         max_attempts=max_attempts,
+        batch=batch_settings(raw, layout, fmt, fail),
     )
 
 
