@@ -82,15 +82,19 @@ def manifest_doc(files: Mapping[str, int], counts: Mapping[str, int]) -> dict[st
     return {"entries": entries}
 
 
-def build(store: ObjectStore, urls: Sequence[str] | str, fmt: str | None = None) -> dict[str, Any]:
-    """The manifest of the files ``urls`` names, or of every data file under a prefix
-    (a string ending in ``/``). ``fmt``: the files' format (default: by extension)."""
-    if isinstance(urls, str):
-        files = listed(store, store.resolve(urls))
-        if not files:
-            raise ManifestError(f"no data files under {urls}")
-    else:
-        files = sizes(store, [store.resolve(u) for u in urls])
+def build(store: ObjectStore, sources: Sequence[str] | str, fmt: str | None = None) -> dict[str, Any]:
+    """The manifest of the files ``sources`` name: each a file's URL, or a prefix (ending
+    in ``/``) standing for every data file under it. ``fmt``: the files' format (default:
+    by extension)."""
+    files: dict[str, int] = {}
+    for source in [sources] if isinstance(sources, str) else sources:
+        if source.endswith("/"):
+            found = listed(store, store.resolve(source.rstrip("/")) + "/")
+            if not found:
+                raise ManifestError(f"no data files under {source}")
+            files.update(found)
+        else:
+            files.update(sizes(store, [store.resolve(source)]))
     counts = {u: record_count(store, u) for u in files if is_parquet(u, fmt)}
     return manifest_doc(files, counts)
 

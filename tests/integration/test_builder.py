@@ -15,11 +15,14 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
 from loaders.aws.batch import BatchWorker
+from loaders.cli import main
 from loaders.config import Config, parse_config
 from manifests import ConfigError, ManifestError
 from manifests.builder import build, write_once
@@ -191,7 +194,8 @@ def test_two_builders_racing_on_one_partition_lose_and_repeat_nothing(store: S3S
             errors.append(exc)
 
     # each builder gets every file, in a different order: duplicates across builders too
-    threads = [threading.Thread(target=run, args=(w, order)) for w, order in zip(workers, (files, files[::-1]))]
+    orders = (files, files[::-1])
+    threads = [threading.Thread(target=run, args=(w, o)) for w, o in zip(workers, orders, strict=True)]
     for t in threads:
         t.start()
     for t in threads:
@@ -215,3 +219,57 @@ def test_a_data_pattern_must_name_the_partition_fields(tmp_path: Path) -> None:
     doc["datasets"]["a.b"]["batch"] = {"files": 0}
     with pytest.raises(ConfigError, match=r"batch\.files: must be a whole number"):
         parse_config(doc, "loaders.toml", str(tmp_path), {})
+
+
+# -- through the command line, then the normal loader path ---------------------------------
+
+
+def write_toml(folder: Path, store: S3Store) -> Path:
+    path = folder / "loaders.toml"
+    path.write_text(
+        f'[store]\nroot = "{store.root}"\nendpoint_url = "{store.endpoint_url}"\n\n'
+        '[sinks.local]\ntype = "duckdb"\nurl = "duckdb:///warehouse.duckdb"\n\n'
+        f'[datasets."{DATASET}"]\ntable = "clicks"\n'
+        'manifests = "manifests/clicks/{yyyy}/{mm}/{dd}/{hh}/{batch}.json"\n'
+        'partition = ["yyyy", "mm", "dd", "hh"]\n'
+        'data = "firehose/clicks/{yyyy}/{mm}/{dd}/{hh}/*.parquet"\n'
+        "batch = { files = 3 }\n"
+    )
+    return path
+
+
+def test_cli_build_then_load_gives_each_row_once(store: S3Store, tmp_path: Path) -> None:
+    files = [firehose_file(store, n, [10 * n, 10 * n + 1]) for n in range(3)]
+    store.write(f"{store.root}firehose/clicks/{HOUR}/_SUCCESS", b"")
+    out = f"{store.root}manifests/clicks/{HOUR}/spark-job-1.json"
+    runner = CliRunner()
+    env = {"AWS_ENDPOINT_URL": store.endpoint_url or ""}
+    built = runner.invoke(main, ["manifest", "build", f"{store.root}firehose/clicks/{HOUR}/", "--out", out, "--json"], env=env)  # noqa: E501
+    assert built.exit_code == 0, built.output
+    row = json.loads(built.stdout)
+    assert (row["written"], row["files"], row["records"]) == (True, 3, 6)
+    again = runner.invoke(main, ["manifest", "build", *files, "--out", out, "--json"], env=env)
+    assert again.exit_code == 0 and json.loads(again.stdout)["written"] is False
+    other = runner.invoke(main, ["manifest", "build", files[0], "--out", out], env=env)
+    assert other.exit_code == 1 and "different manifest already exists" in other.stderr
+    config_path = write_toml(tmp_path, store)
+    for _ in range(2):  # the second load finds it applied
+        done = runner.invoke(main, ["load", out, "--config", str(config_path), "--json"])
+        assert done.exit_code == 0, done.output
+    ids = duckdb.connect(str(tmp_path / "warehouse.duckdb")).sql("SELECT id FROM clicks ORDER BY id").fetchall()
+    assert [i for (i,) in ids] == [0, 1, 10, 11, 20, 21]
+
+
+def test_handler_built_manifests_load_each_row_once(store: S3Store, tmp_path: Path) -> None:
+    config_path = write_toml(tmp_path, store)
+    from loaders.config import load_config
+
+    worker = BatchWorker(load_config(str(config_path)), store, Clock())
+    files = [firehose_file(store, n, [n]) for n in range(6)]
+    built = worker.handle(sqs_event(store, [files[:2], files[1:4], files[3:], files[::-1]]))["manifests"]
+    assert len(built) == 2
+    runner = CliRunner()
+    done = runner.invoke(main, ["load", *built, "--config", str(config_path)])
+    assert done.exit_code == 0, done.output
+    ids = duckdb.connect(str(tmp_path / "warehouse.duckdb")).sql("SELECT id FROM clicks ORDER BY id").fetchall()
+    assert [i for (i,) in ids] == list(range(6))
