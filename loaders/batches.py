@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from loaders.batching import BatchSettings
-from manifests import ManifestError, Partition, TransientError
+from manifests import ManifestError, Partition, TerminalError, TransientError
 from manifests.builder import is_parquet, manifest_doc, record_count, write_once
 from manifests.conditional import Conflict, put, read_versioned
 from manifests.parse import strict_json
@@ -147,16 +147,35 @@ class Batches:
         written = []
         for batch in (b for b in doc["sealed"] if not b["written"]):
             files = batch["files"]
-            counts = {u: record_count(self.store, u) for u in files if is_parquet(u, settings.fmt)}
-            try:
-                if write_once(self.store, batch["manifest"], manifest_doc(files, counts)):
-                    written.append(batch["manifest"])
-                    log.info("built manifest %s of %d file(s)", batch["manifest"], len(files))
-            except ManifestError:
-                log.error("batch %d of %s %s: %s holds another manifest", batch["seq"], dataset, partition, batch)
-                raise
+            counts = {u: n for u in files if is_parquet(u, settings.fmt) and (n := self._count(u)) is not None}
+            if self._write(batch, manifest_doc(files, counts)):
+                written.append(batch["manifest"])
+                log.info("built manifest %s of %d file(s)", batch["manifest"], len(files))
             self._mark_written(dataset, partition, batch["seq"])
         return written
+
+    def _write(self, batch: dict[str, Any], doc: dict[str, Any]) -> bool:
+        """Write a sealed batch's manifest; True when this call wrote it. One already there
+        listing the same files was written by another builder (with a record count this
+        one could not read, or the other way round): done. Any other is an error."""
+        try:
+            return write_once(self.store, batch["manifest"], doc)
+        except ManifestError:
+            found = read_versioned(self.store, batch["manifest"])
+            listed = strict_json(found[0]).get("entries", []) if found else []
+            if sorted(str(e.get("url")) for e in listed if isinstance(e, dict)) == sorted(batch["files"]):
+                return False
+            raise
+
+    def _count(self, url: str) -> int | None:
+        """A Parquet file's record count; None when its footer cannot be read (not Parquet,
+        deleted since): the manifest lists it without one, and the load that reads it fails
+        naming it, rather than the whole partition's batches waiting behind it."""
+        try:
+            return record_count(self.store, url)
+        except TerminalError as exc:
+            log.warning("%s; listed without a record_count", exc)
+            return None
 
     def _mark_written(self, dataset: str, partition: Partition, seq: int) -> None:
         def change(doc: dict[str, Any]) -> bool:

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from manifests.conditional import Conflict, put, read_versioned
-from manifests.errors import ManifestError, MissingFileError
+from manifests.errors import ManifestError, MissingFileError, TransientError
 from manifests.models import ObjectInfo
 from manifests.store import ObjectStore, open_object
 
@@ -43,10 +43,10 @@ def record_count(store: ObjectStore, url: str) -> int:
             return int(pq.ParquetFile(fh).metadata.num_rows)
     except FileNotFoundError:
         raise MissingFileError("no such object in the store", file=url) from None
-    except Exception as exc:
-        if "parquet" in type(exc).__name__.lower() or isinstance(exc, OSError | ValueError):
-            raise ManifestError(f"cannot read a Parquet footer ({exc})", file=url) from None
-        raise
+    except ValueError as exc:  # pyarrow's ArrowInvalid: not a Parquet file
+        raise ManifestError(f"cannot read a Parquet footer ({exc})", file=url) from None
+    except OSError as exc:  # the network, throttling
+        raise TransientError(f"cannot read the Parquet footer ({exc})", file=url) from None
 
 
 def sizes(store: ObjectStore, urls: Iterable[str]) -> dict[str, int]:

@@ -6,7 +6,8 @@ notifications) and S3's direct invocation (``{"Records": [{"eventSource": "aws:s
 Each file is matched against every dataset's ``data`` pattern, grouped per dataset and
 partition, and added to that partition's batch (:mod:`loaders.batches`); a file no
 pattern matches is skipped. An event with no ``Records`` (an EventBridge schedule) is a
-sweep: every partition's open batch that is ``batch.seconds`` old is sealed. The
+sweep: every partition's open batch that is ``batch.seconds`` old is sealed. EventBridge's
+``Object Created`` events (S3 → EventBridge → Lambda) are read too. The
 manifests written land under the dataset's ``manifests`` pattern, where their own
 notifications start the loader.
 
@@ -25,7 +26,7 @@ from typing import Any
 from loaders.aws.events import ManifestRequest, messages, requests
 from loaders.batches import Added, Batches
 from loaders.config import Config
-from manifests import LoaderError, Partition, TransientError
+from manifests import LoaderError, Partition
 from manifests.builder import sizes
 from manifests.store import ObjectStore, open_store
 
@@ -43,7 +44,11 @@ class BatchWorker:
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         records = event.get("Records") or []
-        if not records:
+        if event.get("detail-type") == "Object Created" and event.get("source") == "aws.s3":
+            detail = event.get("detail") or {}  # EventBridge: the key is not URL-encoded
+            url = f"s3://{detail['bucket']['name']}/{detail['object']['key']}"
+            return self._summary(self.add([url]))
+        if not records:  # an EventBridge schedule ("Scheduled Event"), or {}
             return {"manifests": self.sweep()}
         if records[0].get("eventSource") == "aws:s3":
             found = requests(json.dumps(event))
@@ -56,7 +61,10 @@ class BatchWorker:
                 continue
             try:
                 done = self.add(r.url for r in message.requests if isinstance(r, ManifestRequest))
-            except TransientError as exc:
+            except LoaderError as exc:
+                if not exc.transient:  # retrying cannot help: said in the log, not repeated
+                    logger.error("message %s: %s", message.message_id, exc)
+                    continue
                 if message.source != "sqs":
                     raise
                 logger.warning("message %s: %s; retried", message.message_id, exc)

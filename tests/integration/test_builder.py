@@ -273,3 +273,47 @@ def test_handler_built_manifests_load_each_row_once(store: S3Store, tmp_path: Pa
     assert done.exit_code == 0, done.output
     ids = duckdb.connect(str(tmp_path / "warehouse.duckdb")).sql("SELECT id FROM clicks ORDER BY id").fetchall()
     assert [i for (i,) in ids] == list(range(6))
+
+
+def test_a_batch_key_taken_by_the_same_files_is_done_and_by_others_is_never_overwritten(store: S3Store) -> None:
+    worker = BatchWorker(config(store.bucket, store.endpoint_url or "", files=2), store, Clock())
+    f = [firehose_file(store, n, [n]) for n in range(4)]
+    first = f"{store.root}manifests/clicks/{HOUR}/batch-000001.json"
+    same_files = {"entries": [{"url": u, "mandatory": True, "meta": {"content_length": 1}} for u in f[:2]]}
+    store.write(first, json.dumps(same_files).encode())  # another builder, which read no footer
+    assert worker.handle(s3_event(store, f[:2]))["manifests"] == []  # written already: done
+    second = f"{store.root}manifests/clicks/{HOUR}/batch-000002.json"
+    store.write(second, b'{"entries": []}')  # something else took the key
+    result = worker.handle(sqs_event(store, [f[2:]]))
+    assert result["manifests"] == [] and result["batchItemFailures"] == []  # terminal: logged, not retried
+    assert store.read(second)[0] == b'{"entries": []}'
+    state = json.loads(store.read(f"{store.root}_loaders/batches/{DATASET}/{PARTITION}.json")[0])
+    assert [b["written"] for b in state["sealed"]] == [True, False]  # left for a person, in plain sight
+
+
+def test_eventbridge_object_created_events_are_batched(store: S3Store) -> None:
+    """The shape of S3 User Guide, "EventBridge event message structure", Object created."""
+    worker = BatchWorker(config(store.bucket, store.endpoint_url or "", files=1), store, Clock())
+    url = firehose_file(store, 0, [1, 2])
+    event = {
+        "version": "0",
+        "id": "17793124-05d4-b198-2fde-7ededc63b103",
+        "detail-type": "Object Created",
+        "source": "aws.s3",
+        "account": "111122223333",
+        "time": "2021-11-12T00:00:00Z",
+        "region": "ca-central-1",
+        "resources": [f"arn:aws:s3:::{store.bucket}"],
+        "detail": {
+            "version": "0",
+            "bucket": {"name": store.bucket},
+            "object": {"key": store.key_of(url), "size": 5, "etag": "b1946ac92492d2347c6235b4d2611184", "sequencer": "617f08299329d189"},  # noqa: E501
+            "request-id": "N4N7GDK58NMKJ12R",
+            "requester": "123456789012",
+            "source-ip-address": "1.2.3.4",
+            "reason": "PutObject",
+        },
+    }
+    [built] = worker.handle(event)["manifests"]
+    size = store.list(url)[0].size
+    assert manifest_of(store, built)["entries"][0]["meta"] == {"content_length": size, "record_count": 2}
