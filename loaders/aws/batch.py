@@ -26,7 +26,7 @@ from typing import Any
 from loaders.aws.events import ManifestRequest, messages, requests
 from loaders.batches import Added, Batches
 from loaders.config import Config
-from manifests import LoaderError, Partition
+from manifests import LoaderError, MissingFileError, Partition
 from manifests.builder import sizes
 from manifests.store import ObjectStore, open_store
 
@@ -47,12 +47,12 @@ class BatchWorker:
         if event.get("detail-type") == "Object Created" and event.get("source") == "aws.s3":
             detail = event.get("detail") or {}  # EventBridge: the key is not URL-encoded
             url = f"s3://{detail['bucket']['name']}/{detail['object']['key']}"
-            return self._summary(self.add([url]))
+            return self._summary(self._logged([url]))
         if not records:  # an EventBridge schedule ("Scheduled Event"), or {}
             return {"manifests": self.sweep()}
         if records[0].get("eventSource") == "aws:s3":
             found = requests(json.dumps(event))
-            return self._summary(self.add(r.url for r in found if isinstance(r, ManifestRequest)))
+            return self._summary(self._logged([r.url for r in found if isinstance(r, ManifestRequest)]))
         failures: list[dict[str, str]] = []
         total = Added()
         for message in messages(event):
@@ -60,11 +60,8 @@ class BatchWorker:
                 logger.error("message %s skipped: %s", message.message_id, message.problem)
                 continue
             try:
-                done = self.add(r.url for r in message.requests if isinstance(r, ManifestRequest))
+                done = self._logged([r.url for r in message.requests if isinstance(r, ManifestRequest)])
             except LoaderError as exc:
-                if not exc.transient:  # retrying cannot help: said in the log, not repeated
-                    logger.error("message %s: %s", message.message_id, exc)
-                    continue
                 if message.source != "sqs":
                     raise
                 logger.warning("message %s: %s; retried", message.message_id, exc)
@@ -74,6 +71,17 @@ class BatchWorker:
             total.duplicates += done.duplicates
             total.manifests += done.manifests
         return {**self._summary(total), "batchItemFailures": failures}
+
+    def _logged(self, urls: list[str]) -> Added:
+        """:meth:`add`, with an error retrying cannot help logged rather than raised: the
+        delivery is done (a transient one is raised, for the delivery to be retried)."""
+        try:
+            return self.add(urls)
+        except LoaderError as exc:
+            if exc.transient:
+                raise
+            logger.error("files %s: %s", ", ".join(urls[:3]) + (" …" if len(urls) > 3 else ""), exc)
+            return Added()
 
     def add(self, urls: Iterable[str]) -> Added:
         """Add data files to their datasets' batches, one change per partition."""
@@ -90,7 +98,10 @@ class BatchWorker:
         for (name, partition), found_urls in sorted(groups.items()):
             settings = self.datasets[name].batch
             assert settings is not None
-            done = self.batches.add(name, settings, partition, sizes(self.store, found_urls))
+            files = self._sizes(found_urls)
+            if not files:
+                continue
+            done = self.batches.add(name, settings, partition, files)
             total.added += done.added
             total.duplicates += done.duplicates
             total.manifests += done.manifests
@@ -111,6 +122,17 @@ class BatchWorker:
         if failed and all(e.transient for e in failed):
             raise failed[0]
         return written
+
+    def _sizes(self, urls: list[str]) -> dict[str, int]:
+        """Each notified file's size, from a LIST of its key; a file deleted since it was
+        notified is logged and left out (there is nothing to load)."""
+        found: dict[str, int] = {}
+        for url in dict.fromkeys(urls):
+            try:
+                found.update(sizes(self.store, [url]))
+            except MissingFileError:
+                logger.warning("%s: notified, but no longer in the store; skipped", url)
+        return found
 
     @staticmethod
     def _summary(done: Added) -> dict[str, Any]:

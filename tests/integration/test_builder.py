@@ -317,3 +317,10 @@ def test_eventbridge_object_created_events_are_batched(store: S3Store) -> None:
     [built] = worker.handle(event)["manifests"]
     size = store.list(url)[0].size
     assert manifest_of(store, built)["entries"][0]["meta"] == {"content_length": size, "record_count": 2}
+
+
+def test_a_notified_file_deleted_since_is_skipped_and_its_neighbours_added(store: S3Store) -> None:
+    worker = BatchWorker(config(store.bucket, store.endpoint_url or "", files=2), store, Clock())
+    kept, gone = firehose_file(store, 0, [1]), firehose_file(store, 1, [2])
+    store.delete(gone)
+    assert worker.handle(s3_event(store, [kept, gone])) == {"added": 1, "duplicates": 0, "manifests": []}
