@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from loaders.batching import BatchSettings, batch_settings
 from loaders.timelayout import TimeLayout, default_time, parse_time
 from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
 from manifests.models import loaded_format
@@ -43,6 +44,8 @@ DATASET_KEYS = {
     "columns",
     "max_attempts",
     "time",
+    "data",
+    "batch",
 }
 #: failed attempts after which the scheduled sweep leaves a partition for a person
 DEFAULT_MAX_ATTEMPTS = 5
@@ -75,6 +78,8 @@ class DatasetConfig:
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
     #: how the partition fields spell a day and an hour (None: off the calendar)
     time: TimeLayout | None = field(default=None, compare=False)
+    #: where its data files lie and when a batch of them gets a manifest (the builder)
+    batch: BatchSettings | None = field(default=None, compare=False)
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -279,6 +284,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         columns=columns,
         max_attempts=max_attempts,
         time=time,
+        batch=batch_settings(raw, layout, fmt, fail),
     )
 
 

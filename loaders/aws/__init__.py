@@ -1,4 +1,5 @@
-"""AWS Lambda entry points: ``loaders.aws.handler`` and ``loaders.aws.sweep_handler``.
+"""AWS Lambda entry points: ``loaders.aws.handler`` and ``loaders.aws.sweep_handler``, and
+the manifest builder's ``loaders.aws.batch_handler``.
 
 Importing this module must stay cheap, because Lambda pays for it on every cold start,
 and it must not touch logging, because the command line imports ``loaders.aws.*`` too
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from loaders.aws.batch import BatchWorker
     from loaders.aws.worker import Worker
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
@@ -37,6 +39,15 @@ def current_worker() -> Worker:
     return _worker(os.environ.get("LOADERS_CONFIG"))
 
 
+@functools.lru_cache(maxsize=1)
+def _batch_worker(source: str | None) -> BatchWorker:
+    """The manifest builder of the container's configuration, read once."""
+    from loaders.aws.batch import BatchWorker
+    from loaders.config import load_config
+
+    return BatchWorker(load_config(source))
+
+
 @functools.cache
 def _decorated(name: str) -> Handler:
     """The entry point wrapped the way Powertools users know: Lambda context in every log
@@ -44,6 +55,8 @@ def _decorated(name: str) -> Handler:
     from loaders.aws.telemetry import logger, metrics
 
     def run(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if name == "batch_handler":
+            return _batch_worker(os.environ.get("LOADERS_CONFIG")).handle(event)
         worker = current_worker()
         return worker.handle(event) if name == "handler" else worker.sweep()
 
@@ -61,4 +74,11 @@ def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _decorated("sweep_handler")(event, context)
 
 
-__all__ = ["current_worker", "handler", "sweep_handler"]
+def batch_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The manifest builder: ObjectCreated notifications of data files (SNS, SQS or S3
+    directly) batched into manifests; an event without ``Records`` (a schedule) seals
+    the batches that are old enough."""
+    return _decorated("batch_handler")(event, context)
+
+
+__all__ = ["batch_handler", "current_worker", "handler", "sweep_handler"]

@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from loaders.cli import aws, compile_sql, demo, load, reset, schemas, status
+from loaders.cli import aws, compile_sql, demo, load, manifest, reset, schemas, status
 from loaders.cli.common import exit_status
 from manifests import secrets
 
@@ -41,6 +41,7 @@ for command in (
     schemas.schemas,
     aws.dlq,
     aws.package,
+    manifest.manifest,
     demo.demo,
 ):
     main.add_command(command)

@@ -5,6 +5,7 @@ and pipes, one JSON document with ``--json``.
     units      load, backfill and sweep: units, a dry run's plan, a fan-out, progress
     states     status: partition states and the calendar grid
     commands   reset, superseded, schemas, dlq and package
+    manifests  manifest build
 """
 
 from __future__ import annotations
@@ -20,14 +21,17 @@ from loaders.report.commands import (
     reset_row,
     schema_row,
 )
+from loaders.report.manifests import built_row, print_built
 from loaders.report.states import print_grid, print_states, print_window, state_json, window_state
 from loaders.report.text import emit, one_line, table
 from loaders.report.units import Progress, print_plan, print_published, print_units
 
 __all__ = [
     "Progress",
+    "built_row",
     "emit",
     "one_line",
+    "print_built",
     "print_grid",
     "print_letters",
     "print_package",

@@ -28,3 +28,10 @@ def test_the_handlers_are_importable_by_their_documented_names() -> None:
     code = "from loaders.aws import handler, sweep_handler; print(handler.__module__, sweep_handler.__module__)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["loaders.aws", "loaders.aws"]
+
+
+def test_the_batch_handler_is_importable_and_loads_nothing_heavy() -> None:
+    code = PROBE % (HEAVY,) + "from loaders.aws import batch_handler; print(batch_handler.__module__)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    found, module = done.stdout.splitlines()
+    assert json.loads(found)["modules"] == [] and module == "loaders.aws"
