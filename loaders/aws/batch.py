@@ -44,10 +44,9 @@ class BatchWorker:
 
     def handle(self, event: dict[str, Any]) -> dict[str, Any]:
         records = event.get("Records") or []
-        if event.get("detail-type") == "Object Created" and event.get("source") == "aws.s3":
-            detail = event.get("detail") or {}  # EventBridge: the key is not URL-encoded
-            url = f"s3://{detail['bucket']['name']}/{detail['object']['key']}"
-            return self._summary(self._logged([url]))
+        if event.get("source") == "aws.s3" and "detail-type" in event:  # S3 → EventBridge, read as the loader reads it
+            found = requests(json.dumps(event))
+            return self._summary(self._logged([r.url for r in found if isinstance(r, ManifestRequest)]))
         if not records:  # an EventBridge schedule ("Scheduled Event"), or {}
             return {"manifests": self.sweep()}
         if records[0].get("eventSource") == "aws:s3":
