@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from loaders import lambda_wheels, package
 from loaders.cli import main
@@ -139,7 +140,7 @@ def test_the_installed_versions_are_fetched_for_the_target_and_packed(fetched: l
         req = Requirement(text)
         wanted = req.marker is None or req.marker.evaluate(target)
         if wanted and req.name not in package.RUNTIME_PROVIDED:
-            assert any(p.lower().startswith(f"{req.name.lower().replace('_', '-')}==") for p in pins), req
+            assert canonicalize_name(req.name) in {canonicalize_name(p.split("==")[0]) for p in pins}, req
     with zipfile.ZipFile(doc["zip"]) as zf:
         names = set(zf.namelist())
     assert {"fakenative/__init__.py", "fakenative/_native.so", "loaders/package.py"} <= names
