@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from loaders.partition_source import dataset_layout
 from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
@@ -41,6 +42,7 @@ DATASET_KEYS = {
     "allow_empty",
     "columns",
     "max_attempts",
+    "partition_from",
 }
 #: failed attempts after which the scheduled sweep leaves a partition for a person
 DEFAULT_MAX_ATTEMPTS = 5
@@ -71,6 +73,8 @@ class DatasetConfig:
     columns: tuple[tuple[str, str], ...] = ()
     #: failed attempts in a row after which the sweep stops retrying a partition
     max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    #: "manifest": the partition is the manifest key's; "files": each file's path's
+    partition_from: str = "manifest"
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -238,11 +242,8 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     partition = _strings(raw.get("partition", ["dt"]), fail, "partition")
     if not partition:
         raise fail("partition", "name at least one partition field")
-    try:
-        layout = KeyLayout(pattern.lstrip("/"), partition)
-    except ValueError as exc:
-        raise fail("manifests", str(exc)) from None
     strategy, keys, order_by = _strategy(raw, fail)
+    layout, partition_from = dataset_layout(raw, pattern.lstrip("/"), partition, strategy, fail)
     try:
         lookback = parse_duration(str(raw.get("lookback", "1d")))
     except ValueError as exc:
@@ -273,6 +274,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         layout=layout,
         columns=columns,
         max_attempts=max_attempts,
+        partition_from=partition_from,
     )
 
 

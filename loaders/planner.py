@@ -86,6 +86,12 @@ def windowed(dataset: DatasetConfig) -> str | None:
     """None when the dataset's partitions fall on a calendar (daily ``dt`` or hourly
     ``dt`` + ``hour``), else why windows (sweep, backfill, status --days) skip it: it is
     still loaded from its manifests as they arrive."""
+    if dataset.partition_from == "files":
+        return (
+            f"{dataset.name}: not in windows (sweep, backfill, status --days): its partitions come from its "
+            "files' paths (partition_from = \"files\"), which no LIST of a window's manifests shows; it is "
+            "loaded as its manifests arrive"
+        )
     if dataset.partition in (("dt",), ("dt", "hour")):
         return None
     return (

@@ -4,7 +4,11 @@ The shapes follow the Amazon Redshift Database Developer Guide, "UNLOAD examples
 (https://docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD_command_examples.html):
 "Unload VENUE using MANIFEST VERBOSE" — entries without ``mandatory``, each with
 ``meta.content_length`` and ``meta.record_count``, and top-level ``schema``, ``meta``
-(the totals of all the files) and ``author`` keys.
+(the totals of all the files) and ``author`` keys; "Unload LINEITEM table to
+partitioned Parquet files" and "Unload the EVENT table using PARTITION BY and MANIFEST
+parameters" — one manifest (``<prefix>manifest``) whose files lie under Hive-style
+``col=value/`` folders (``<prefix>l_shipdate=1992-01-02/0000_part_00.parquet``), the
+partition column left out of the files.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from loaders.runner import Runner
+from manifests import Partition
 from tests.conformance_rows import conversions
 from tests.integration.project import PostgresProject, Project
 
@@ -119,3 +125,134 @@ def test_a_missing_optional_file_short_of_the_total_fails_and_loads_nothing(
     assert project.query("SELECT count(*) FROM raw.conversions") in ([], [(0,)])
     [state] = json.loads(cli(project, "status", "--json").stdout)
     assert (state["status"], state["manifests"], state["rows"]) == ("failed", 0, 0)
+
+
+# -- UNLOAD ... PARTITION BY (l_shipdate) MANIFEST: one manifest, many partitions ----------------
+
+LINEITEM = """
+[datasets."redshift.lineitem"]
+table = "raw.lineitem"
+format = "parquet"
+manifests = "unload/lineitem/{batch}/manifest"
+partition = ["l_shipdate"]
+partition_from = "files"
+strategy = "append"
+"""
+DAYS = {"1992-01-02": (1, 2), "1992-01-03": (3,), "1992-01-04": (4, 5, 6)}
+
+
+def lineitem(project: Project) -> Project:
+    project.config_path.write_text(project.config_path.read_text() + LINEITEM)
+    return project
+
+
+def partitioned_unload(project: Project, run: str, days: dict[str, tuple[int, ...]], *, stray: bool = False) -> str:
+    """The files and the one VERBOSE manifest of UNLOAD ... PARTITION BY (l_shipdate)
+    MANIFEST VERBOSE to unload/lineitem/<run>/; ``stray`` adds a file outside every
+    ``l_shipdate=`` folder."""
+    prefix = f"unload/lineitem/{run}/"
+    entries = [
+        parquet(project, f"{prefix}l_shipdate={day}/{i:04d}_part_00.parquet", [{"l_orderkey": k, "l_quantity": 10 * k}])
+        for day, keys in days.items()
+        for i, k in enumerate(keys)
+    ]
+    if stray:
+        entries.append(parquet(project, f"{prefix}0009_part_00.parquet", [{"l_orderkey": 99, "l_quantity": 0}]))
+    return project.lake.write_manifest(prefix + "manifest", verbose(entries))
+
+
+def table(project: Project) -> list[tuple[Any, ...]]:
+    return project.query("SELECT l_orderkey, l_quantity, CAST(l_shipdate AS VARCHAR(10)) FROM raw.lineitem ORDER BY 1")
+
+
+def lineitem_states(project: Project) -> list[tuple[Any, ...]]:
+    done = cli(project, "status", "--json", "--dataset", "redshift.lineitem")
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout)
+    return sorted((r["partition"], r["status"], r["manifests"], r["rows"]) for r in rows)
+
+
+def units(done: subprocess.CompletedProcess[str]) -> list[tuple[str, str, int]]:
+    return sorted((u["partition"], u["action"], u["rows"]) for u in json.loads(done.stdout)["units"])
+
+
+@pytest.fixture
+def both(request: pytest.FixtureRequest, tmp_path: Path) -> list[Project]:
+    """The same project on DuckDB and on PostgreSQL: a differential pair."""
+    if NO_POSTGRES:
+        pytest.skip(NO_POSTGRES)
+    (tmp_path / "duckdb").mkdir()
+    (tmp_path / "postgres").mkdir()
+    pg = request.getfixturevalue("pg")
+    return [
+        lineitem(Project(tmp_path / "duckdb", strategy="append")),
+        lineitem(PostgresProject(tmp_path / "postgres", pg, strategy="append")),
+    ]
+
+
+def test_one_manifest_loads_each_partition_its_files_name_once(both: list[Project]) -> None:
+    """Before: such a dataset could not be configured (its pattern had to name l_shipdate)."""
+    seen = []
+    for project in both:
+        key = partitioned_unload(project, "run1", DAYS)
+        done = cli(project, "load", "--json", key)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert units(done) == [
+            ("l_shipdate=1992-01-02", "loaded", 2),
+            ("l_shipdate=1992-01-03", "loaded", 1),
+            ("l_shipdate=1992-01-04", "loaded", 3),
+        ]
+        again = cli(project, "load", "--json", key)  # a redelivery loads nothing twice
+        assert again.returncode == 0 and {a for _p, a, _r in units(again)} == {"skipped"}
+        seen.append((table(project), lineitem_states(project)))
+    assert seen[0] == seen[1]  # the same table and state on both
+    rows, states = seen[0]
+    assert rows == [(k, 10 * k, day) for day, keys in DAYS.items() for k in keys]
+    assert states == [(f"l_shipdate={day}", "loaded", 1, len(keys)) for day, keys in DAYS.items()]
+
+
+def test_a_crash_after_some_partitions_loaded_converges(both: list[Project]) -> None:
+    seen = []
+    for project in both:
+        key = partitioned_unload(project, "run1", DAYS)
+        config = project.config()
+        dataset = config.datasets["redshift.lineitem"]
+        with Runner(config) as runner:  # what a run that died after its first partition committed left
+            manifest = runner.validated(runner.read_manifest(key), dataset)
+            first = {p: [m] for p, m in list(runner.placed(dataset, Partition.of([]), manifest).items())[:1]}
+            [outcome] = runner.load_partitions(dataset, first)
+            assert (outcome.partition, outcome.action) == ("l_shipdate=1992-01-02", "loaded")
+        done = cli(project, "load", "--json", key)  # the redelivery after the crash
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert units(done) == [
+            ("l_shipdate=1992-01-02", "skipped", 0),
+            ("l_shipdate=1992-01-03", "loaded", 1),
+            ("l_shipdate=1992-01-04", "loaded", 3),
+        ]
+        seen.append((table(project), lineitem_states(project)))
+    assert seen[0] == seen[1]
+    assert seen[0][0] == [(k, 10 * k, day) for day, keys in DAYS.items() for k in keys]
+
+
+def test_a_file_outside_every_partition_folder_fails_the_manifest_whole(both: list[Project]) -> None:
+    seen = []
+    for project in both:
+        good = partitioned_unload(project, "run1", {"1992-01-02": (1,)})
+        assert cli(project, "load", good).returncode == 0
+        key = partitioned_unload(project, "run2", {"1992-01-02": (7,), "1992-01-05": (8,)}, stray=True)
+        done = cli(project, "load", "--json", key)
+        assert done.returncode == 1, done.stdout + done.stderr
+        [unit] = json.loads(done.stdout)["units"]
+        assert (unit["action"], unit["error_class"]) == ("failed", "ManifestError")
+        assert "unload/lineitem/run2/manifest" in unit["error"] and "0009_part_00.parquet" in unit["error"]
+        assert "l_shipdate=<value>" in unit["error"]
+        seen.append((table(project), lineitem_states(project)))
+    assert seen[0] == seen[1]
+    assert seen[0] == ([(1, 10, "1992-01-02")], [("l_shipdate=1992-01-02", "loaded", 1, 1)])  # nothing of run2
+
+
+def test_sweep_leaves_a_dataset_partitioned_by_its_files_out_of_windows(both: list[Project]) -> None:
+    project = both[0]
+    done = cli(project, "sweep", "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "redshift.lineitem: not in windows" in done.stderr and 'partition_from = "files"' in done.stderr
