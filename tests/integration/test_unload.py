@@ -26,8 +26,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from loaders.aws.events import PartitionRequest
+from loaders.aws.worker import Worker
 from loaders.runner import Runner
-from manifests import Partition
+from manifests import ManifestError, Partition
 from tests.conformance_rows import conversions
 from tests.integration.project import PostgresProject, Project
 
@@ -256,3 +258,13 @@ def test_sweep_leaves_a_dataset_partitioned_by_its_files_out_of_windows(both: li
     done = cli(project, "sweep", "--json")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "redshift.lineitem: not in windows" in done.stderr and 'partition_from = "files"' in done.stderr
+
+
+def test_a_partition_request_for_a_dataset_partitioned_by_its_files_is_refused(tmp_path: Path) -> None:
+    """What the sweep fans out per partition (and a person may send): one LIST of a
+    partition's folder cannot find such a dataset's manifests, so it is refused, not
+    answered with "nothing to load"."""
+    project = lineitem(Project(tmp_path, strategy="append"))
+    worker = Worker(project.config())
+    with Runner(project.config()) as runner, pytest.raises(ManifestError, match="send the manifest instead"):
+        worker._run(runner, PartitionRequest("redshift.lineitem", "l_shipdate=1992-01-02"))
