@@ -16,14 +16,15 @@ from datetime import timedelta
 from typing import Any
 
 from loaders.batching import BatchSettings, batch_settings
+from loaders.interpolation import interpolate, register_secrets
+from loaders.partition_source import dataset_layout
 from loaders.timelayout import TimeLayout, default_time, parse_time
-from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition, secrets
+from manifests import FORMATS, ConfigError, KeyLayout, ManifestError, Partition
 from manifests.models import loaded_format
 from manifests.urls import as_prefix, file_url, local_path
 from sinks import sink_type
 from sinks.base import Strategy, Target
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _DURATION = re.compile(r"^(\d+)\s*([dh])$")
 _DATASET = re.compile(r"^[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+$")
 #: The longest window or duration anything accepts: a century. More is a typo, and
@@ -46,6 +47,7 @@ DATASET_KEYS = {
     "time",
     "data",
     "batch",
+    "partition_from",
 }
 #: failed attempts after which the scheduled sweep leaves a partition for a person
 DEFAULT_MAX_ATTEMPTS = 5
@@ -80,6 +82,8 @@ class DatasetConfig:
     time: TimeLayout | None = field(default=None, compare=False)
     #: where its data files lie and when a batch of them gets a manifest (the builder)
     batch: BatchSettings | None = field(default=None, compare=False)
+    #: "manifest": the partition is the manifest key's; "files": each file's path's
+    partition_from: str = "manifest"
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -156,14 +160,14 @@ def load_config(path: str | None = None) -> Config:
 
 def parse_config(doc: Mapping[str, Any], source: str, base_dir: str, env: Mapping[str, str]) -> Config:
     template = doc
-    doc = _interpolate(doc, source, "", env)
+    doc = interpolate(doc, source, "", env)
     _only(doc, {"store", "sinks", "datasets", "aws"}, source, "")
     store = _store(_table(doc, "store", source, ""), source, base_dir)
     sinks = {}
     for name, raw in _table(doc, "sinks", source, "").items():
         sink = _as_table(raw, source, f"sinks.{name}")
         # secrets first: nothing, an error about this table included, may print them
-        _register_secrets(template["sinks"][name], sink, env)
+        register_secrets(template["sinks"][name], sink, env)
         # its type's declared options (sinks/options.py): unknown keys, missing or
         # mistyped values are errors naming the key, found before anything loads
         sink_type(name, sink, source).options.read(name, sink, source)
@@ -247,12 +251,9 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
     partition = _strings(raw.get("partition", ["dt"]), fail, "partition")
     if not partition:
         raise fail("partition", "name at least one partition field")
-    try:
-        layout = KeyLayout(pattern.lstrip("/"), partition)
-    except ValueError as exc:
-        raise fail("manifests", str(exc)) from None
-    time = parse_time(raw["time"], partition, fail) if "time" in raw else default_time(partition)
     strategy, keys, order_by = _strategy(raw, fail)
+    layout, partition_from = dataset_layout(raw, pattern.lstrip("/"), partition, strategy, fail)
+    time = parse_time(raw["time"], partition, fail) if "time" in raw else default_time(partition)
     try:
         lookback = parse_duration(str(raw.get("lookback", "1d")))
     except ValueError as exc:
@@ -285,6 +286,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         max_attempts=max_attempts,
         time=time,
         batch=batch_settings(raw, layout, fmt, fail),
+        partition_from=partition_from,
     )
 
 
@@ -349,52 +351,3 @@ def _only(doc: Mapping[str, Any], allowed: set[str], source: str, where: str) ->
     if unknown:
         prefix = f"{where}." if where else ""
         raise ConfigError(f"{source}: {prefix}{unknown[0]}: unknown key (expected one of {', '.join(sorted(allowed))})")
-
-
-def _register_secrets(template: Mapping[str, Any], sink: Mapping[str, Any], env: Mapping[str, str]) -> None:
-    """Register a sink's secrets before anything can print them: its URL's password and
-    secret-named query values, secret-named options (``private_key``, ``token``…), and the
-    value of every ``${VAR}`` that stands where credentials go — in the URL's user
-    information or query, the whole URL, or a secret-named option. A ``${VAR}`` naming a
-    host, database, stage or schema is not a secret: hiding it would garble messages and
-    compiled SQL."""
-    if isinstance(sink.get("url"), str):
-        secrets.register_url(sink["url"])
-    names: list[str] = []
-    for key, value in template.items():
-        if not isinstance(value, str):
-            continue
-        if secrets.is_secret_name(key):
-            secrets.register(sink.get(key))
-            names += _VAR.findall(value)
-        elif key == "url":
-            names += _VAR.findall(_credential_part(value))
-    secrets.register(*(env.get(n) for n in names))
-
-
-def _credential_part(url: str) -> str:
-    """Where credentials stand in a URL as written (``${VAR}`` not yet substituted): the
-    password and the query; all of it when the scheme itself is a ``${VAR}``."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or _VAR.search(scheme):
-        return url
-    head, _q, query = rest.partition("?")
-    userinfo, _at, _host = head.rpartition("@")
-    return f"{userinfo.partition(':')[2]} {query}"
-
-
-def _interpolate(value: Any, source: str, where: str, env: Mapping[str, str]) -> Any:
-    if isinstance(value, str):
-
-        def swap(found: re.Match[str]) -> str:
-            name = found.group(1)
-            if name not in env:
-                raise ConfigError(f"{source}: {where or '(top level)'}: environment variable {name} is not set")
-            return env[name]
-
-        return _VAR.sub(swap, value)
-    if isinstance(value, dict):
-        return {k: _interpolate(v, source, f"{where}.{k}" if where else k, env) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_interpolate(v, source, f"{where}[{i}]", env) for i, v in enumerate(value)]
-    return value

@@ -85,6 +85,12 @@ def windowed(dataset: DatasetConfig) -> str | None:
     """None when the dataset's partitions fall on a calendar (its ``time``, or the
     default daily ``dt`` / hourly ``dt`` + ``hour``), else why windows (sweep, backfill,
     status --days) skip it: it is still loaded from its manifests as they arrive."""
+    if dataset.partition_from == "files":
+        return (
+            f"{dataset.name}: not in windows (sweep, backfill, status --days): its partitions come from its "
+            "files' paths (partition_from = \"files\"), which no LIST of a window's manifests shows; it is "
+            "loaded as its manifests arrive"
+        )
     if dataset.time is not None:
         return None
     return (

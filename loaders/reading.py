@@ -1,6 +1,7 @@
 """Reading manifests for a run: a reference checked against the allowed prefixes, read
 and parsed, placed in its dataset and partition (from its key through the dataset's
-pattern, or from its own keys), validated, and a partition's manifests gathered."""
+pattern, or from its own keys; or, for ``partition_from = "files"``, split by the
+partitions its files' paths name), validated, and a partition's manifests gathered."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from manifests import (
     parse_manifest,
 )
 from manifests.check import Listings, check_files
+from manifests.hive import split_by_files
 from manifests.parse import check_partition
 from manifests.store import ObjectStore
 from manifests.urls import check_allowed
@@ -98,6 +100,15 @@ class ManifestReader:
                 f"format {manifest.format} differs from {dataset.name}'s {dataset.format}", manifest=manifest.url
             )
         return check_files(manifest, self.store, self.config.store.allowed_prefixes, listings)
+
+    @staticmethod
+    def placed(dataset: DatasetConfig, partition: Partition, manifest: Manifest) -> dict[Partition, Manifest]:
+        """A validated manifest by partition: in the one its key (or its own keys) named,
+        or, where the dataset takes partitions from its files, split by theirs (each part
+        keeps the manifest's identity; a file whose path names none fails it whole)."""
+        if dataset.partition_from == "files":
+            return split_by_files(manifest, dataset.partition)
+        return {partition: manifest}
 
     def partition_manifests(
         self, dataset: DatasetConfig, partition: Partition, recorded: Iterable[str] = ()

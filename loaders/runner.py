@@ -110,11 +110,14 @@ class Runner(ManifestReader):
                 outcomes.extend(self.failed(dataset, partition, exc, manifest=ref, record=False))
                 continue
             try:
-                manifest = self.validated(manifest, dataset, listings)
+                placed = self.placed(dataset, partition, self.validated(manifest, dataset, listings))
             except Exception as exc:  # a bug too (see failed): this manifest fails, the others go on
-                outcomes.extend(self.failed(dataset, partition, exc, manifest=ref))
+                # split by its files, a manifest that fails names no one partition: reported against it
+                whole = dataset.partition_from == "manifest"
+                outcomes.extend(self.failed(dataset if whole else None, partition, exc, manifest=ref, record=whole))
                 continue
-            groups.setdefault((dataset.name, partition), []).append(manifest)
+            for part, piece in placed.items():
+                groups.setdefault((dataset.name, part), []).append(piece)
         by_dataset: dict[str, dict[Partition, list[Manifest]]] = {}
         for (name, partition), manifests in groups.items():
             by_dataset.setdefault(name, {})[partition] = manifests
@@ -249,14 +252,16 @@ class Runner(ManifestReader):
         """Hand units to a sink: all in one transaction where it can, else one by one.
 
         If a batch fails, it has rolled back whole; the units are then retried one by one
-        so that one bad partition fails alone and the error names it.
+        so that one bad partition fails alone and the error names it. Units that share a
+        manifest (one split by its files' partitions) go one by one too: a sink counts a
+        batch's rows per manifest version, which would mix their partitions' counts.
         """
         try:
             sink = self.sink(sink_name)
         except Exception as exc:  # misconfigured, or unreachable for now: its units fail, other sinks go on
             failures = [(u, as_failure(exc, manifest=only_manifest(u))) for u in units]
             return [failure_outcome(sink_name, u.target.dataset, u.partition, f, u.load_id) for u, f in failures]
-        if len(units) > 1 and sink.capabilities.batch_partitions:
+        if len(units) > 1 and sink.capabilities.batch_partitions and not _shared_manifests(units):
             try:
                 results = sink.load_many(units)
             except ConfigError as exc:  # the sink's configuration, not any one unit: each fails, unrecorded
@@ -343,6 +348,13 @@ class Runner(ManifestReader):
             self.sink(sink).fail(dataset, partition, load_id, exc)
         except Exception as second:  # the failure is reported all the same
             log.warning("sink=%s: could not record the failure of %s/%s: %s", sink, dataset, partition, second)
+
+
+def _shared_manifests(units: Sequence[LoadUnit]) -> bool:
+    """Whether two units hold one manifest version (the parts of a manifest split by the
+    partitions its files name)."""
+    identities = [m.identity for u in units for m in u.manifests]
+    return len(identities) != len(set(identities))
 
 
 __all__ = ["Outcome", "Runner", "as_failure", "failure_outcome", "new_load_id"]

@@ -3,7 +3,9 @@
 Each data URL is brought to its one canonical form, must be named once, lie under an
 allowed prefix, exist when mandatory, and have the ``content_length`` the manifest
 claims. Sizes come from LIST, never from a GET or HEAD per file. A missing optional
-file is dropped, as Redshift's COPY does.
+file is dropped, as Redshift's COPY does — unless the manifest's top-level ``meta``
+gives totals (UNLOAD ... MANIFEST VERBOSE): then the files found must still add up to
+them, or the load would quietly be short of rows.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ import logging
 from collections.abc import Iterable
 from dataclasses import replace
 
-from manifests.errors import DuplicateFileError, ForeignURLError, LoaderError, MissingFileError, SizeMismatchError
+from manifests.errors import (
+    DuplicateFileError,
+    ForeignURLError,
+    LoaderError,
+    MissingFileError,
+    RecordCountError,
+    SizeMismatchError,
+)
 from manifests.models import Entry, Manifest, ObjectInfo
 from manifests.store import ObjectStore
 from manifests.urls import check_allowed
@@ -69,7 +78,31 @@ def check_files(
                 file=entry.url,
             )
         kept.append(replace(entry, content_length=found.size))
+    check_totals(manifest, kept, [e.url for e in entries if e.url not in listing])
     return replace(manifest, entries=tuple(kept))
+
+
+def check_totals(manifest: Manifest, kept: list[Entry], missing: list[str]) -> None:
+    """The files found against the manifest's top-level ``meta`` totals, where it gives
+    them: their ``record_count``s (where every file has one) must add up to its
+    ``record_count``, and their sizes to its ``content_length``. The rows read are checked against
+    it again when they are staged (``sinks.rules.rows_per_manifest``)."""
+    gone = f" ({len(missing)} optional file(s) missing from the store, e.g. {missing[0]})" if missing else ""
+    counts = [e.record_count for e in kept]
+    rows = sum(c or 0 for c in counts)
+    if manifest.record_count is not None and None not in counts and rows != manifest.record_count:
+        raise RecordCountError(
+            f"meta.record_count is {manifest.record_count} but the files found hold {rows} rows{gone}",
+            manifest=manifest.url,
+            file=missing[0] if missing else None,
+        )
+    size = sum(e.content_length or 0 for e in kept)
+    if manifest.content_length is not None and size != manifest.content_length:
+        raise SizeMismatchError(
+            f"meta.content_length is {manifest.content_length} but the files found hold {size} bytes{gone}",
+            manifest=manifest.url,
+            file=missing[0] if missing else None,
+        )
 
 
 def canonical(url: str, store: ObjectStore, manifest: str) -> str:

@@ -101,6 +101,10 @@ class Manifest:
     schemas: tuple[str, ...] = field(default=(), compare=False)
     extra: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
     key: str | None = None
+    #: the totals of the top-level ``meta`` (UNLOAD ... MANIFEST VERBOSE writes them):
+    #: the rows and bytes of all its files, checked against what is found and read
+    record_count: int | None = None
+    content_length: int | None = None
 
     @property
     def identity(self) -> tuple[str, str]:

@@ -2,8 +2,10 @@
 
 A manifest is ``{"entries": [{"url", "mandatory", "meta": {"content_length",
 "record_count"}}]}``; UNLOAD ... MANIFEST VERBOSE writes exactly that, so every producer
-that already writes one works unchanged. Unknown keys are accepted and kept in
-``Manifest.extra``. Every error names the manifest.
+that already writes one works unchanged; its top-level ``"meta"`` totals (the rows and
+bytes of all the files) are read into ``Manifest.record_count`` and
+``Manifest.content_length``. Unknown keys are accepted and kept in ``Manifest.extra``.
+Every error names the manifest.
 
 The JSON itself is read strictly (:func:`strict_json`): a manifest comes from outside,
 and whatever Python's lenient reader would let through (NaN, a key written twice, a lone
@@ -79,6 +81,15 @@ def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
     # canonical form, after the manifest is placed in its partition (manifests.check)
     parsed = tuple(_entry(e, i, url) for i, e in enumerate(entries))
     known = {"entries", "dataset", "partition", "format", "schema_fingerprint"}
+    # UNLOAD ... MANIFEST VERBOSE writes a top-level "meta" with the totals of all its
+    # files, {"content_length": <bytes>, "record_count": <rows>}, beside "entries",
+    # "schema" and "author" (Amazon Redshift Database Developer Guide, "UNLOAD examples",
+    # "Unload VENUE using MANIFEST VERBOSE":
+    # https://docs.aws.amazon.com/redshift/latest/dg/r_UNLOAD_command_examples.html).
+    # It stays in ``extra`` as ever; its totals are read here and checked later.
+    totals = doc.get("meta", {})
+    if not isinstance(totals, dict):
+        raise ManifestError(f'"meta" must be an object, got {_kind(totals)}', manifest=url)
     return Manifest(
         url=url,
         version=version,
@@ -89,6 +100,8 @@ def parse_manifest(raw: bytes | str, url: str, version: str) -> Manifest:
         schema_fingerprint=(declared := _fingerprint(doc.get("schema_fingerprint"), url)),
         schemas=(_hex(declared),) if declared is not None else (),
         extra={k: v for k, v in doc.items() if k not in known},
+        record_count=_count(totals, "record_count", "", url, None),
+        content_length=_count(totals, "content_length", "", url, None),
     )
 
 
@@ -115,14 +128,15 @@ def _entry(raw: Any, index: int, url: str) -> Entry:
     )
 
 
-def _count(meta: dict[str, Any], key: str, where: str, url: str, file_url: str) -> int | None:
+def _count(meta: dict[str, Any], key: str, where: str, url: str, file_url: str | None) -> int | None:
+    """``meta[key]``: None, or a non-negative integer; ``where`` is the entry ("" for the
+    manifest's own top-level ``meta``)."""
     value = meta.get(key)
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ManifestError(
-            f"{where}.meta.{key} must be a non-negative integer, got {value!r}", manifest=url, file=file_url
-        )
+        path = f"{where}.meta.{key}" if where else f'"meta".{key}'
+        raise ManifestError(f"{path} must be a non-negative integer, got {value!r}", manifest=url, file=file_url)
     return value
 
 

@@ -171,7 +171,9 @@ def rows_per_manifest(
     pending: Sequence[Manifest], rows_by_path: Mapping[str, int], store: ObjectStore
 ) -> dict[tuple[str, str], int]:
     """Rows per manifest version from the rows read per file (engine path), each file's
-    ``record_count`` checked: a RecordCountError naming the manifest and the file."""
+    ``record_count`` checked: a RecordCountError naming the manifest and the file; and
+    the manifest's total, where its top-level ``meta`` gives one (UNLOAD ... MANIFEST
+    VERBOSE), against the sum: a RecordCountError naming the manifest and both numbers."""
     rows: dict[tuple[str, str], int] = {}
     for manifest in pending:
         total = 0
@@ -184,6 +186,11 @@ def rows_per_manifest(
                     file=entry.url,
                 )
             total += got
+        if manifest.record_count is not None and manifest.record_count != total:
+            raise RecordCountError(
+                f"meta.record_count is {manifest.record_count} but {total} rows were read from its files",
+                manifest=manifest.url,
+            )
         rows[manifest.identity] = total
     return rows
 

@@ -159,6 +159,11 @@ class Worker:
         dataset = self.config.datasets.get(request.dataset)
         if dataset is None:
             raise ManifestError(f"dataset {request.dataset!r} is not configured in {self.config.source}")
+        if dataset.partition_from == "files":  # one LIST of a partition's folder cannot find its manifests
+            raise ManifestError(
+                f'{dataset.name} takes its partitions from its files (partition_from = "files"): a partition'
+                " request cannot find their manifests; send the manifest instead"
+            )
         partition = dataset.partition_of(request.partition, "the request's partition")
         sinks = runner.sink_names(dataset)
         if request.sink is not None:

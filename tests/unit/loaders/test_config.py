@@ -477,3 +477,40 @@ def test_a_longer_duration_is_refused_not_an_overflow(text: str) -> None:
     with pytest.raises(ValueError, match=f"at most {MAX_DAYS} days") as info:
         parse_duration(text)
     assert len(str(info.value)) < 80  # a 5000-digit input is shown cut
+
+
+# -- partition_from: one manifest over many partitions (UNLOAD ... PARTITION BY) --------------
+
+UNLOAD_PATTERN = "unload/lineitem/{batch}/manifest"
+
+
+def test_partition_from_defaults_to_the_manifest_key() -> None:
+    assert parse(example()).datasets[DS].partition_from == "manifest"
+
+
+def test_partition_from_files_needs_no_partition_field_in_the_pattern() -> None:
+    doc = example()
+    doc["datasets"][DS].update(manifests=UNLOAD_PATTERN, partition=["l_shipdate"], partition_from="files")
+    ds = parse(doc).datasets[DS]
+    assert ds.partition_from == "files" and ds.partition == ("l_shipdate",)
+    # the pattern finds the dataset's manifests; it names no partition
+    assert ds.layout.match("unload/lineitem/run1/manifest") == Partition(())
+    assert ds.layout.match("unload/lineitem/run1/l_shipdate=1992-01-02/0000_part_00.parquet") is None
+
+
+@pytest.mark.parametrize(
+    ("values", "key", "fragment"),
+    [
+        ({"partition_from": "paths"}, "partition_from", 'must be "manifest" or "files"'),
+        ({"partition_from": "files", "strategy": "replace"}, "partition_from", "append and merge"),
+        ({"partition_from": "files"}, "manifests", "may not name the partition field dt"),
+    ],
+    ids=["unknown-value", "replace", "pattern-names-a-field"],
+)
+def test_a_bad_partition_from_names_file_and_key(values: dict[str, Any], key: str, fragment: str) -> None:
+    doc = example()
+    doc["datasets"][DS].update(values)
+    with pytest.raises(ConfigError) as caught:
+        parse(doc)
+    assert f'{SOURCE}: datasets."{DS}".{key}:' in str(caught.value)
+    assert fragment in str(caught.value)

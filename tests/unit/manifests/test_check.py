@@ -14,6 +14,7 @@ from manifests import (
     Manifest,
     MissingFileError,
     ObjectInfo,
+    RecordCountError,
     SizeMismatchError,
 )
 from manifests.check import check_files
@@ -243,3 +244,57 @@ def test_shared_listings_list_each_folder_once_across_manifests(store: CountingS
     assert sorted(store.lists) == [store.resolve("data/dt=1") + "/", store.resolve("data/dt=2") + "/"]
     check_files(first, store, allowed(store))  # without shared listings: a LIST of its own
     assert len(store.lists) == 3
+
+
+# -- the top-level meta of UNLOAD ... MANIFEST VERBOSE (totals of all the files) --------------
+
+
+def totals(*entries: Entry, rows: int, size: int | None = None) -> Manifest:
+    return Manifest(url="file:///m/batch-1.json", version="v1", entries=entries, record_count=rows, content_length=size)
+
+
+def test_a_missing_optional_file_short_of_the_total_is_a_record_count_error(store: CountingStore) -> None:
+    """Before: the optional file was skipped and 200 of 350 rows loaded as a success."""
+    put(lake(store), "unload/0000_part_00.parquet", 10)
+    with pytest.raises(RecordCountError) as caught:
+        check_files(
+            totals(
+                Entry(url="unload/0000_part_00.parquet", content_length=10, record_count=200),
+                Entry(url="unload/0001_part_00.parquet", content_length=10, record_count=150),
+                rows=350,
+            ),
+            store,
+            allowed(store),
+        )
+    assert caught.value.manifest == "file:///m/batch-1.json"
+    assert caught.value.file == store.resolve("unload/0001_part_00.parquet")
+    assert "350" in caught.value.reason and "200" in caught.value.reason and "missing" in caught.value.reason
+
+
+def test_a_missing_optional_file_short_of_the_total_bytes_is_a_size_error(store: CountingStore) -> None:
+    put(lake(store), "unload/0000_part_00.parquet", 10)
+    with pytest.raises(SizeMismatchError, match=r"meta\.content_length is 20 but the files found hold 10 bytes"):
+        check_files(
+            totals(
+                Entry(url="unload/0000_part_00.parquet"),
+                Entry(url="unload/0001_part_00.parquet"),
+                rows=350,
+                size=20,
+            ),
+            store,
+            allowed(store),
+        )
+
+
+def test_totals_that_add_up_pass_and_unknown_counts_wait_for_the_rows_read(store: CountingStore) -> None:
+    put(lake(store), "unload/0000_part_00.parquet", 10)
+    put(lake(store), "unload/0001_part_00.parquet", 12)
+    both = (
+        Entry(url="unload/0000_part_00.parquet", record_count=200),
+        Entry(url="unload/0001_part_00.parquet", record_count=150),
+    )
+    checked = check_files(totals(*both, rows=350, size=22), store, allowed(store))
+    assert (checked.record_count, checked.content_length, len(checked.entries)) == (350, 22, 2)
+    # without every file's own record_count the rows are only known once read (rows_per_manifest)
+    unknown = (both[0], Entry(url="unload/0001_part_00.parquet"))
+    assert len(check_files(totals(*unknown, rows=999), store, allowed(store)).entries) == 2

@@ -94,6 +94,13 @@ def test_unload_manifest_verbose() -> None:
     assert manifest.extra["author"] == {"name": "Amazon Redshift", "version": "1.0.0"}
     assert manifest.extra["meta"] == {"content_length": 129178, "record_count": 55}
     assert manifest.extra["schema"]["elements"][0]["name"] == "venueid"  # type: ignore[index]
+    # the top-level totals are read, to be checked against the files found and read
+    assert (manifest.record_count, manifest.content_length) == (55, 129178)
+
+
+def test_without_a_top_level_meta_there_are_no_totals() -> None:
+    manifest = parse({"entries": [{"url": FILE, "meta": {"record_count": 3}}]})
+    assert (manifest.record_count, manifest.content_length) == (None, None)
 
 
 def test_unknown_entry_keys_are_ignored() -> None:
@@ -192,6 +199,10 @@ MALFORMED = [
     bad(_entry(url=FILE, meta={"record_count": 10.0}), FILE, "record_count", "record-count-float"),
     bad(_entry(url=FILE, meta={"record_count": -3}), FILE, "record_count", "record-count-negative"),
     bad(_entry(url=FILE, meta={"record_count": False}), FILE, "record_count", "record-count-bool"),
+    bad(_doc(meta=[]), None, '"meta" must be an object', "top-meta-list"),
+    bad(_doc(meta={"record_count": -1}), None, '"meta".record_count', "top-record-count-negative"),
+    bad(_doc(meta={"record_count": "350"}), None, '"meta".record_count', "top-record-count-string"),
+    bad(_doc(meta={"content_length": 1.5}), None, '"meta".content_length', "top-content-length-float"),
     bad(_doc(format="orc"), None, '"format"', "format-unknown"),
     bad(_doc(format="Parquet"), None, '"format"', "format-wrong-case"),
     bad(_doc(format=1), None, '"format"', "format-number"),
