@@ -83,9 +83,13 @@ def batch_settings(
     missing = [f for f in layout.partition_fields if f not in names]
     if missing or len(names) != len(set(names)):
         raise fail("data", f"must name each partition field once ({', '.join(layout.partition_fields)})")
+    if any(part in (".", "..") for part in data.split("/")):
+        raise fail("data", 'a key pattern may not hold a "." or ".." segment')
     extra = [f for f in _FIELD.findall(layout.pattern) if f not in layout.partition_fields]
     if len(extra) != 1:
         raise fail("manifests", "with data, the pattern needs exactly one field besides the partition's, e.g. {batch}")
+    if _data_regex(data.lstrip("/")).fullmatch(_FIELD.sub("x", layout.pattern)):
+        raise fail("data", "matches the keys of the manifests the builder writes: keep data files and manifests apart")
     limits = raw.get("batch", {})
     if not isinstance(limits, dict) or set(limits) - {"files", "bytes", "seconds"}:
         raise fail("batch", "a table of files, bytes and seconds, e.g. { files = 100, seconds = 300 }")

@@ -87,7 +87,10 @@ class BatchWorker:
         groups: dict[tuple[str, Partition], list[str]] = defaultdict(list)
         for url in urls:
             key = self.store.key_of(url)
-            matched = [(n, d.batch.match(key)) for n, d in self.datasets.items() if d.batch and key is not None]
+            if key is None or self._not_data(key):
+                logger.info("%s: outside the store's root, a manifest, or the builder's state: not data; skipped", url)
+                continue
+            matched = [(n, d.batch.match(key)) for n, d in self.datasets.items() if d.batch]
             found = [(n, p) for n, p in matched if p is not None]
             if not found:
                 logger.info("%s: no dataset's data pattern fits it; skipped", url)
@@ -105,6 +108,13 @@ class BatchWorker:
             total.duplicates += done.duplicates
             total.manifests += done.manifests
         return total
+
+    def _not_data(self, key: str) -> bool:
+        """A key of the loader's own state or one of any dataset's manifests: never a data
+        file, whatever a ``data`` pattern says (a built manifest batched as data would
+        notify the builder again, and again)."""
+        layouts = [d.layout for d in self.config.datasets.values()]
+        return key.startswith("_loaders/") or any(layout.match(key) is not None for layout in layouts)
 
     def sweep(self) -> list[str]:
         """Seal every open batch past its ``batch.seconds``; write pending manifests."""

@@ -324,3 +324,37 @@ def test_a_notified_file_deleted_since_is_skipped_and_its_neighbours_added(store
     kept, gone = firehose_file(store, 0, [1]), firehose_file(store, 1, [2])
     store.delete(gone)
     assert worker.handle(s3_event(store, [kept, gone])) == {"added": 1, "duplicates": 0, "manifests": []}
+
+
+# -- hostile configurations and keys ---------------------------------------------------------
+
+
+def test_a_data_pattern_that_fits_the_built_manifests_is_refused(tmp_path: Path) -> None:
+    """A data pattern fitting the builder's own manifests would batch each built manifest
+    as a data file, whose manifest is batched again, for ever."""
+    doc = {
+        "store": {"root": str(tmp_path)},
+        "sinks": {"local": {"type": "duckdb", "url": "duckdb:///w.duckdb"}},
+        "datasets": {"a.b": {"table": "t", "manifests": "lake/dt={dt}/{batch}.json", "data": "lake/dt={dt}/*"}},
+    }
+    with pytest.raises(ConfigError, match=r'datasets\."a\.b"\.data: matches the keys of the manifests'):
+        parse_config(doc, "loaders.toml", str(tmp_path), {})
+    doc["datasets"]["a.b"]["data"] = "lake/../dt={dt}/*.parquet"
+    with pytest.raises(ConfigError, match=r'datasets\."a\.b"\.data: .*"\.\." segment'):
+        parse_config(doc, "loaders.toml", str(tmp_path), {})
+
+
+def test_another_datasets_manifest_and_the_builder_state_are_never_batched(store: S3Store) -> None:
+    doc = {
+        "store": {"root": store.root, "endpoint_url": store.endpoint_url},
+        "sinks": {"local": {"type": "duckdb", "url": "duckdb:///w.duckdb"}},
+        "datasets": {
+            "a.raw": {"table": "t", "manifests": "m/dt={dt}/{batch}.json", "data": "lake/dt={dt}/*"},
+            "a.other": {"table": "u", "manifests": "lake/dt={dt}/{batch}.manifest"},
+        },
+    }
+    worker = BatchWorker(parse_config(doc, "loaders.toml", ".", {}), store, Clock())
+    theirs = f"{store.root}lake/dt=2026-11-29/b1.manifest"
+    store.write(theirs, b'{"entries": []}')
+    mine = parquet(store, "lake/dt=2026-11-29/part-0.parquet", [1])
+    assert worker.handle(s3_event(store, [theirs, mine]))["added"] == 1
