@@ -79,6 +79,9 @@ def batch_settings(
         return None
     if not isinstance(data, str) or not data.strip("/"):
         raise fail("data", 'a key pattern, e.g. "data/src/type/dt={dt}/*.parquet"')
+    if not layout.partition_fields:
+        raise fail("data", 'the builder writes one manifest per partition, named by it; with partition_from = "files" '
+                   'a manifest names no partition: leave partition_from out')  # fmt: skip
     names = _FIELD.findall(data)
     missing = [f for f in layout.partition_fields if f not in names]
     if missing or len(names) != len(set(names)):

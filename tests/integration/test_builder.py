@@ -358,3 +358,37 @@ def test_another_datasets_manifest_and_the_builder_state_are_never_batched(store
     store.write(theirs, b'{"entries": []}')
     mine = parquet(store, "lake/dt=2026-11-29/part-0.parquet", [1])
     assert worker.handle(s3_event(store, [theirs, mine]))["added"] == 1
+
+
+def test_data_with_partitions_taken_from_the_files_is_refused_at_config_read(tmp_path: Path) -> None:
+    """Batched all in one state object named by an empty partition (``.json``), whose
+    sweep then failed to read the partition back."""
+    doc = {
+        "store": {"root": str(tmp_path)},
+        "sinks": {"local": {"type": "duckdb", "url": "duckdb:///w.duckdb"}},
+        "datasets": {
+            "a.b": {"table": "t", "manifests": "m/{batch}.json", "partition_from": "files", "data": "d/dt={dt}/*"}
+        },
+    }
+    with pytest.raises(ConfigError, match=r'datasets\."a\.b"\.data: .*partition_from = "files"'):
+        parse_config(doc, "loaders.toml", str(tmp_path), {})
+
+
+def test_data_with_a_calendar_time_layout_is_batched_per_hour(store: S3Store) -> None:
+    doc = {
+        "store": {"root": store.root, "endpoint_url": store.endpoint_url},
+        "sinks": {"local": {"type": "duckdb", "url": "duckdb:///w.duckdb"}},
+        "datasets": {
+            DATASET: {
+                "table": "clicks",
+                "partition": ["yyyy", "mm", "dd", "hh"],
+                "time": {"dt": "{yyyy}-{mm}-{dd}", "hour": "{hh}"},
+                "manifests": "manifests/clicks/{yyyy}/{mm}/{dd}/{hh}/{batch}.json",
+                "data": "firehose/clicks/{yyyy}/{mm}/{dd}/{hh}/*",
+                "batch": {"files": 1},
+            }
+        },
+    }
+    worker = BatchWorker(parse_config(doc, "loaders.toml", ".", {}), store, Clock())
+    [built] = worker.handle(s3_event(store, [firehose_file(store, 0, [1])]))["manifests"]
+    assert built == f"{store.root}manifests/clicks/{HOUR}/batch-000001.json"
