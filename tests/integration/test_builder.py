@@ -392,3 +392,29 @@ def test_data_with_a_calendar_time_layout_is_batched_per_hour(store: S3Store) ->
     worker = BatchWorker(parse_config(doc, "loaders.toml", ".", {}), store, Clock())
     [built] = worker.handle(s3_event(store, [firehose_file(store, 0, [1])]))["manifests"]
     assert built == f"{store.root}manifests/clicks/{HOUR}/batch-000001.json"
+
+
+def test_a_key_with_spaces_plus_percent_and_unicode_is_one_file_by_either_event_and_loads(
+    store: S3Store, tmp_path: Path
+) -> None:
+    """S3 notifications URL-encode the key (a space as ``+``); EventBridge's carries it plain."""
+    from urllib.parse import quote_plus
+
+    from loaders.config import load_config
+
+    config_path = write_toml(tmp_path, store)
+    worker = BatchWorker(load_config(str(config_path)), store, Clock())
+    key = f"firehose/clicks/{HOUR}/a b+c%41 é€.parquet"
+    url = parquet(store, key, [7, 8])
+    notified = s3_event(store, [url])
+    notified["Records"][0]["s3"]["object"]["key"] = quote_plus(key, safe="/")
+    assert worker.handle(notified)["added"] == 1
+    bridge = {"source": "aws.s3", "detail-type": "Object Created", "id": "e1", "detail": {"bucket": {"name": store.bucket}, "object": {"key": key}}}  # noqa: E501
+    assert worker.handle(bridge)["duplicates"] == 1
+    worker.batches.clock.now += 301  # type: ignore[attr-defined]
+    [built] = worker.handle({})["manifests"]
+    assert urls_in(store, built) == [url]
+    done = CliRunner().invoke(main, ["load", built, "--config", str(config_path)])
+    assert done.exit_code == 0, done.output
+    ids = duckdb.connect(str(tmp_path / "warehouse.duckdb")).sql("SELECT id FROM clicks ORDER BY id").fetchall()
+    assert [i for (i,) in ids] == [7, 8]
