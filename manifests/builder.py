@@ -71,6 +71,11 @@ def _is_data(info: ObjectInfo, prefix: str) -> bool:
     return not any(part.startswith(("_", ".")) for part in rest.split("/")) and info.size > 0
 
 
+def is_data(url: str, size: int) -> bool:
+    """Whether one file is data: not empty, and its name starts with neither ``_`` nor ``.``."""
+    return size > 0 and not url.rsplit("/", 1)[-1].startswith(("_", "."))
+
+
 def manifest_doc(files: Mapping[str, int], counts: Mapping[str, int]) -> dict[str, Any]:
     """The manifest of ``files`` (URL → size), with the record counts known."""
     entries = []

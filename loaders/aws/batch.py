@@ -27,7 +27,7 @@ from loaders.aws.events import ManifestRequest, messages, requests
 from loaders.batches import Added, Batches
 from loaders.config import Config
 from manifests import LoaderError, MissingFileError, Partition
-from manifests.builder import sizes
+from manifests.builder import is_data, sizes
 from manifests.store import ObjectStore, open_store
 
 logger = logging.getLogger("loaders.aws")
@@ -134,13 +134,17 @@ class BatchWorker:
 
     def _sizes(self, urls: list[str]) -> dict[str, int]:
         """Each notified file's size, from a LIST of its key; a file deleted since it was
-        notified is logged and left out (there is nothing to load)."""
+        notified, an empty one, or one named ``_…``/``.…`` is logged and left out."""
         found: dict[str, int] = {}
         for url in dict.fromkeys(urls):
             try:
                 found.update(sizes(self.store, [url]))
             except MissingFileError:
                 logger.warning("%s: notified, but no longer in the store; skipped", url)
+        empty = [u for u, size in found.items() if not is_data(u, size)]
+        for url in empty:  # as under a prefix: one would fail its whole batch's load
+            logger.warning("%s: empty, or a name starting with _ or .: not data; skipped", url)
+            del found[url]
         return found
 
     @staticmethod

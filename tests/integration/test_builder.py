@@ -418,3 +418,20 @@ def test_a_key_with_spaces_plus_percent_and_unicode_is_one_file_by_either_event_
     assert done.exit_code == 0, done.output
     ids = duckdb.connect(str(tmp_path / "warehouse.duckdb")).sql("SELECT id FROM clicks ORDER BY id").fetchall()
     assert [i for (i,) in ids] == [7, 8]
+
+
+def test_an_empty_file_or_a_hidden_name_is_not_batched(store: S3Store, tmp_path: Path) -> None:
+    """As under a prefix (``manifest build``): an empty ``.parquet`` in a batch failed the
+    load of every file batched with it."""
+    from loaders.config import load_config
+
+    config_path = write_toml(tmp_path, store)
+    worker = BatchWorker(load_config(str(config_path)), store, Clock())
+    empty = f"{store.root}firehose/clicks/{HOUR}/part-9.parquet"
+    store.write(empty, b"")
+    hidden = parquet(store, f"firehose/clicks/{HOUR}/_tmp-part-8.parquet", [9])
+    files = [firehose_file(store, n, [n]) for n in range(3)]
+    [built] = worker.handle(s3_event(store, [empty, hidden, *files]))["manifests"]
+    assert urls_in(store, built) == sorted(files)
+    done = CliRunner().invoke(main, ["load", built, "--config", str(config_path)])
+    assert done.exit_code == 0, done.output
