@@ -144,14 +144,20 @@ class Batches:
         """Write every sealed batch's manifest not yet written, then mark it written. The
         URLs this call wrote (a manifest another builder wrote first is not listed)."""
         doc, _version = self._read(dataset, partition)
-        written = []
+        written, stuck = [], []
         for batch in (b for b in doc["sealed"] if not b["written"]):
             files = batch["files"]
             counts = {u: n for u in files if is_parquet(u, settings.fmt) and (n := self._count(u)) is not None}
-            if self._write(batch, manifest_doc(files, counts)):
-                written.append(batch["manifest"])
-                log.info("built manifest %s of %d file(s)", batch["manifest"], len(files))
+            try:
+                if self._write(batch, manifest_doc(files, counts)):
+                    written.append(batch["manifest"])
+                    log.info("built manifest %s of %d file(s)", batch["manifest"], len(files))
+            except TerminalError as exc:  # its key is taken: the later batches are still written
+                stuck.append(exc)
+                continue
             self._mark_written(dataset, partition, batch["seq"])
+        if stuck:
+            raise stuck[0]
         return written
 
     def _write(self, batch: dict[str, Any], doc: dict[str, Any]) -> bool:

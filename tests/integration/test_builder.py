@@ -435,3 +435,19 @@ def test_an_empty_file_or_a_hidden_name_is_not_batched(store: S3Store, tmp_path:
     assert urls_in(store, built) == sorted(files)
     done = CliRunner().invoke(main, ["load", built, "--config", str(config_path)])
     assert done.exit_code == 0, done.output
+
+
+def test_a_taken_batch_key_holds_back_no_later_batch_of_the_partition(store: S3Store) -> None:
+    """The state lost (deleted), numbering starts again and batch-000001 is someone
+    else's: that batch waits for a person, the partition's next batches are written."""
+    worker = BatchWorker(config(store.bucket, store.endpoint_url or "", files=1), store, Clock())
+    taken = f"{store.root}manifests/clicks/{HOUR}/batch-000001.json"
+    store.write(taken, b'{"entries": []}')
+    files = [firehose_file(store, n, [n]) for n in range(3)]
+    for url in files:
+        worker.handle(sqs_event(store, [[url]]))
+    assert store.read(taken)[0] == b'{"entries": []}'
+    for seq, url in ((2, files[1]), (3, files[2])):
+        assert urls_in(store, f"{store.root}manifests/clicks/{HOUR}/batch-{seq:06d}.json") == [url]
+    state = json.loads(store.read(f"{store.root}_loaders/batches/{DATASET}/{PARTITION}.json")[0])
+    assert [b["written"] for b in state["sealed"]] == [False, True, True]
