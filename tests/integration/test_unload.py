@@ -268,3 +268,26 @@ def test_a_partition_request_for_a_dataset_partitioned_by_its_files_is_refused(t
     worker = Worker(project.config())
     with Runner(project.config()) as runner, pytest.raises(ManifestError, match="send the manifest instead"):
         worker._run(runner, PartitionRequest("redshift.lineitem", "l_shipdate=1992-01-02"))
+
+
+def test_a_split_manifest_whose_total_its_files_cannot_be_checked_against_fails_whole(project: Project) -> None:
+    """Before: a manifest giving only its total (no per-file record_count), split over three
+    partitions with one optional file missing, loaded 3 of its 6 rows with exit 0: no
+    part carries the total, and the files' rows are only counted per part."""
+    lineitem(project)
+    prefix = "unload/lineitem/run1/"
+    entries = [
+        parquet(
+            project, f"{prefix}l_shipdate=1992-01-0{d}/0000_part_00.parquet", [{"l_orderkey": d, "l_quantity": 1}] * d
+        )
+        for d in (1, 2, 3)
+    ]
+    key = project.lake.write_manifest(prefix + "manifest", verbose(entries, per_file_counts=False))
+    project.lake.delete(entries[2]["url"])
+    done = cli(project, "load", "--json", key)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [unit] = json.loads(done.stdout)["units"]
+    assert (unit["action"], unit["error_class"]) == ("failed", "RecordCountError")
+    assert "unload/lineitem/run1/manifest" in unit["error"] and "6" in unit["error"]
+    assert project.query("SELECT count(*) FROM raw.lineitem") in ([], [(0,)])
+    assert lineitem_states(project) == []
