@@ -116,16 +116,23 @@ class ManifestReader:
         """Every manifest of a partition: one LIST of its prefix, plus the ``recorded``
         ones (manifest keys the load state says belong to it) that lie elsewhere — a
         manifest naming its own dataset and partition may live outside the folder. A
-        recorded manifest that is gone from the store is no longer part of it."""
+        recorded manifest that is gone from the store is no longer part of it. A dataset
+        partitioned by its files lists every manifest of its pattern and keeps the part of
+        each that falls in the partition (``loaders compile --partition``)."""
         prefix = self.store.root + dataset.layout.prefix(partition)
         found: dict[str, Manifest] = {}
         listings: Listings = {}
+        by_files = dataset.partition_from == "files"
         for obj in self.store.list(prefix):
             key = self.store.key_of(obj.url)
-            if key is not None and dataset.layout.match(key) == partition:
+            at = dataset.layout.match(key) if key is not None else None
+            # a dataset partitioned by its files: every manifest of its pattern may hold files of this partition
+            if at is not None and (at == partition or by_files):
                 manifest = self.read_manifest(obj.url)
                 self.locate(manifest.url, manifest)
-                found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
+                part = self.placed(dataset, at, self.validated(manifest, dataset, listings)).get(partition)
+                if part is not None:
+                    found[manifest.identity[0]] = part
         for key in sorted(set(recorded) - set(found)):
             try:
                 manifest = self.read_manifest(key if "://" in key else self.store.root + key)
