@@ -73,7 +73,8 @@ class ManifestReader:
                     raise ManifestError(
                         f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url
                     )
-                if manifest.partition not in (None, partition):
+                # a dataset partitioned by its files: its key names none (placed checks the files)
+                if manifest.partition not in (None, partition) and dataset.partition_from == "manifest":
                     raise ManifestError(
                         f'"partition" says {manifest.partition} but the key says {partition}', manifest=url
                     )
@@ -105,10 +106,16 @@ class ManifestReader:
     def placed(dataset: DatasetConfig, partition: Partition, manifest: Manifest) -> dict[Partition, Manifest]:
         """A validated manifest by partition: in the one its key (or its own keys) named,
         or, where the dataset takes partitions from its files, split by theirs (each part
-        keeps the manifest's identity; a file whose path names none fails it whole)."""
-        if dataset.partition_from == "files":
-            return split_by_files(manifest, dataset.partition)
-        return {partition: manifest}
+        keeps the manifest's identity; a file whose path names none fails it whole, and so
+        does a file outside the partition the manifest's own ``partition`` names)."""
+        if dataset.partition_from == "manifest":
+            return {partition: manifest}
+        parts = split_by_files(manifest, dataset.partition)
+        named = manifest.partition
+        if named is not None and named.items and set(parts) - {named}:
+            found = ", ".join(p.key for p in parts if p != named)
+            raise ManifestError(f'"partition" says {named} but its files lie in {found}', manifest=manifest.url)
+        return parts
 
     def partition_manifests(
         self, dataset: DatasetConfig, partition: Partition, recorded: Iterable[str] = ()

@@ -291,3 +291,26 @@ def test_a_split_manifest_whose_total_its_files_cannot_be_checked_against_fails_
     assert "unload/lineitem/run1/manifest" in unit["error"] and "6" in unit["error"]
     assert project.query("SELECT count(*) FROM raw.lineitem") in ([], [(0,)])
     assert lineitem_states(project) == []
+
+
+def test_a_manifest_naming_its_partition_is_checked_against_its_files(tmp_path: Path) -> None:
+    """Before: a manifest outside the pattern naming partition X whose files lie under
+    l_shipdate=Y loaded into Y without a word; one inside the pattern naming the very
+    partition its files name failed with '"partition" says l_shipdate=Y but the key says '."""
+    project = lineitem(Project(tmp_path, strategy="append"))
+    row = [{"l_orderkey": 1, "l_quantity": 1}]
+    agrees = verbose([parquet(project, "unload/lineitem/run1/l_shipdate=Y/0000_part_00.parquet", row)])
+    key = project.lake.write_manifest("unload/lineitem/run1/manifest", {**agrees, "partition": {"l_shipdate": "Y"}})
+    done = cli(project, "load", "--json", key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert units(done) == [("l_shipdate=Y", "loaded", 1)]
+    elsewhere = verbose([parquet(project, "elsewhere/run2/l_shipdate=Y/0000_part_00.parquet", row)])
+    named = {**elsewhere, "dataset": "redshift.lineitem", "partition": {"l_shipdate": "X"}}
+    key = project.lake.write_manifest("elsewhere/run2/manifest.json", named)
+    done = cli(project, "load", "--json", key)
+    assert done.returncode == 1, done.stdout + done.stderr
+    [unit] = json.loads(done.stdout)["units"]
+    assert (unit["action"], unit["error_class"]) == ("failed", "ManifestError")
+    assert "elsewhere/run2/manifest.json" in unit["error"] and "l_shipdate=X" in unit["error"]
+    assert "l_shipdate=Y" in unit["error"]
+    assert lineitem_states(project) == [("l_shipdate=Y", "loaded", 1, 1)]  # nothing of run2
