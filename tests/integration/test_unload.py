@@ -314,3 +314,29 @@ def test_a_manifest_naming_its_partition_is_checked_against_its_files(tmp_path: 
     assert "elsewhere/run2/manifest.json" in unit["error"] and "l_shipdate=X" in unit["error"]
     assert "l_shipdate=Y" in unit["error"]
     assert lineitem_states(project) == [("l_shipdate=Y", "loaded", 1, 1)]  # nothing of run2
+
+
+def test_an_avro_manifest_split_by_its_files_loads_each_partition_its_own_rows(tmp_path: Path) -> None:
+    """Before: every part of one manifest was converted into one staging folder (named by
+    the manifest's URL, version and load), each part's first file as ``00000-<schema>``,
+    so the last partition's copy overwrote the others' and its rows were loaded into
+    every partition."""
+    import fastavro
+
+    project = Project(tmp_path, strategy="append")
+    avro = LINEITEM.replace('format = "parquet"', 'format = "avro"')
+    project.config_path.write_text(project.config_path.read_text() + avro)
+    schema = fastavro.parse_schema({"type": "record", "name": "Lineitem", "fields": [
+        {"name": "l_orderkey", "type": "long"}, {"name": "l_quantity", "type": "long"},
+    ]})  # fmt: skip
+    entries = []
+    for key, day in ((1, "1992-01-02"), (2, "1992-01-03")):
+        body = io.BytesIO()
+        fastavro.writer(body, schema, [{"l_orderkey": key, "l_quantity": 10 * key}])
+        url = project.lake.store.resolve(f"unload/lineitem/run1/l_shipdate={day}/0000_part_00.avro")
+        project.lake.store.write(url, body.getvalue())
+        entries.append({"url": url, "mandatory": True, "meta": {"content_length": len(body.getvalue())}})
+    manifest = project.lake.write_manifest("unload/lineitem/run1/manifest", {"entries": entries})
+    done = cli(project, "load", "--json", manifest)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert table(project) == [(1, 10, "1992-01-02"), (2, 20, "1992-01-03")]
