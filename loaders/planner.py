@@ -66,10 +66,11 @@ class Window:
 
     @classmethod
     def lookback(cls, dataset: DatasetConfig, now: datetime | None = None) -> Window:
-        """A dataset's own lookback: ``3d`` is the three most recent days; ``12h`` reaches
-        back to yesterday only when twelve hours ago was yesterday."""
+        """A dataset's own lookback: ``3d`` (whole days) is the three most recent days;
+        hours reach back to the day they land on: ``12h`` to yesterday only when twelve
+        hours ago was yesterday, ``36h`` at 01:00 UTC to the day before yesterday."""
         now = now or datetime.now(UTC)
-        if dataset.lookback < timedelta(days=1):
+        if dataset.lookback % timedelta(days=1):
             return cls((now - dataset.lookback).date(), now.date())
         return cls.last_days(dataset.lookback.days, now.date())
 

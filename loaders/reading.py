@@ -73,7 +73,8 @@ class ManifestReader:
                     raise ManifestError(
                         f'"dataset" says {manifest.dataset} but the key is {dataset.name}\'s', manifest=url
                     )
-                if manifest.partition not in (None, partition):
+                # a dataset partitioned by its files: its key names none (placed checks the files)
+                if manifest.partition not in (None, partition) and dataset.partition_from == "manifest":
                     raise ManifestError(
                         f'"partition" says {manifest.partition} but the key says {partition}', manifest=url
                     )
@@ -105,10 +106,16 @@ class ManifestReader:
     def placed(dataset: DatasetConfig, partition: Partition, manifest: Manifest) -> dict[Partition, Manifest]:
         """A validated manifest by partition: in the one its key (or its own keys) named,
         or, where the dataset takes partitions from its files, split by theirs (each part
-        keeps the manifest's identity; a file whose path names none fails it whole)."""
-        if dataset.partition_from == "files":
-            return split_by_files(manifest, dataset.partition)
-        return {partition: manifest}
+        keeps the manifest's identity; a file whose path names none fails it whole, and so
+        does a file outside the partition the manifest's own ``partition`` names)."""
+        if dataset.partition_from == "manifest":
+            return {partition: manifest}
+        parts = split_by_files(manifest, dataset.partition)
+        named = manifest.partition
+        if named is not None and named.items and set(parts) - {named}:
+            found = ", ".join(p.key for p in parts if p != named)
+            raise ManifestError(f'"partition" says {named} but its files lie in {found}', manifest=manifest.url)
+        return parts
 
     def partition_manifests(
         self, dataset: DatasetConfig, partition: Partition, recorded: Iterable[str] = ()
@@ -116,16 +123,23 @@ class ManifestReader:
         """Every manifest of a partition: one LIST of its prefix, plus the ``recorded``
         ones (manifest keys the load state says belong to it) that lie elsewhere — a
         manifest naming its own dataset and partition may live outside the folder. A
-        recorded manifest that is gone from the store is no longer part of it."""
+        recorded manifest that is gone from the store is no longer part of it. A dataset
+        partitioned by its files lists every manifest of its pattern and keeps the part of
+        each that falls in the partition (``loaders compile --partition``)."""
         prefix = self.store.root + dataset.layout.prefix(partition)
         found: dict[str, Manifest] = {}
         listings: Listings = {}
+        by_files = dataset.partition_from == "files"
         for obj in self.store.list(prefix):
             key = self.store.key_of(obj.url)
-            if key is not None and dataset.layout.match(key) == partition:
+            at = dataset.layout.match(key) if key is not None else None
+            # a dataset partitioned by its files: every manifest of its pattern may hold files of this partition
+            if at is not None and (at == partition or by_files):
                 manifest = self.read_manifest(obj.url)
                 self.locate(manifest.url, manifest)
-                found[manifest.identity[0]] = self.validated(manifest, dataset, listings)
+                part = self.placed(dataset, at, self.validated(manifest, dataset, listings)).get(partition)
+                if part is not None:
+                    found[manifest.identity[0]] = part
         for key in sorted(set(recorded) - set(found)):
             try:
                 manifest = self.read_manifest(key if "://" in key else self.store.root + key)

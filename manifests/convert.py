@@ -42,7 +42,10 @@ def convert(
     file of the manifest fails."""
     import pyarrow.parquet as pq
 
-    key = f"{manifest.url}#{manifest.version}#{attempt}"
+    # the parts of one manifest split by its files' partitions share its URL and version:
+    # each part converts into its own folder, or their first files' copies would collide
+    part = f"#{manifest.partition.key}" if manifest.partition is not None else ""
+    key = f"{manifest.url}#{manifest.version}#{attempt}{part}"
     folder = store.root + STAGING + hashlib.sha256(key.encode()).hexdigest()[:20]
     entries: list[Entry] = []
     found = set(manifest.schemas)  # the writer schemas' fingerprints

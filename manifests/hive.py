@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from urllib.parse import unquote, urlsplit
 
-from manifests.errors import ManifestError
+from manifests.errors import ManifestError, RecordCountError
 from manifests.models import Entry, Manifest, Partition
 from manifests.parse import check_partition
 
@@ -56,11 +56,20 @@ def split_by_files(manifest: Manifest, fields: Sequence[str]) -> dict[Partition,
     """The manifest's files grouped by the partition each one's path names: one manifest
     per partition, with the same url, key and version (one identity) and only that
     partition's entries. Every file is placed before anything is returned, so one file
-    without a partition fails the whole manifest. An empty manifest names no partition."""
+    without a partition fails the whole manifest. An empty manifest names no partition.
+    A top-level ``meta.record_count`` over files in many partitions needs every entry's
+    own count (checked before the split): otherwise a RecordCountError, nothing loaded."""
     groups: dict[Partition, list[Entry]] = {}
     for entry in manifest.entries:
         groups.setdefault(file_partition(entry.url, fields, manifest.url), []).append(entry)
     whole = len(groups) == 1
+    if not whole and manifest.record_count is not None and any(e.record_count is None for e in manifest.entries):
+        # no part can carry the total, and its rows are only counted part by part
+        raise RecordCountError(
+            f"meta.record_count is {manifest.record_count}, but its files lie in {len(groups)} partitions and not "
+            "every entry gives its meta.record_count: the total cannot be checked, so nothing is loaded",
+            manifest=manifest.url,
+        )
     return {
         # the totals of the top-level meta are the whole manifest's: each part's own
         # rows are checked per file, and the total once, before the split (check_files)

@@ -158,3 +158,21 @@ def test_usage_errors_exit_2(project: Project) -> None:
     for args in (["--sink", "nope"], ["--dataset", "x.y"], ["--partition", "dt=2026-11-28"], ["--partition", "junk"]):
         done = cli(project, "compile", *args)
         assert done.returncode == 2 and "Traceback" not in done.stderr, (args, done.stderr)
+
+
+def test_compile_finds_a_partition_of_a_dataset_partitioned_by_its_files(tmp_path: Path) -> None:
+    """Before: the partition's one LIST matched no manifest key to it (the key names no
+    partition), so the note said "no manifest in the store" and a sample was compiled,
+    though an UNLOAD manifest with files in that partition was there."""
+    from tests.integration.test_unload import lineitem, partitioned_unload
+
+    project = lineitem(Project(tmp_path, strategy="append"))
+    key = partitioned_unload(project, "run1", {"1992-01-02": (1, 2), "1992-01-03": (3,)})
+    done = cli(project, "compile", "--dataset", "redshift.lineitem", "--partition", "l_shipdate=1992-01-03")
+    assert done.returncode == 0, done.stderr
+    assert "no manifest in the store" not in done.stderr
+    files = compiled(project)
+    stage = files["local/redshift.lineitem/04_stage.sql"]
+    assert "unload/lineitem/run1/l_shipdate=1992-01-03/0000_part_00.parquet" in stage
+    assert "l_shipdate=1992-01-02" not in stage  # only this partition's part of the manifest
+    assert key in files["local/redshift.lineitem/10_record_manifests.sql"]

@@ -514,3 +514,17 @@ def test_a_bad_partition_from_names_file_and_key(values: dict[str, Any], key: st
         parse(doc)
     assert f'{SOURCE}: datasets."{DS}".{key}:' in str(caught.value)
     assert fragment in str(caught.value)
+
+
+@pytest.mark.parametrize("data", ["data/lineitem/{l_shipdate}/*.parquet", "data/lineitem/*.parquet"])
+def test_a_builder_pattern_of_a_dataset_partitioned_by_its_files_spells_its_folders(data: str) -> None:
+    """Before: accepted, and every manifest the builder wrote for it failed to load (no
+    file lay under an l_shipdate=<value> folder)."""
+    doc = example()
+    doc["datasets"][DS].update(manifests=UNLOAD_PATTERN, partition=["l_shipdate"], partition_from="files", data=data)
+    with pytest.raises(ConfigError) as caught:
+        parse(doc)
+    assert f'{SOURCE}: datasets."{DS}".data:' in str(caught.value)
+    assert "l_shipdate={l_shipdate}/" in str(caught.value)
+    doc["datasets"][DS]["data"] = "data/lineitem/l_shipdate={l_shipdate}/*.parquet"
+    assert parse(doc).datasets[DS].batch is not None

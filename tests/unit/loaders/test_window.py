@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import pytest
 
-from loaders.config import MAX_DAYS
+from loaders.config import MAX_DAYS, parse_duration
 from loaders.planner import Window
 from manifests import ConfigError
 
@@ -39,3 +40,25 @@ def test_a_start_after_the_end_is_named() -> None:
 
 def test_the_last_days_of_the_calendar_are_a_window_like_any() -> None:
     assert Window(date(9999, 12, 30), date(9999, 12, 31)).days() == [date(9999, 12, 30), date(9999, 12, 31)]
+
+
+@pytest.mark.parametrize(
+    ("lookback", "now", "start"),
+    [
+        ("36h", datetime(2026, 11, 29, 1, 0, tzinfo=UTC), date(2026, 11, 27)),  # back to the 27th, 13:00
+        ("36h", datetime(2026, 11, 29, 13, 0, tzinfo=UTC), date(2026, 11, 28)),
+        ("25h", datetime(2026, 11, 29, 0, 30, tzinfo=UTC), date(2026, 11, 27)),
+        ("12h", datetime(2026, 11, 29, 1, 0, tzinfo=UTC), date(2026, 11, 28)),
+        ("12h", datetime(2026, 11, 29, 13, 0, tzinfo=UTC), date(2026, 11, 29)),
+        ("3d", datetime(2026, 11, 29, 1, 0, tzinfo=UTC), date(2026, 11, 27)),  # three days, today included
+        ("24h", datetime(2026, 11, 29, 1, 0, tzinfo=UTC), date(2026, 11, 29)),  # as 1d: whole days
+    ],
+)
+def test_a_lookback_in_hours_reaches_back_across_the_utc_day_boundary(
+    lookback: str, now: datetime, start: date
+) -> None:
+    """Before: a lookback of more than a day and not whole days ("36h", "25h") kept only
+    its whole days: at 01:00 UTC, 36 hours back is the day before yesterday, 13:00, but
+    the sweep looked at today alone and never again at yesterday's partitions."""
+    dataset = SimpleNamespace(lookback=parse_duration(lookback))
+    assert Window.lookback(dataset, now) == Window(start, now.date())  # type: ignore[arg-type]
