@@ -22,9 +22,10 @@ Decisions, and why:
   fails loudly (ParamValidationError), never silently. A newer SDK can go in a layer.
 * **Trimmed where nothing imports it**: bytecode, stubs, Cython and C/C++ sources and
   headers, ``tests/``, ``include/`` and ``conftest.py`` inside third-party packages,
-  RECORD files (they would list trimmed files), and pyarrow's Arrow Flight RPC (32 MB;
+  RECORD files (they would list trimmed files), pyarrow's Arrow Flight RPC (32 MB;
   neither loaders, duckdb nor a driver imports ``pyarrow.flight``, which fails to import
-  in the package); of SQLAlchemy,
+  in the package) and the second and third copies of its C++ libraries (the names a C++
+  build links against; at run time they are loaded by soname); of SQLAlchemy,
   whose URL is all loaders uses, the ORM, extensions, dialects and optional speed-ups
   (12.9 MB → 2.9 MB, with greenlet, which only its asyncio support imports). Dist-info
   METADATA stays, so ``importlib.metadata`` (``loaders --version``) works.
@@ -70,7 +71,14 @@ STRIP_SUFFIXES = (".pyc", ".pyo", ".pyi", ".pyx", ".pxd", ".pxi", ".h", ".hpp", 
 STRIP_DIRS = frozenset({"tests", "include"})  # only below a third-party package's top level
 DIST_INFO_DROP = frozenset({"RECORD", "INSTALLER", "REQUESTED", "direct_url.json"})
 PRUNE = {
-    "pyarrow": ("pyarrow/flight.py", "pyarrow/_flight.*", "pyarrow/lib*flight.so*", "pyarrow/_pyarrow_cpp_tests.*"),
+    "pyarrow": (
+        *("pyarrow/flight.py", "pyarrow/_flight.*", "pyarrow/lib*flight.so*", "pyarrow/_pyarrow_cpp_tests.*"),
+        # the wheel's copies of its C++ libraries under the names a C++ build links against
+        # (libarrow_python.so, libarrow_python.so.2600.1.0): at run time every module loads them
+        # by their soname (libarrow_python.so.2600, which stays), so these are 5 MB never read
+        *("pyarrow/libarrow*.so", "pyarrow/libparquet*.so"),
+        *("pyarrow/libarrow*.so.*.*.*", "pyarrow/libparquet*.so.*.*.*"),
+    ),
     # loaders uses SQLAlchemy's URL only: its ORM, extensions, test kit and dialects are never
     # imported, and its compiled speed-ups and greenlet (asyncio) are optional imports
     "sqlalchemy": tuple(f"sqlalchemy/{d}/*" for d in ("cyextension", "orm", "ext", "testing", "dialects/*")),

@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -131,6 +132,10 @@ def test_the_zip_leaves_out_the_runtime_sdk_bytecode_and_dead_weight(by_type: Bu
         n for n in got if n.endswith(".dist-info/RECORD") or n.startswith(("pyarrow/tests/", "pyarrow/include/"))
     ]
     assert not [n for n in got if n.startswith(("pyarrow/flight", "pyarrow/_flight", "pyarrow/libarrow_flight"))]
+    # one copy of each pyarrow C++ library, under its soname (what the unzipped package loads)
+    libraries = [n for n in got if n.startswith(("pyarrow/libarrow", "pyarrow/libparquet"))]
+    assert any(re.fullmatch(r"pyarrow/libarrow_python\.so\.\d+", n) for n in libraries), libraries
+    assert all(re.fullmatch(r"pyarrow/lib(arrow|parquet)\w*\.so\.\d+", n) for n in libraries), libraries
     assert {d["name"] for d in by_type.doc["provided_by_runtime"]} >= {"boto3", "botocore", "s3transfer"}
 
 
@@ -163,7 +168,8 @@ PROBE = """
 import importlib.metadata, json, sys
 sys.path.insert(0, sys.argv[1])
 sys.path.append(sys.argv[2])
-import aws_lambda_powertools, duckdb, jinja2, pyarrow, pyarrow.parquet as pq, sqlglot
+import aws_lambda_powertools, duckdb, jinja2, pyarrow, pyarrow.dataset, pyarrow.fs, sqlglot
+import pyarrow.parquet as pq
 import loaders, loaders.cli, manifests, sinks.duckdb
 from manifests.secrets import sink_url
 from sinks.sql.templates import SHIPPED, Templates
