@@ -27,7 +27,8 @@ Decisions, and why:
   in the package) and the second and third copies of its C++ libraries (the names a C++
   build links against; at run time they are loaded by soname); of SQLAlchemy,
   whose URL is all loaders uses, the ORM, extensions, dialects and optional speed-ups
-  (12.9 MB → 2.9 MB, with greenlet, which only its asyncio support imports). Dist-info
+  (12.9 MB → 2.9 MB, with greenlet, which only its asyncio support imports); and
+  Pygments, which rich imports only to highlight source code (4.4 MB). Dist-info
   METADATA stays, so ``importlib.metadata`` (``loaders --version``) works.
 * **An editable loaders** (``pip install -e``) has only a .pth in its RECORD: its packages
   and ``sql/`` are taken from the source tree, in the wheel's layout.
@@ -83,6 +84,9 @@ PRUNE = {
     # imported, and its compiled speed-ups and greenlet (asyncio) are optional imports
     "sqlalchemy": tuple(f"sqlalchemy/{d}/*" for d in ("cyextension", "orm", "ext", "testing", "dialects/*")),
     "greenlet": ("greenlet/*",),
+    # rich (the command line's tables) imports Pygments only to highlight source code
+    # (rich.syntax, rich.traceback), which loaders never renders: 4.4 MB
+    "pygments": ("pygments/*",),
 }
 SOURCE_PACKAGES = ("loaders", "sinks", "manifests")  # the wheel's packages, plus sql/
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)

@@ -32,9 +32,7 @@ def dataset_layout(
     With ``"files"`` the pattern need not (and may not) name the partition fields: the
     manifest's key says nothing of its partitions. ``replace`` is refused: it reloads a
     partition from the manifests one LIST of its folder finds, and the manifests of a
-    partition taken from its files lie anywhere. A builder's ``data`` pattern spells
-    each partition field as its ``name={name}/`` folder: the files' paths say their
-    partitions."""
+    partition taken from its files lie anywhere."""
     source = raw.get("partition_from", "manifest")
     if source not in PARTITION_FROM:
         raise fail("partition_from", f'must be "manifest" or "files", got {source!r}')
@@ -49,9 +47,4 @@ def dataset_layout(
     if source == "files" and named:
         raise fail("manifests", f"with partition_from = \"files\" the pattern may not name the partition field "
                    f"{named[0]}: each file's path says its partition")  # fmt: skip
-    data = raw.get("data")
-    bare = [f for f in partition if f"/{f}={{{f}}}/" not in "/" + str(data)] if source == "files" and data else []
-    if bare:  # the builder's manifests would name files under no partition folder: none would load
-        raise fail("data", f'with partition_from = "files" each data file lies under its partition\'s folders: '
-                   f"spell {bare[0]} as the folder {bare[0]}={{{bare[0]}}}/")  # fmt: skip
     return layout, source
