@@ -8,7 +8,11 @@ the dataset is daily. Field names are the dataset's own partition fields (``yyyy
 ``year``, …); each is cut from the canonical spelling by its place, so its width is
 fixed: a field standing for the year is 4 digits, one for the month, the day or the hour
 2 digits, zero-padded (as Firehose and Hive writers such as Athena's spell them); a
-template of one field (``{dt}``) holds all of it. Between fields only the ``-`` of
+template of one field (``{dt}``) holds all of it. ``{month:unpadded}`` says the field is
+written without leading zeros (``month=1``, as Spark's ``partitionBy`` writes integer
+columns): windows list ``1``…``12`` for it, and a partition's ``1`` reads as ``01``; any
+other format after ``:`` is refused, and so is ``unpadded`` on a field holding all of a
+day. Between fields only the ``-`` of
 ``YYYY-MM-DD`` may stand: two fields side by side (``{yyyy}{mm}``), other text
 (``{yyyy}/{mm}/{dd}``, ``20{yy}``), a field standing for two parts, and a template
 that leaves out part of the day are refused.
@@ -32,6 +36,8 @@ DAY_SHAPE: tuple[tuple[str, int] | str, ...] = (("year", 4), "-", ("month", 2), 
 HOUR_SHAPE: tuple[tuple[str, int] | str, ...] = (("hour", 2),)
 HOURS = tuple(f"{h:02d}" for h in range(24))
 _TOKEN = re.compile(r"(\{[^{}]*\})")
+#: the formats a field may carry after ``:`` (``{month:unpadded}``)
+FORMATS = ("unpadded",)
 #: a field's place in the canonical spelling: (field, start, end)
 Slice = tuple[str, int, int]
 
@@ -44,6 +50,8 @@ class TimeLayout:
     fields: tuple[str, ...]
     day: tuple[Slice, ...]
     hour: tuple[Slice, ...] = ()
+    #: the fields written without leading zeros (``{month:unpadded}``: ``month=1``)
+    unpadded: frozenset[str] = frozenset()
 
     @property
     def hourly(self) -> bool:
@@ -58,10 +66,13 @@ class TimeLayout:
         """The partition of a day (``YYYY-MM-DD``) and hour (``HH``), fields in order."""
         values = {f: day[a:b] for f, a, b in self.day}
         values |= {f: hour[a:b] for f, a, b in self.hour} if hour is not None else {}
+        values |= {f: str(int(values[f])) for f in self.unpadded}
         return Partition.of((f, values[f]) for f in self.fields)
 
     def day_hour(self, values: dict[str, str]) -> tuple[str, str]:
-        """The day and hour (``""`` when daily) a partition's values spell."""
+        """The day and hour (``""`` when daily) a partition's values spell; an unpadded
+        field's value (``1``) is padded back to its width (``01``)."""
+        values = {f: _pad(v, f, self.day + self.hour) if f in self.unpadded else v for f, v in values.items()}
         return _spell(DAY_SHAPE, self.day, values), _spell(HOUR_SHAPE, self.hour, values) if self.hourly else ""
 
 
@@ -85,10 +96,11 @@ def parse_time(value: Any, partition: tuple[str, ...], fail: Callable[[str, str]
         raise fail(f"time.{unknown[0]}", "unknown key (expected dt and, for hourly partitions, hour)")
     if "dt" not in value:
         raise fail("time.dt", 'required (an hour needs its day): the template of the day, e.g. "{yyyy}-{mm}-{dd}"')
-    day = _template(value["dt"], DAY_SHAPE, "YYYY-MM-DD", partition, lambda m: fail("time.dt", m))
+    day, unpadded = _template(value["dt"], DAY_SHAPE, "YYYY-MM-DD", partition, lambda m: fail("time.dt", m))
     hour: tuple[Slice, ...] = ()
     if "hour" in value:
-        hour = _template(value["hour"], HOUR_SHAPE, "HH", partition, lambda m: fail("time.hour", m))
+        hour, bare = _template(value["hour"], HOUR_SHAPE, "HH", partition, lambda m: fail("time.hour", m))
+        unpadded |= bare
     used = [f for f, _a, _b in (*day, *hour)]
     twice = sorted({f for f in used if used.count(f) > 1})
     if twice:
@@ -97,33 +109,58 @@ def parse_time(value: Any, partition: tuple[str, ...], fail: Callable[[str, str]
     if left:
         where = f"partition field {left[0]} is in neither dt nor hour"
         raise fail("time", f"{where}: a window could not list its partitions")
-    return TimeLayout(partition, day, hour)
+    return TimeLayout(partition, day, hour, frozenset(unpadded))
 
 
 def _template(
     text: Any, shape: Sequence[tuple[str, int] | str], spelled: str, partition: tuple[str, ...],
     fail: Callable[[str], Exception],
-) -> tuple[Slice, ...]:  # fmt: skip
-    """A template's fields and their places in the canonical spelling."""
+) -> tuple[tuple[Slice, ...], set[str]]:  # fmt: skip
+    """A template's fields and their places in the canonical spelling, and the fields
+    it says are unpadded."""
     if not isinstance(text, str) or not text:
         example = "{yyyy}-{mm}-{dd}" if spelled == "YYYY-MM-DD" else "{hh}"
         raise fail(f'a template of partition fields spelling {spelled}, e.g. "{example}"')
     tokens = [t for t in _TOKEN.split(text) if t]
     if any(("{" in t or "}" in t) and not _TOKEN.fullmatch(t) for t in tokens):
         raise fail(f"{text!r}: unbalanced braces")
-    for name in (t[1:-1] for t in tokens if _TOKEN.fullmatch(t)):
-        if name not in partition:
-            raise fail(f"{text!r}: {{{name}}} is not a partition field ({', '.join(partition)})")
+    unpadded = _formats(text, [t for t in tokens if _TOKEN.fullmatch(t)], partition, fail)
+    tokens = ["{" + t[1:-1].partition(":")[0] + "}" if _TOKEN.fullmatch(t) else t for t in tokens]
     places = _places(shape)
     if len(tokens) == 1 and _TOKEN.fullmatch(tokens[0]):  # one field holds all of it
-        return ((tokens[0][1:-1], 0, places[-1][2]),)
+        if unpadded and len(places) > 1:
+            raise fail(f"{text!r}: a field holding all of the day cannot be unpadded (only a year, month or day)")
+        return ((tokens[0][1:-1], 0, places[-1][2]),), unpadded
     cuts = _cuts(tokens, places, 0, 0)
     if not cuts:
         raise fail(
             f"{text!r} cannot spell {spelled}: each field is one whole part (a year is 4 digits, a month, "
             "day or hour 2) or all of it, separated by the '-' of YYYY-MM-DD and nothing else"
         )
-    return cuts[0]
+    return cuts[0], unpadded
+
+
+def _formats(text: str, fields: list[str], partition: tuple[str, ...], fail: Callable[[str], Exception]) -> set[str]:
+    """Check each ``{field}`` or ``{field:format}`` of a template; the fields said unpadded."""
+    unpadded: set[str] = set()
+    for name, colon, spec in (f[1:-1].partition(":") for f in fields):
+        if name not in partition:
+            raise fail(f"{text!r}: {{{name}}} is not a partition field ({', '.join(partition)})")
+        if colon and spec not in FORMATS:
+            known = ", ".join(f"{{{name}:{f}}}" for f in FORMATS)
+            raise fail(f"{text!r}: {{{name}:{spec}}} has an unknown format {spec!r} (known: {known})")
+        if colon:
+            unpadded.add(name)
+    return unpadded
+
+
+def _pad(text: str, field: str, cuts: tuple[Slice, ...]) -> str:
+    """An unpadded field's value at its width (``1`` -> ``01``); a value not written
+    unpadded (``01``, ``x``) is none, so it spells no day (``?`` on the grid)."""
+    width = next(b - a for f, a, b in cuts if f == field)
+    if text.isascii() and text.isdigit() and str(int(text)) == text and len(text) <= width:
+        return text.zfill(width)
+    return ""
 
 
 def _places(shape: Sequence[tuple[str, int] | str]) -> list[tuple[str | None, int, int]]:

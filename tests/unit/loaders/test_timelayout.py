@@ -104,6 +104,41 @@ def test_the_grid_places_a_partition_by_its_day_and_hour() -> None:
     assert time.day_hour({"yyyy": "2026", "mm": "1", "dd": "05", "hh": "07"}) == ("2026-??-05", "07")
 
 
+SPARK = {
+    "table": "raw.clicks",
+    "manifests": "manifests/clicks/year={year}/month={month}/day={day}/hour={hour}/{batch}.json",
+    "partition": ["year", "month", "day", "hour"],
+    "time": {"dt": "{year}-{month:unpadded}-{day:unpadded}", "hour": "{hour:unpadded}"},
+}
+
+
+def test_an_unpadded_field_is_listed_without_leading_zeros() -> None:
+    dataset = parse(**{"a.clicks": SPARK}).datasets["a.clicks"]
+    partitions = calendar(dataset, Window(date(2026, 1, 5), date(2026, 1, 5)))
+    assert [p.key for p in partitions[:2]] == ["year=2026/month=1/day=5/hour=0", "year=2026/month=1/day=5/hour=1"]
+    assert partitions[7].key == "year=2026/month=1/day=5/hour=7"
+    assert partitions[-1].key == "year=2026/month=1/day=5/hour=23"
+    mixed = {**SPARK, "time": {"dt": "{year}-{month:unpadded}-{day}", "hour": "{hour}"}}
+    [first, *_] = calendar(
+        parse(**{"a.clicks": mixed}).datasets["a.clicks"], Window(date(2026, 2, 3), date(2026, 2, 3))
+    )
+    assert first.key == "year=2026/month=2/day=03/hour=00"  # padded stays the default, field by field
+    key = "manifests/clicks/year=2026/month=1/day=5/hour=7/b1.json"
+    assert dataset.layout.match(key) == partitions[7]
+
+
+def test_the_grid_reads_an_unpadded_partition_back_to_its_day_and_hour() -> None:
+    time = parse(**{"a.clicks": SPARK}).datasets["a.clicks"].time
+    assert time is not None
+    assert time.day_hour({"year": "2026", "month": "1", "day": "5", "hour": "7"}) == ("2026-01-05", "07")
+    assert time.day_hour({"year": "2026", "month": "12", "day": "31", "hour": "23"}) == ("2026-12-31", "23")
+    # a padded value is not what an unpadded field writes: it spells no day
+    assert time.day_hour({"year": "2026", "month": "01", "day": "5", "hour": "7"}) == ("2026-??-05", "07")
+    assert time.day_hour({"year": "2026", "month": "1", "day": "x", "hour": "123"}) == ("2026-01-??", "??")
+    for p in calendar(parse(**{"a.clicks": SPARK}).datasets["a.clicks"], Window(date(2026, 3, 9), date(2026, 3, 9))):
+        assert time.day_hour(dict(v.split("=") for v in p.key.split("/")))[0] == "2026-03-09"
+
+
 INVALID = [
     pytest.param(
         {"dt": "{yyyy}-{mm}-{day}", "hour": "{hh}"}, "time.dt", "{day} is not a partition field", id="unknown"
@@ -119,6 +154,17 @@ INVALID = [
     pytest.param({"dt": ""}, "time.dt", "template", id="empty"),
     pytest.param({"dt": "{yyyy}-{mm}-{dd}", "minute": "{hh}"}, "time.minute", "unknown key", id="unknown-key"),
     pytest.param({"dt": "{yyyy}-{mm}-{dd}"}, "time", "partition field hh is in neither", id="field-left-out"),
+    pytest.param(
+        {"dt": "{yyyy}-{mm:d}-{dd}", "hour": "{hh}"}, "time.dt", "{mm:d} has an unknown format 'd'", id="format"
+    ),
+    pytest.param({"dt": "{yyyy}-{mm}-{dd}", "hour": "{hh:}"}, "time.hour", "unknown format ''", id="empty-format"),
+    pytest.param(
+        {"dt": "{yyyy}-{mm}-{dd}", "hour": "{hh:02}"}, "time.hour", "(known: {hh:unpadded})", id="hour-format"
+    ),
+    pytest.param({"dt": "{yyyy}-{mm}-{dd}", "hour": "{hh:unpadded}:00"}, "time.hour", "cannot spell HH", id="hour-f"),
+    pytest.param(
+        {"dt": "{yyyy}-{mm}-{day:unpadded}", "hour": "{hh}"}, "time.dt", "{day} is not a partition", id="unknown-f"
+    ),
 ]
 
 
@@ -151,3 +197,12 @@ def test_the_status_grid_shows_firehose_partitions_by_day_and_hour(capsys: pytes
     print_grid([state(h, "loaded" if h == 7 else "missing") for h in range(24)], {DS: time})
     [day] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("2026-01-05")]
     assert day.split()[1:] == ["·"] * 7 + ["■"] + ["·"] * 16
+
+
+def test_a_field_holding_the_whole_day_cannot_be_unpadded() -> None:
+    dataset: dict[str, Any] = {"table": "t", "manifests": "m/date={date}/{batch}.json", "partition": ["date"]}
+    dataset["time"] = {"dt": "{date:unpadded}"}
+    with pytest.raises(ConfigError) as info:
+        parse(**{"a.b": dataset})
+    assert str(info.value).startswith(f'{SOURCE}: datasets."a.b".time.dt: ')
+    assert "holding all of the day cannot be unpadded" in str(info.value)
