@@ -152,3 +152,33 @@ def test_a_dataset_named_off_the_calendar_is_refused_the_others_not(tmp_path: Pa
     loaded = cli(project, "load", "--json", "manifests/region/events/region=eu/b1.json")
     assert loaded.returncode == 0, loaded.stderr
     assert project.query("SELECT count(*) FROM raw.region_events") == [(1,)]
+
+
+SPARK = """
+[datasets."spark.clicks"]
+table = "raw.spark_clicks"
+manifests = "manifests/spark/clicks/year={year}/month={month}/day={day}/hour={hour}/{batch}.json"
+partition = ["year", "month", "day", "hour"]
+time = { dt = "{year}-{month:unpadded}-{day:unpadded}", hour = "{hour:unpadded}" }
+"""
+
+
+def test_an_unpadded_hive_layout_is_swept_and_shown_by_its_unpadded_partitions(tmp_path: Path) -> None:
+    """Spark's ``partitionBy`` on integer columns writes ``month=1/day=5/hour=7``."""
+    project = Project(tmp_path)
+    project.config_path.write_text(project.config_path.read_text() + SPARK)
+    today = f"year={NOW.year}/month={NOW.month}/day={NOW.day}"
+    written = {f"{today}/hour=0": rows(2), f"{today}/hour=7": rows(3)}
+    for key, data in written.items():
+        Lake(project.lake.root, "spark", "clicks").write(_values(key), "b1", data)
+    only = ("--dataset", "spark.clicks")
+    assert units(cli(project, "sweep", "--dry-run", "--json", *only)) == {
+        ("spark.clicks", key, "planned") for key in written
+    }
+    assert units(cli(project, "sweep", "--json", *only)) == {("spark.clicks", key, "loaded") for key in written}
+    assert project.query("SELECT count(*) FROM raw.spark_clicks") == [(5,)]
+    done = cli(project, "status", "--days", "1", "--json", *only)
+    assert done.returncode == 0, done.stderr
+    seen = {d["partition"]: d["status"] for d in json.loads(done.stdout)}
+    assert set(seen) == {f"{today}/hour={h}" for h in range(24)}
+    assert {p for p, s in seen.items() if s == "loaded"} == set(written)
