@@ -401,7 +401,8 @@ def test_the_builder_is_off_by_default_and_runs_the_batch_handler(module: Module
     # data files under data_prefix, through EventBridge whatever var.notifications says
     pattern = module.locals["data_event_pattern"]
     assert "var.data_prefix" in str(pattern) and "var.manifest_prefix" not in str(pattern)
-    assert module.resource("aws_cloudwatch_event_rule", "data")["event_pattern"] == "${jsonencode(local.data_event_pattern)}"
+    data = module.resource("aws_cloudwatch_event_rule", "data")
+    assert data["event_pattern"] == "${jsonencode(local.data_event_pattern)}"
     seal = module.resource("aws_cloudwatch_event_rule", "seal")
     assert seal["schedule_expression"] == "${var.builder.schedule}"
     assert module.resource("aws_cloudwatch_event_target", "seal")["input"] == "${jsonencode({})}"  # no Records: a sweep
