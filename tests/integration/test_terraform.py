@@ -159,6 +159,7 @@ def test_every_file_parses_and_the_module_is_complete(module: Module) -> None:
         "outputs.tf",
         "eventbridge.tf",
         "dashboard.tf",
+        "builder.tf",
     } <= names
     [terraform] = module.terraform
     assert terraform["required_version"] == ">= 1.5"
@@ -195,13 +196,14 @@ def test_every_taggable_resource_carries_the_dataset_tags(module: Module) -> Non
             tagged += 1
         else:
             assert "tags" not in body, f"{rtype}.{name}"
-    # 2 functions, 2 log groups, 4 alarms, 2 queues, 1 role, 2 rules, 1 package object, 1 event source mapping
-    assert tagged == 15
+    # 2 functions, 2 log groups, 4 alarms, 2 queues, 1 role, 2 rules, 1 package object, 1 event source mapping;
+    # the builder's function, log group, DLQ, role and 2 rules
+    assert tagged == 21
 
 
 def test_iam_policies_grant_no_wildcard_action_and_no_unscoped_resource(module: Module) -> None:
     statements = list(module.statements())
-    assert {doc for doc, _ in statements} == {"assume", "this", "buffer", "dlq"}
+    assert {doc for doc, _ in statements} == {"assume", "this", "buffer", "dlq", "builder"}
     for doc, statement in statements:
         actions = statement["actions"]
         assert isinstance(actions, list) and actions, f"{doc}: {statement.get('sid')}"
@@ -378,6 +380,71 @@ def test_the_sweeper_runs_the_sweep_handler_alone_on_a_schedule(module: Module) 
     for rtype, name in (("aws_lambda_function", "sweeper"), ("aws_cloudwatch_event_rule", "sweep")):
         assert module.resource(rtype, name)["count"] == "${local.sweep_enabled ? 1 : 0}"
     assert module.locals["sweep_enabled"] == '${var.lookback_schedule != ""}'
+
+
+def test_the_builder_is_off_by_default_and_runs_the_batch_handler(module: Module) -> None:
+    variable = module.variables["builder"]
+    assert variable["default"] is None
+    assert "schedule" in variable["type"] and "rate(5 minutes)" in variable["type"]
+    assert module.locals["builder_enabled"] == "${var.builder != null}"
+    builder = module.resource("aws_lambda_function", "builder")
+    loader = module.resource("aws_lambda_function", "loader")
+    assert builder["handler"] == "loaders.aws.batch_handler"
+    for key in ("filename", "s3_bucket", "s3_key", "source_code_hash", "runtime", "architectures"):
+        assert builder[key] == loader[key], key  # the same package
+    assert builder["role"] == "${aws_iam_role.builder[0].arn}" != loader["role"]  # a role of its own
+    assert single(builder["dead_letter_config"])["target_arn"] == "${aws_sqs_queue.builder_dlq[0].arn}"
+    assert "LOADERS_CONFIG = var.config_uri" in module.locals["builder_environment"]
+    assert "LOADERS_DLQ_URL" not in module.locals["builder_environment"]  # the loader's DLQ is not its business
+    dlq = module.resource("aws_sqs_queue", "builder_dlq")
+    assert dlq["sqs_managed_sse_enabled"] is True and dlq["message_retention_seconds"] == 1209600
+    # data files under data_prefix, through EventBridge whatever var.notifications says
+    pattern = module.locals["data_event_pattern"]
+    assert "var.data_prefix" in str(pattern) and "var.manifest_prefix" not in str(pattern)
+    data = module.resource("aws_cloudwatch_event_rule", "data")
+    assert data["event_pattern"] == "${jsonencode(local.data_event_pattern)}"
+    seal = module.resource("aws_cloudwatch_event_rule", "seal")
+    assert seal["schedule_expression"] == "${var.builder.schedule}"
+    assert module.resource("aws_cloudwatch_event_target", "seal")["input"] == "${jsonencode({})}"  # no Records: a sweep
+    for name in ("data", "seal"):
+        assert module.resource("aws_cloudwatch_event_target", name)["arn"] == "${aws_lambda_function.builder[0].arn}"
+    for (rtype, name), body in module.resources.items():
+        if name.startswith("builder") or (rtype, name) in {
+            ("aws_cloudwatch_event_rule", "data"), ("aws_cloudwatch_event_rule", "seal"),
+            ("aws_cloudwatch_event_target", "data"), ("aws_cloudwatch_event_target", "seal"),
+        }:  # fmt: skip
+            gate = body.get("count") or body.get("for_each")
+            assert "local.builder_enabled" in gate, (rtype, name)
+
+
+def test_the_builder_role_may_do_exactly_what_the_batch_handler_does(module: Module) -> None:
+    by_sid = {s["sid"]: s for doc, s in module.statements() if doc == "builder"}
+    assert module.locals["batches_prefix"] == "${var.store_prefix}_loaders/batches/"
+    assert by_sid["WriteOwnLogs"]["resources"] == ["${aws_cloudwatch_log_group.builder[0].arn}:*"]
+    assert by_sid["ReadConfiguration"]["resources"] == ["${local.config_object_arn}"]
+    assert by_sid["ReadDataFiles"]["actions"] == ["s3:GetObject"]  # GET and HEAD
+    assert by_sid["ReadDataFiles"]["resources"] == ["${local.lake_bucket_arn}/${var.data_prefix}*"]
+    listing = by_sid["ListDataFilesAndBatches"]
+    assert (listing["actions"], listing["resources"]) == (["s3:ListBucket"], ["${local.lake_bucket_arn}"])
+    condition = single(listing["condition"])
+    assert (condition["test"], condition["variable"]) == ("StringLike", "s3:prefix")
+    assert condition["values"] == ["${var.data_prefix}*", "${local.batches_prefix}*"]
+    writes = by_sid["ReadAndWriteBatchesAndManifests"]
+    assert sorted(writes["actions"]) == ["s3:GetObject", "s3:PutObject"]
+    assert writes["resources"] == [
+        "${local.lake_bucket_arn}/${local.batches_prefix}*",
+        "${local.lake_bucket_arn}/${var.manifest_prefix}*",
+    ]
+    assert by_sid["SendFailedEventsToDeadLetterQueue"]["resources"] == ["${aws_sqs_queue.builder_dlq[0].arn}"]
+    assert set(by_sid) == {
+        "WriteOwnLogs",
+        "ReadConfiguration",
+        "ReadDataFiles",
+        "ListDataFilesAndBatches",
+        "ReadAndWriteBatchesAndManifests",
+        "SendFailedEventsToDeadLetterQueue",
+    }
+    assert not any("Delete" in a for s in by_sid.values() for a in s["actions"])
 
 
 def test_the_alarms_watch_failures_the_dlq_and_function_errors(module: Module) -> None:
@@ -605,6 +672,23 @@ module "invoked" {{
   use_sqs           = false
   lookback_schedule = ""
 }}
+
+module "built" {{
+  source            = "{source}"
+  data_source       = "firehose"
+  data_type         = "click"
+  sink              = "duckdb"
+  package_file      = "dist/loaders-snowflake.zip"
+  package_s3_bucket = null
+  lake_bucket       = "acme-lake"
+  manifest_prefix   = "manifests/clicks/"
+  data_prefix       = "data/clicks/"
+  store_prefix      = "lake/"
+  config_uri        = "s3://acme-config/loaders/loaders.toml"
+  sns_topic_arn     = "arn:aws:sns:us-east-1:123456789012:lake-manifests"
+  builder           = {{}}
+  tags              = {{ team = "data" }}
+}}
 """
 
 
@@ -659,6 +743,7 @@ PLANNED_DATASETS = {
     "module.direct.": "ad_server.click",
     "module.bridged.": "ad_server.impression",
     "module.invoked.": "ad_server.view",
+    "module.built.": "firehose.click",
 }
 
 
@@ -825,3 +910,50 @@ def test_plan_of_the_dashboard(plan: dict[str, dict[str, Any]]) -> None:
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"{name}-dlq"),
     }
     assert {w["properties"]["region"] for w in widgets} == {"us-east-1"}
+
+
+def test_plan_of_the_builder(plan: dict[str, dict[str, Any]]) -> None:
+    built = {a.removeprefix("module.built.") for a in plan if a.startswith("module.built.")}
+    assert {
+        "aws_lambda_function.builder[0]",
+        "aws_cloudwatch_log_group.builder[0]",
+        "aws_sqs_queue.builder_dlq[0]",
+        "aws_iam_role.builder[0]",
+        "aws_iam_role_policy.builder[0]",
+        "aws_cloudwatch_event_rule.data[0]",
+        "aws_cloudwatch_event_target.data[0]",
+        "aws_cloudwatch_event_rule.seal[0]",
+        "aws_cloudwatch_event_target.seal[0]",
+        'aws_lambda_permission.builder["data"]',
+        'aws_lambda_permission.builder["seal"]',
+        "aws_lambda_function_event_invoke_config.builder[0]",
+        "aws_sns_topic_subscription.buffer[0]",  # the loader still hears its manifests through the topic
+    } <= built
+    for module in ("queued", "direct", "bridged", "invoked"):  # off by default
+        assert not any(a.startswith(f"module.{module}.") and "builder" in a for a in plan), module
+    function = after(plan, "module.built.aws_lambda_function.builder[0]")
+    assert function["function_name"] == "loaders-firehose-click-duckdb-build"
+    assert function["handler"] == "loaders.aws.batch_handler"
+    assert function["environment"][0]["variables"]["LOADERS_CONFIG"] == "s3://acme-config/loaders/loaders.toml"
+    assert function["tags"]["loaders:dataset"] == "firehose.click" and function["tags"]["team"] == "data"
+    rule = after(plan, "module.built.aws_cloudwatch_event_rule.data[0]")
+    assert json.loads(rule["event_pattern"]) == {
+        "source": ["aws.s3"],
+        "detail-type": ["Object Created"],
+        "detail": {"bucket": {"name": ["acme-lake"]}, "object": {"key": [{"prefix": "data/clicks/"}]}},
+    }
+    seal = after(plan, "module.built.aws_cloudwatch_event_rule.seal[0]")
+    assert seal["schedule_expression"] == "rate(5 minutes)"
+    assert json.loads(after(plan, "module.built.aws_cloudwatch_event_target.seal[0]")["input"]) == {}
+    document = after(plan, "module.built.data.aws_iam_policy_document.builder[0]")
+    by_sid = {s["sid"]: s for s in document["statement"]}
+    assert by_sid["ReadDataFiles"]["resources"] == ["arn:aws:s3:::acme-lake/data/clicks/*"]
+    assert sorted(by_sid["ReadAndWriteBatchesAndManifests"]["resources"]) == [
+        "arn:aws:s3:::acme-lake/lake/_loaders/batches/*",
+        "arn:aws:s3:::acme-lake/manifests/clicks/*",
+    ]
+    [condition] = by_sid["ListDataFilesAndBatches"]["condition"]
+    assert sorted(condition["values"]) == ["data/clicks/*", "lake/_loaders/batches/*"]
+    # the loader's own role gains nothing from the builder: still no write with a parquet format
+    loader = after(plan, "module.built.data.aws_iam_policy_document.this")
+    assert not any("s3:PutObject" in s["actions"] for s in loader["statement"])

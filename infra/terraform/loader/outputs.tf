@@ -62,3 +62,13 @@ output "dashboard_name" {
   description = "Name of the CloudWatch dashboard (null unless dashboard = true)."
   value       = one(aws_cloudwatch_dashboard.this[*].dashboard_name)
 }
+
+output "builder_function_name" {
+  description = "Name of the manifest builder function (null unless builder is set)."
+  value       = one(aws_lambda_function.builder[*].function_name)
+}
+
+output "builder_dlq_url" {
+  description = "URL of the builder's dead-letter queue: data-file events it still failed on after Lambda's retries (null unless builder is set)."
+  value       = one(aws_sqs_queue.builder_dlq[*].url)
+}

@@ -374,3 +374,18 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+# --- The manifest builder (optional) ----------------------------------------
+
+variable "builder" {
+  description = "Deploy the manifest builder too (loaders.aws.batch_handler), for a producer that writes data files but no manifests: { schedule = \"rate(5 minutes)\" } (each attribute optional). New files under data_prefix reach it through an EventBridge rule, whatever notifications says, so the lake bucket must send its events to EventBridge (eventbridge = true on its aws_s3_bucket_notification); the schedule invokes its sweep, which seals batches older than batch.seconds. null (the default): no builder."
+  type = object({
+    schedule = optional(string, "rate(5 minutes)")
+  })
+  default = null
+
+  validation {
+    condition     = var.builder == null || can(regex("^(rate|cron)\\(.+\\)$", var.builder.schedule))
+    error_message = "builder.schedule must be rate(...) or cron(...)."
+  }
+}
