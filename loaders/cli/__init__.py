@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from loaders.cli import aws, compile_sql, demo, load, manifest, reset, schemas, status
+from loaders.cli import aws, compile_sql, demo, doctor, load, manifest, reset, schemas, status
 from loaders.cli.common import exit_status
 from manifests import secrets
 
@@ -36,6 +36,7 @@ for command in (
     load.sweep,
     status.status,
     reset.reset,
+    doctor.doctor,
     compile_sql.compile_sql,
     schemas.superseded,
     schemas.schemas,

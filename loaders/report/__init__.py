@@ -6,6 +6,7 @@ and pipes, one JSON document with ``--json``.
     states     status: partition states and the calendar grid
     commands   reset, superseded, schemas, dlq and package
     manifests  manifest build
+    doctor     doctor: one line per check
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from loaders.report.commands import (
     reset_row,
     schema_row,
 )
+from loaders.report.doctor import check_json, print_checks
 from loaders.report.manifests import built_row, print_built
 from loaders.report.states import print_grid, print_states, print_window, state_json, window_state
 from loaders.report.text import emit, one_line, table
@@ -29,9 +31,11 @@ from loaders.report.units import Progress, print_plan, print_published, print_un
 __all__ = [
     "Progress",
     "built_row",
+    "check_json",
     "emit",
     "one_line",
     "print_built",
+    "print_checks",
     "print_grid",
     "print_letters",
     "print_package",
