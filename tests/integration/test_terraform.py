@@ -196,9 +196,9 @@ def test_every_taggable_resource_carries_the_dataset_tags(module: Module) -> Non
             tagged += 1
         else:
             assert "tags" not in body, f"{rtype}.{name}"
-    # 2 functions, 2 log groups, 4 alarms, 2 queues, 1 role, 2 rules, 1 package object, 1 event source mapping;
+    # 2 functions, 2 log groups, 5 alarms, 2 queues, 1 role, 2 rules, 1 package object, 1 event source mapping;
     # the builder's function, log group, DLQ, role and 2 rules
-    assert tagged == 21
+    assert tagged == 22
 
 
 def test_iam_policies_grant_no_wildcard_action_and_no_unscoped_resource(module: Module) -> None:
@@ -456,10 +456,33 @@ def test_the_alarms_watch_failures_the_dlq_and_function_errors(module: Module) -
         ("AWS/Lambda", "Errors", '{"FunctionName": "${aws_lambda_function.loader.function_name}"}'),
     } <= watched
     for name, alarm in alarms.items():
-        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", 0), name
+        threshold = "${var.freshness_alarm_seconds}" if name == "freshness" else 0
+        assert (alarm["comparison_operator"], alarm["threshold"]) == ("GreaterThanThreshold", threshold), name
         assert alarm["alarm_actions"] == "${var.alarm_actions}", name
     assert module.variables["metrics_namespace"]["default"] == "loaders"
     assert module.variables["service_name"]["default"] == "loaders"
+
+
+def test_the_freshness_alarm_watches_the_sweep_metric_of_this_dataset_and_sink(module: Module) -> None:
+    alarm = module.resource("aws_cloudwatch_metric_alarm", "freshness")
+    assert alarm["count"] == "${var.freshness_alarm_seconds == null ? 0 : 1}", "null: no alarm"
+    assert (alarm["namespace"], alarm["metric_name"]) == ("${var.metrics_namespace}", "FreshnessLagSeconds")
+    assert alarm["dimensions"] == {"dataset": "${local.dataset}", "sink": "${var.sink}"}
+    assert alarm["statistic"] == "Maximum"
+    assert alarm["tags"] == "${local.tags}"
+    precondition = single(single(alarm["lifecycle"])["precondition"])
+    assert precondition["condition"] == "${local.sweep_enabled}", "the sweep reports the metric"
+    variable = module.variables["freshness_alarm_seconds"]
+    assert (variable["type"], variable["default"]) == ("number", None)
+
+
+def test_the_dashboard_shows_the_loader_emf_metrics(module: Module) -> None:
+    widgets = module.locals["dashboard_widgets"]
+    for metric in ("ManifestsLoaded", "RowsLoaded", "Failures", "SkippedDuplicates", "LoadSeconds",
+                   "PartitionLagSeconds"):  # fmt: skip
+        assert f'"{metric}"' in widgets, metric
+    assert '"FreshnessLagSeconds", "dataset", local.dataset, "sink", var.sink' in widgets
+    assert "var.metrics_namespace" in widgets and '"service", var.service_name' in widgets
 
 
 def test_the_functions_are_wired_to_this_deployment(module: Module) -> None:
@@ -655,6 +678,8 @@ module "bridged" {{
   format          = "avro-wrapped"
   store_prefix    = "lake/"
   dashboard       = true
+  alarm_actions   = ["arn:aws:sns:us-east-1:123456789012:oncall"]
+  freshness_alarm_seconds = 7200
 }}
 
 module "invoked" {{
@@ -908,8 +933,31 @@ def test_plan_of_the_dashboard(plan: dict[str, dict[str, Any]]) -> None:
         ("AWS/Lambda", "Duration", name),
         ("AWS/SQS", "ApproximateAgeOfOldestMessage", name),  # the buffer queue
         ("AWS/SQS", "ApproximateNumberOfMessagesVisible", f"{name}-dlq"),
+        ("loaders", "ManifestsLoaded", "loaders"),
+        ("loaders", "RowsLoaded", "loaders"),
+        ("loaders", "Failures", "loaders"),
+        ("loaders", "SkippedDuplicates", "loaders"),
+        ("loaders", "LoadSeconds", "loaders"),
+        ("loaders", "PartitionLagSeconds", "loaders"),
+        ("loaders", "FreshnessLagSeconds", "ad_server.impression"),
     }
+    [freshness] = [w for w in widgets if w["properties"]["metrics"][0][1] == "FreshnessLagSeconds"]
+    assert freshness["properties"]["metrics"] == [
+        ["loaders", "FreshnessLagSeconds", "dataset", "ad_server.impression", "sink", "snowflake"]
+    ]
+    assert freshness["properties"]["annotations"]["horizontal"] == [{"label": "freshness alarm", "value": 7200}]
     assert {w["properties"]["region"] for w in widgets} == {"us-east-1"}
+
+
+def test_plan_of_the_freshness_alarm(plan: dict[str, dict[str, Any]]) -> None:
+    alarm = after(plan, "module.bridged.aws_cloudwatch_metric_alarm.freshness[0]")
+    assert alarm["alarm_name"] == "loaders-ad_server-impression-snowflake-freshness"
+    assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("loaders", "FreshnessLagSeconds", 7200)
+    assert alarm["dimensions"] == {"dataset": "ad_server.impression", "sink": "snowflake"}
+    assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:oncall"]
+    assert alarm["tags"]["loaders:dataset"] == "ad_server.impression"
+    assert not any(a.endswith("aws_cloudwatch_metric_alarm.freshness[0]") and not a.startswith("module.bridged.")
+                   for a in plan), "null threshold: no alarm"  # fmt: skip
 
 
 def test_plan_of_the_builder(plan: dict[str, dict[str, Any]]) -> None:

@@ -1,5 +1,6 @@
-# Three signals that need a person: loads that failed (the Failures EMF metric), messages
-# waiting in the dead-letter queue, and function errors (crashes, timeouts).
+# Signals that need a person: loads that failed (the Failures EMF metric), messages
+# waiting in the dead-letter queue, function errors (crashes, timeouts), and, with
+# var.freshness_alarm_seconds, a dataset whose newest load is older than that.
 
 resource "aws_cloudwatch_metric_alarm" "failures" {
   alarm_name          = "${local.name}-failures"
@@ -64,4 +65,30 @@ resource "aws_cloudwatch_metric_alarm" "sweep_errors" {
   treat_missing_data  = "notBreaching"
   alarm_actions       = var.alarm_actions
   tags                = local.tags
+}
+
+# FreshnessLagSeconds (dimensions dataset and sink) comes from the scheduled sweep, so the
+# alarm needs the sweep; missing data (no sweep ran) is left to the sweep_errors alarm.
+resource "aws_cloudwatch_metric_alarm" "freshness" {
+  count               = var.freshness_alarm_seconds == null ? 0 : 1
+  alarm_name          = "${local.name}-freshness"
+  alarm_description   = "loaders ${local.dataset} -> ${var.sink}: the newest load is older than ${coalesce(var.freshness_alarm_seconds, 0)} s (`loaders doctor`, `loaders status`)."
+  namespace           = var.metrics_namespace
+  metric_name         = "FreshnessLagSeconds"
+  dimensions          = { dataset = local.dataset, sink = var.sink }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.freshness_alarm_seconds
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = var.alarm_actions
+  tags                = local.tags
+
+  lifecycle {
+    precondition {
+      condition     = local.sweep_enabled
+      error_message = "freshness_alarm_seconds needs the sweep (lookback_schedule): the sweep reports FreshnessLagSeconds."
+    }
+  }
 }

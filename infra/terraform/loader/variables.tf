@@ -329,15 +329,26 @@ variable "lookback_schedule" {
 # --- Operations -------------------------------------------------------------
 
 variable "alarm_actions" {
-  description = "ARNs (e.g. SNS topics) notified when an alarm fires: Failures metric, messages in the DLQ, function errors."
+  description = "ARNs (e.g. SNS topics) notified when an alarm fires: Failures metric, messages in the DLQ, function errors, freshness lag."
   type        = list(string)
   default     = []
 }
 
 variable "dashboard" {
-  description = "Create a CloudWatch dashboard \"<name>\": the loader's errors and duration, the buffer queue's oldest message age (use_sqs) and the DLQ's depth."
+  description = "Create a CloudWatch dashboard \"<name>\": the loader's errors and duration, the buffer queue's oldest message age (use_sqs), the DLQ's depth, and the loader's EMF metrics (manifests, rows, failures, load time, partition and freshness lag)."
   type        = bool
   default     = false
+}
+
+variable "freshness_alarm_seconds" {
+  description = "Alarm when FreshnessLagSeconds of this dataset and sink (reported by the sweep) exceeds this many seconds; null: no freshness alarm."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.freshness_alarm_seconds == null ? true : var.freshness_alarm_seconds > 0
+    error_message = "freshness_alarm_seconds must be a positive number of seconds, or null."
+  }
 }
 
 variable "metrics_namespace" {
