@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 
 from loaders.batching import BatchSettings, batch_settings
+from loaders.freshness import Freshness, parse_freshness
 from loaders.interpolation import interpolate, register_secrets
 from loaders.partition_source import dataset_layout
 from loaders.timelayout import TimeLayout, default_time, parse_time
@@ -33,6 +34,7 @@ MAX_DAYS = 36_600
 
 DATASET_KEYS = {
     "table",
+    "freshness",
     "format",
     "manifests",
     "partition",
@@ -84,6 +86,8 @@ class DatasetConfig:
     batch: BatchSettings | None = field(default=None, compare=False)
     #: "manifest": the partition is the manifest key's; "files": each file's path's
     partition_from: str = "manifest"
+    #: when its newest load is late enough to warn or to be an error (None: not watched)
+    freshness: Freshness | None = field(default=None, compare=False)
 
     def partition_of(self, text: str, source: str = "partition") -> Partition:
         """``k=v/k=v`` as one of this dataset's partitions (a request's, a command's): a
@@ -287,6 +291,7 @@ def _dataset(name: str, raw: dict[str, Any], source: str, sink_names: tuple[str,
         time=time,
         batch=batch_settings(raw, layout, fmt, fail),
         partition_from=partition_from,
+        freshness=parse_freshness(raw["freshness"], fail) if "freshness" in raw else None,
     )
 
 

@@ -27,12 +27,12 @@ Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 def _worker(source: str | None) -> Worker:
     """One per container and configuration source: the config is read once.
     ``LOADERS_DATASET``/``LOADERS_SINK`` scope it to one dataset and sink."""
-    from loaders.aws.telemetry import observe
+    from loaders.aws.telemetry import freshness, observe
     from loaders.aws.worker import Worker
     from loaders.config import load_config
 
     scope = {k: os.environ.get(f"LOADERS_{k.upper()}") or None for k in ("dataset", "sink")}
-    return Worker(load_config(source), observe=observe, **scope)
+    return Worker(load_config(source), observe=observe, watch=freshness, **scope)
 
 
 def current_worker() -> Worker:

@@ -12,6 +12,9 @@ metric format (EMF) lines, namespace ``POWERTOOLS_METRICS_NAMESPACE`` (default
     PartitionLagSeconds  load time - end of the partition's slice Seconds
     SkippedDuplicates    units with nothing new (re-deliveries)  Count
     Failures             failed units; also per ``error_class``  Count
+    FreshnessLagSeconds  now - the newest load, per ``dataset``  Seconds
+                         and ``sink`` (the sweep; datasets that
+                         declare ``freshness``)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from manifests.secrets import guard_logging, guarded
 
 if TYPE_CHECKING:
+    from loaders.freshness import Lag
     from loaders.runner import Outcome
 
 #: Also the name of the Python logger Powertools configures: ``loaders``, the logger of
@@ -58,6 +62,20 @@ def failure(error_class: str) -> None:
         name="Failures", unit=MetricUnit.Count, value=1, namespace=NAMESPACE, default_dimensions={"service": SERVICE}
     ) as metric:
         metric.add_dimension(name="error_class", value=error_class)
+
+
+def freshness(lags: Sequence[Lag]) -> None:
+    """The lag since the newest load of each watched dataset in each sink; a dataset
+    never loaded has no lag to publish (``status`` shows it as an error)."""
+    for lag in lags:
+        if lag.lag is None:
+            continue
+        with single_metric(
+            name="FreshnessLagSeconds", unit=MetricUnit.Seconds, value=lag.lag.total_seconds(), namespace=NAMESPACE,
+            default_dimensions={"service": SERVICE},
+        ) as metric:  # fmt: skip
+            metric.add_dimension(name="dataset", value=lag.dataset)
+            metric.add_dimension(name="sink", value=lag.sink)
 
 
 def partition_lag(partition: str, now: datetime | None = None) -> float | None:
@@ -91,4 +109,4 @@ def observe(outcomes: Sequence[Outcome], seconds: float) -> None:
         count("LoadSeconds", seconds, MetricUnit.Seconds)
 
 
-__all__ = ["MetricUnit", "count", "failure", "logger", "metrics", "observe", "partition_lag"]
+__all__ = ["MetricUnit", "count", "failure", "freshness", "logger", "metrics", "observe", "partition_lag"]

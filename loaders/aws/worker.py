@@ -25,7 +25,8 @@ from typing import Any
 
 from loaders.aws.dlq import DeadLetterQueue, Letter, Received
 from loaders.aws.events import ManifestRequest, Message, PartitionRequest, messages
-from loaders.config import Config
+from loaders.config import Config, DatasetConfig
+from loaders.freshness import Lag
 from loaders.outcome import Outcome, as_failure, failure_outcome
 from loaders.runner import Runner
 from manifests import ConfigError, LoaderError, ManifestError, TerminalError, TransientError
@@ -63,14 +64,17 @@ class Worker:
     serve several functions, each with its own role, package and concurrency."""
 
     def __init__(
-        self, config: Config, observe: Observer | None = None, dataset: str | None = None, sink: str | None = None
-    ) -> None:
+        self, config: Config, observe: Observer | None = None, dataset: str | None = None, sink: str | None = None,
+        watch: Callable[[Sequence[Lag]], None] | None = None,
+    ) -> None:  # fmt: skip
         if dataset is not None and dataset not in config.datasets:
             raise ConfigError(f"LOADERS_DATASET={dataset}: no such dataset in {config.source}")
         if sink is not None and sink not in config.sinks:
             raise ConfigError(f"LOADERS_SINK={sink}: no such sink in {config.source}")
         self.config = config
         self.observe = observe
+        #: the sweep's freshness of each dataset that declares it, per sink (a metric)
+        self.watch = watch
         self.dataset = dataset
         self.sink = sink
         url = config.aws.get("dead_letter_queue")
@@ -228,6 +232,8 @@ class Worker:
             for note in notes:
                 logger.info(note)
             outcomes, _interrupted = execute(runner, plan)
+            if self.watch is not None:
+                self.watch(self._lags(runner, chosen))
         report(outcomes, None)
         if self.observe is not None:
             self.observe(outcomes, time.monotonic() - started)
@@ -235,6 +241,16 @@ class Worker:
         if any(o.transient for o in failed):
             raise TransientError(f"{len(failed)} unit(s) of the sweep failed; the next sweep retries them")
         return redact_all({"units": [o.as_json() for o in outcomes], "failed": len(failed)})  # Lambda's answer
+
+    @staticmethod
+    def _lags(runner: Runner, chosen: Sequence[DatasetConfig]) -> list[Lag]:
+        """The freshness of the chosen datasets that declare it, after the sweep's loads."""
+        from loaders.report.freshness import lags
+
+        sinks = runner.chosen_sinks()
+        watched = {d.name for d in chosen if d.freshness is not None}
+        states = [(name, s) for name, sink in sinks for d in watched for s in sink.states(d)]
+        return lags(chosen, states, [name for name, _sink in sinks])
 
     # -- the dead-letter queue, by a person ---------------------------------------------
 

@@ -20,12 +20,14 @@ from sinks.base import SupersededPrefixes
 @click.option(
     "--days", type=click.IntRange(min=1, max=MAX_DAYS), help="Only partitions of the N most recent days (UTC)."
 )
+@click.option("--freshness", "freshness", is_flag=True, help="Only the freshness of datasets that declare it.")
 @json_option
 @config_option
 @handle_errors
 def status(
-    sink_name: str | None, dataset: str | None, days: int | None, as_json: bool, config_path: str | None
-) -> None:
+    sink_name: str | None, dataset: str | None, days: int | None, as_json: bool, config_path: str | None,
+    freshness: bool = False,
+) -> None:  # fmt: skip
     """Show the load state of each partition in each sink.
 
     With --days, every partition of the window is shown, including those with no
@@ -42,6 +44,11 @@ def status(
     with Runner(config, only_sink=sink_name) as runner:
         sinks = _noting_empty_state(runner)
         states = [(name, s) for name, sink in sinks for s in sink.states(dataset)]
+        if freshness:
+            from loaders.report.freshness import lags, print_freshness
+
+            chosen = [d for d in config.datasets.values() if dataset in (None, d.name)]
+            return print_freshness(lags(chosen, states, [n for n, _ in sinks]), as_json)
         for name, sink in sinks:
             count = len(sink.superseded(dataset)) if isinstance(sink, SupersededPrefixes) else 0
             if count:

@@ -462,3 +462,22 @@ def test_other_eventbridge_events_are_skipped_or_dead_lettered_with_the_reason(c
     [letter] = chain.dead_letters()
     assert letter["source"] == "eventbridge" and letter["record"] == scheduled
     assert "from 'aws.events' ('Scheduled Event') is not an S3 notification" in letter["error"]
+
+
+def test_the_sweep_publishes_the_freshness_lag_per_dataset_and_sink(chain: Chain) -> None:
+    chain.write_config(extra='freshness = { warn_after = "1h", error_after = "2h" }\n')
+    today = datetime.now(UTC).date().isoformat()
+    chain.put_batch(today, "00", "b1", [9])
+    chain.drain()
+    script = RUN_HANDLER.replace("loaders.aws.handler(json.load(sys.stdin)", "loaders.aws.sweep_handler({}")
+    env = {**os.environ, "LOADERS_CONFIG": str(chain.config)}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    emf = [doc for doc in map(json.loads, done.stdout.splitlines()) if "FreshnessLagSeconds" in doc]
+    [doc] = emf  # one dataset, one sink
+    assert (doc["dataset"], doc["sink"], doc["service"]) == (DATASET, "local", "loaders")
+    [directive] = doc["_aws"]["CloudWatchMetrics"]
+    assert directive["Metrics"] == [{"Name": "FreshnessLagSeconds", "Unit": "Seconds"}]
+    assert sorted(directive["Dimensions"][0]) == ["dataset", "service", "sink"]
+    [lag] = doc["FreshnessLagSeconds"]  # Powertools writes a metric's values as a list
+    assert 0 <= lag < 600  # loaded by this sweep, moments ago
