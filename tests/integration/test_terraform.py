@@ -467,7 +467,8 @@ def test_the_freshness_alarm_watches_the_sweep_metric_of_this_dataset_and_sink(m
     alarm = module.resource("aws_cloudwatch_metric_alarm", "freshness")
     assert alarm["count"] == "${var.freshness_alarm_seconds == null ? 0 : 1}", "null: no alarm"
     assert (alarm["namespace"], alarm["metric_name"]) == ("${var.metrics_namespace}", "FreshnessLagSeconds")
-    assert alarm["dimensions"] == {"dataset": "${local.dataset}", "sink": "${var.sink}"}
+    dimensions = {"service": "${var.service_name}", "dataset": "${local.dataset}", "sink": "${var.sink}"}
+    assert alarm["dimensions"] == dimensions  # as the sweep emits them (loaders/aws/telemetry.py)
     assert alarm["statistic"] == "Maximum"
     assert alarm["tags"] == "${local.tags}"
     precondition = single(single(alarm["lifecycle"])["precondition"])
@@ -481,7 +482,7 @@ def test_the_dashboard_shows_the_loader_emf_metrics(module: Module) -> None:
     for metric in ("ManifestsLoaded", "RowsLoaded", "Failures", "SkippedDuplicates", "LoadSeconds",
                    "PartitionLagSeconds"):  # fmt: skip
         assert f'"{metric}"' in widgets, metric
-    assert '"FreshnessLagSeconds", "dataset", local.dataset, "sink", var.sink' in widgets
+    assert '"FreshnessLagSeconds", "service", var.service_name, "dataset", local.dataset, "sink", var.sink' in widgets
     assert "var.metrics_namespace" in widgets and '"service", var.service_name' in widgets
 
 
@@ -939,11 +940,11 @@ def test_plan_of_the_dashboard(plan: dict[str, dict[str, Any]]) -> None:
         ("loaders", "SkippedDuplicates", "loaders"),
         ("loaders", "LoadSeconds", "loaders"),
         ("loaders", "PartitionLagSeconds", "loaders"),
-        ("loaders", "FreshnessLagSeconds", "ad_server.impression"),
+        ("loaders", "FreshnessLagSeconds", "loaders"),
     }
     [freshness] = [w for w in widgets if w["properties"]["metrics"][0][1] == "FreshnessLagSeconds"]
     assert freshness["properties"]["metrics"] == [
-        ["loaders", "FreshnessLagSeconds", "dataset", "ad_server.impression", "sink", "snowflake"]
+        ["loaders", "FreshnessLagSeconds", "service", "loaders", "dataset", "ad_server.impression", "sink", "snowflake"]
     ]
     assert freshness["properties"]["annotations"]["horizontal"] == [{"label": "freshness alarm", "value": 7200}]
     assert {w["properties"]["region"] for w in widgets} == {"us-east-1"}
@@ -953,7 +954,8 @@ def test_plan_of_the_freshness_alarm(plan: dict[str, dict[str, Any]]) -> None:
     alarm = after(plan, "module.bridged.aws_cloudwatch_metric_alarm.freshness[0]")
     assert alarm["alarm_name"] == "loaders-ad_server-impression-snowflake-freshness"
     assert (alarm["namespace"], alarm["metric_name"], alarm["threshold"]) == ("loaders", "FreshnessLagSeconds", 7200)
-    assert alarm["dimensions"] == {"dataset": "ad_server.impression", "sink": "snowflake"}
+    # the dimensions the sweep emits (loaders/aws/telemetry.py freshness): service, dataset, sink
+    assert alarm["dimensions"] == {"service": "loaders", "dataset": "ad_server.impression", "sink": "snowflake"}
     assert alarm["alarm_actions"] == ["arn:aws:sns:us-east-1:123456789012:oncall"]
     assert alarm["tags"]["loaders:dataset"] == "ad_server.impression"
     assert not any(a.endswith("aws_cloudwatch_metric_alarm.freshness[0]") and not a.startswith("module.bridged.")

@@ -67,7 +67,7 @@ resource "aws_cloudwatch_metric_alarm" "sweep_errors" {
   tags                = local.tags
 }
 
-# FreshnessLagSeconds (dimensions dataset and sink) comes from the scheduled sweep, so the
+# FreshnessLagSeconds (dimensions service, dataset and sink, as the sweep emits them) comes from the scheduled sweep, so the
 # alarm needs the sweep; missing data (no sweep ran) is left to the sweep_errors alarm.
 resource "aws_cloudwatch_metric_alarm" "freshness" {
   count               = var.freshness_alarm_seconds == null ? 0 : 1
@@ -75,7 +75,7 @@ resource "aws_cloudwatch_metric_alarm" "freshness" {
   alarm_description   = "loaders ${local.dataset} -> ${var.sink}: the newest load is older than ${coalesce(var.freshness_alarm_seconds, 0)} s (`loaders doctor`, `loaders status`)."
   namespace           = var.metrics_namespace
   metric_name         = "FreshnessLagSeconds"
-  dimensions          = { dataset = local.dataset, sink = var.sink }
+  dimensions          = { service = var.service_name, dataset = local.dataset, sink = var.sink }
   statistic           = "Maximum"
   period              = 300
   evaluation_periods  = 1

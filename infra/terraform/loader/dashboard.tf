@@ -82,7 +82,7 @@ locals {
           region  = data.aws_region.current.name
           stat    = "Maximum"
           period  = 300
-          metrics = [[var.metrics_namespace, "FreshnessLagSeconds", "dataset", local.dataset, "sink", var.sink]]
+          metrics = [[var.metrics_namespace, "FreshnessLagSeconds", "service", var.service_name, "dataset", local.dataset, "sink", var.sink]]
           annotations = {
             horizontal = var.freshness_alarm_seconds == null ? [] : [{ label = "freshness alarm", value = var.freshness_alarm_seconds }]
           }
