@@ -39,15 +39,26 @@ def one_line(text: str) -> str:
     return shown + " [… more with -v]" if len(lines) > 1 else shown
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], status_column: int) -> None:
-    """A coloured table on a terminal; plain tab-separated lines elsewhere (logs, pipes)."""
+def table(
+    title: str, header: Sequence[str], rows: Sequence[Sequence[str]], status_column: int, whole: Sequence[int] = ()
+) -> None:
+    """A coloured table on a terminal; plain tab-separated lines elsewhere (logs, pipes).
+    The columns in ``whole`` (names: a dataset, a partition, a sink) and the status are
+    never cut on a narrow terminal: the other columns (an error first) give way, folding."""
     if not sys.stdout.isatty():
         for row in rows:
             sys.stdout.write("\t".join(row) + "\n")
         if not rows:
             sys.stdout.write(f"no {title}\n")
         return
-    shown = Table(*header, title=title)
+    shown = Table(title=title)
+    kept = {*whole, status_column} if whole else set()
+    for i, name in enumerate(header):
+        widest = max([len(name), *(len(row[i]) for row in rows)])
+        if i in kept:
+            shown.add_column(name, no_wrap=True, min_width=widest, overflow="fold")
+        else:
+            shown.add_column(name, overflow="fold" if whole else "ellipsis")
     for row in rows:
         cells = [Text(cell) for cell in row]  # a value such as "[/]" is text, not markup
         # a status this version has no colour for (a newer loader's) is shown plain
