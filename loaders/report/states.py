@@ -68,7 +68,7 @@ def print_states(
         for d, (_sink, s) in zip(docs, states, strict=True)
     ]  # fmt: skip
     header = ("sink", "dataset", "partition", "status", "manifests", "rows", "loaded at", "error", "data", "attempts")
-    table("status", header, rows, status_column=3, whole=(0, 1, 2))
+    table("status", header, rows, status_column=3, whole=(0, 1, 2), gives_way=7)
 
 
 def window_state(view: View, recorded: PartitionState | None) -> PartitionState:
