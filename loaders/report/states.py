@@ -28,9 +28,7 @@ def state_json(sink: str, state: PartitionState, data: str | None = None) -> dic
         "sink": sink,
         "dataset": state.dataset,
         "partition": state.partition,
-        # a window's survey set the status already (window_state); a recorded state alone
-        # shows failed, else what its data is
-        "status": state.status if data is not None or state.failed else state.data,
+        "status": shown_status(state, data),
         "data": data or state.data,
         "manifests": state.manifests,
         "rows": state.rows,
@@ -41,6 +39,12 @@ def state_json(sink: str, state: PartitionState, data: str | None = None) -> dic
         "error": state.last_error,
         "load_id": state.load_id,
     }
+
+
+def shown_status(state: PartitionState, data: str | None = None) -> str:
+    """The status ``status`` shows: a window's survey set it already (window_state, with
+    ``data``); a recorded state alone shows failed, else what its data is."""
+    return state.status if data is not None or state.failed else state.data
 
 
 def _utc(at: Any) -> str | None:
@@ -64,7 +68,7 @@ def print_states(
         for d, (_sink, s) in zip(docs, states, strict=True)
     ]  # fmt: skip
     header = ("sink", "dataset", "partition", "status", "manifests", "rows", "loaded at", "error", "data", "attempts")
-    table("status", header, rows, status_column=3)
+    table("status", header, rows, status_column=3, whole=(0, 1, 2), gives_way=7)
 
 
 def window_state(view: View, recorded: PartitionState | None) -> PartitionState:
@@ -100,7 +104,10 @@ def print_grid(rows: Sequence[tuple[str, PartitionState]], times: Mapping[str, T
     (``yyyy=2026/mm=01/dd=05/hh=07``: 2026-01-05, 07); others by ``dt`` and ``hour``."""
     console = Console()
     groups: dict[tuple[str, str], dict[str, dict[str, str]]] = {}
+    failures: dict[tuple[str, str], list[PartitionState]] = {}
     for sink, state in rows:
+        if state.status == "failed":
+            failures.setdefault((state.dataset, sink), []).append(state)
         parts = dict(p.partition("=")[::2] for p in state.partition.split("/"))
         time = (times or {}).get(state.dataset)
         day, hour = time.day_hour(parts) if time else (parts.get("dt", "?"), parts.get("hour", ""))
@@ -121,4 +128,20 @@ def print_grid(rows: Sequence[tuple[str, PartitionState]], times: Mapping[str, T
                 cells.append(f"[{style}]{mark}[/]" if style else mark)
             grid.add_row(Text(day), *cells)
         console.print(grid)
+        for state in sorted(failures.get((dataset, sink), []), key=lambda s: s.partition, reverse=True):
+            console.print(failure_legend(state), soft_wrap=True)
     console.print("  ".join(f"[{style}]{mark}[/] {name}" for name, (mark, style) in _CELL.items()))
+
+
+def failure_legend(state: PartitionState) -> Text:
+    """One line under a calendar for a failed cell: the partition, when its attempt ran,
+    the error's class and the first line of its message (recorded as ``Class: message``)."""
+    error = state.last_error or ""
+    name, sep, message = error.partition(": ")
+    if not sep or not name.isidentifier():
+        name, message = "-", error
+    at = state.attempted_at
+    when = at.replace(tzinfo=None).isoformat(timespec="seconds") + "Z" if at is not None else "-"
+    line = Text("  ✖ ", style="bold red")
+    line.append(f"{state.partition}  {when}  {name}  {one_line(message)}")
+    return line

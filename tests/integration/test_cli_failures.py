@@ -35,11 +35,11 @@ def one_error_line(done: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def on_terminal(project: Project, *args: str) -> tuple[int, str]:
+def on_terminal(project: Project, *args: str, columns: int = 400) -> tuple[int, str]:
     """Run the CLI with a pseudo-terminal as stdout and stderr, as a person at a terminal
     does (rich draws its tables); its exit status and everything it printed."""
     main, child = pty.openpty()
-    env = {**os.environ, "COLUMNS": "400", "TERM": "xterm-256color"}
+    env = {**os.environ, "COLUMNS": str(columns), "TERM": "xterm-256color"}
     with subprocess.Popen([*LOADERS, *args], cwd=project.root, stdin=child, stdout=child, stderr=child, env=env) as p:
         os.close(child)
         chunks = []
@@ -198,7 +198,7 @@ def test_status_on_a_terminal_prints_markup_from_data_as_text(project: Project) 
     project.lake.corrupt(project.lake.manifest(broken).entries[0].url)
     assert cli(project, "load", loaded, broken).returncode == 1
     status, shown = on_terminal(project, "status")
-    assert status == 0, shown
+    assert status == 3, shown  # a partition shown is failed
     assert "hour=[bold]x" in shown and "hour=[red]y" in shown
     assert "hour=[red]y/b1-0.parquet" in shown  # the error names the file
     assert "Traceback" not in shown and "error:" not in shown
