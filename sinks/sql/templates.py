@@ -66,6 +66,7 @@ class Templates:
             idents=self.idents,
             lit=self.lit,
             lits=self.lits,
+            timestamp=self.timestamp,
             qualify=self.qualify,
             sqltype=self.sqltype,
         )
@@ -104,6 +105,12 @@ class Templates:
     def qualify(self, names: Iterable[str], alias: str) -> list[str]:
         """``alias.col`` strings for loops over columns (alias and column both quoted)."""
         return [f"{self.ident(alias)}.{self.ident(n)}" for n in names]
+
+    def timestamp(self, value: Any) -> str:
+        """A point in time (the load's clock) as the engine's TIMESTAMP. A dialect whose
+        CAST to TIMESTAMP does not read ISO text (SQLite's makes a number of it) overrides
+        this one filter rather than every template that writes the time."""
+        return f"CAST({self.lit(value)} AS TIMESTAMP)"
 
     def lit(self, value: Any) -> str:
         if isinstance(value, jinja2.Undefined):

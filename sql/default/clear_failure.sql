@@ -6,5 +6,5 @@ SET
     status = 'loaded',
     attempts = 0,
     last_error = NULL,
-    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+    updated_at = {{ now|timestamp }}
 WHERE dataset = {{ dataset|lit }} AND partition_key IN ({{ partition_keys|lits }}) AND status = 'failed'

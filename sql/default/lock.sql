@@ -3,7 +3,7 @@
 INSERT INTO {{ partitions_table|ident }} AS p (dataset, partition_key, status, attempts, updated_at)
 VALUES
 {% for key in partition_keys %}
-    ({{ dataset|lit }}, {{ key|lit }}, 'loading', 1, CAST({{ now|lit }} AS TIMESTAMP)){{ "," if not loop.last }}
+    ({{ dataset|lit }}, {{ key|lit }}, 'loading', 1, {{ now|timestamp }}){{ "," if not loop.last }}
 {% endfor %}
 ON CONFLICT (dataset, partition_key) DO UPDATE
 SET attempts = p.attempts + 1, updated_at = EXCLUDED.updated_at

@@ -5,7 +5,7 @@
 INSERT INTO {{ partitions_table|ident }} AS p (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
 VALUES (
     {{ dataset|lit }}, {{ partition_key|lit }}, 'failed', 1, {{ error|lit }}, {{ load_id|lit }},
-    CAST({{ now|lit }} AS TIMESTAMP)
+    {{ now|timestamp }}
 )
 ON CONFLICT (dataset, partition_key) DO UPDATE
 SET

@@ -12,6 +12,6 @@ SET
     attempts = 0,
     last_error = NULL,
     load_id = {{ load_id|lit }},
-    loaded_at = CAST({{ now|lit }} AS TIMESTAMP),
-    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+    loaded_at = {{ now|timestamp }},
+    updated_at = {{ now|timestamp }}
 WHERE p.dataset = {{ dataset|lit }} AND p.partition_key IN ({{ partition_keys|lits }})

@@ -15,7 +15,7 @@ FROM (
         {{ fingerprint|lit }} AS fingerprint,
         {{ key|lit }} AS partition_key,
         {{ load_id|lit }} AS load_id,
-        CAST({{ now|lit }} AS TIMESTAMP) AS first_loaded_at
+        {{ now|timestamp }} AS first_loaded_at
 {% endfor %}
 ) AS s
 WHERE NOT EXISTS (

@@ -1,7 +1,7 @@
 -- No INSERT ... ON CONFLICT, and primary keys are not enforced: under the lock, each
 -- partition's state row is added only where it is missing.
 INSERT INTO {{ partitions_table|ident }} (dataset, partition_key, status, attempts, updated_at)
-SELECT k.dataset, k.partition_key, 'loading', 0, CAST({{ now|lit }} AS TIMESTAMP)
+SELECT k.dataset, k.partition_key, 'loading', 0, {{ now|timestamp }}
 FROM (
 {% for key in partition_keys %}
     SELECT {{ dataset|lit }} AS dataset, {{ key|lit }} AS partition_key{{ " UNION ALL" if not loop.last }}

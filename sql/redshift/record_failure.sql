@@ -8,5 +8,5 @@ SET
     attempts = CASE WHEN status = 'failed' THEN attempts + 1 ELSE 1 END,
     last_error = {{ error|lit }},
     load_id = {{ load_id|lit }},
-    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+    updated_at = {{ now|timestamp }}
 WHERE dataset = {{ dataset|lit }} AND partition_key = {{ partition_key|lit }}

@@ -8,8 +8,8 @@ SET
     attempts = 0,
     last_error = NULL,
     load_id = {{ load_id|lit }},
-    loaded_at = CAST({{ now|lit }} AS TIMESTAMP),
-    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+    loaded_at = {{ now|timestamp }},
+    updated_at = {{ now|timestamp }}
 FROM (
     SELECT dataset AS m_dataset, partition_key AS m_key, SUM(rows_loaded) AS total_rows, COUNT(*) AS total_manifests
     FROM {{ manifests_table|ident }}

@@ -3,5 +3,5 @@
 -- partitions' state rows is what makes a concurrent load of them wait. lock_insert.sql
 -- then adds the rows of partitions never seen before.
 UPDATE {{ partitions_table|ident }}
-SET attempts = attempts + 1, updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+SET attempts = attempts + 1, updated_at = {{ now|timestamp }}
 WHERE dataset = {{ dataset|lit }} AND partition_key IN ({{ partition_keys|lits }})

@@ -2,7 +2,7 @@
 -- concurrent load waits at that UPDATE, then sees this row once it is committed, so no
 -- partition gets two rows although Snowflake does not enforce primary keys.
 INSERT INTO {{ partitions_table|ident }} (dataset, partition_key, status, attempts, updated_at)
-SELECT {{ dataset|lit }}, k.partition_key, 'loading', 1, CAST({{ now|lit }} AS TIMESTAMP)
+SELECT {{ dataset|lit }}, k.partition_key, 'loading', 1, {{ now|timestamp }}
 FROM (
     VALUES
 {% for key in partition_keys %}

@@ -11,8 +11,8 @@ WHEN MATCHED THEN UPDATE SET
     attempts = CASE WHEN p.status = 'failed' THEN p.attempts + 1 ELSE 1 END,
     last_error = {{ error|lit }},
     load_id = {{ load_id|lit }},
-    updated_at = CAST({{ now|lit }} AS TIMESTAMP)
+    updated_at = {{ now|timestamp }}
 WHEN NOT MATCHED THEN INSERT (dataset, partition_key, status, attempts, last_error, load_id, updated_at)
 VALUES (
-    s.dataset, s.partition_key, 'failed', 1, {{ error|lit }}, {{ load_id|lit }}, CAST({{ now|lit }} AS TIMESTAMP)
+    s.dataset, s.partition_key, 'failed', 1, {{ error|lit }}, {{ load_id|lit }}, {{ now|timestamp }}
 )

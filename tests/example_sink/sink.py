@@ -32,6 +32,7 @@ from sinks import partition_values, staging
 from sinks.base import Capabilities
 from sinks.rules import Part
 from sinks.sql import SqlSink, Staged
+from sinks.sql.templates import Templates
 from tests.example_sink import SQLiteOptions
 
 #: the folder of this sink's templates: sql/sqlite/<step>.sql, the rest from sql/default
@@ -76,6 +77,14 @@ def _value(value: Any) -> Any:
     return value
 
 
+class SQLiteTemplates(Templates):
+    """The shared templates, with the load's clock written as ISO text: SQLite's
+    CAST(... AS TIMESTAMP) casts to NUMERIC, which reads 2026-11-28 08:00:00 as 2026."""
+
+    def timestamp(self, value: Any) -> str:
+        return self.lit(value)
+
+
 class SQLiteSink(SqlSink):
     """``sqlite:///folder``; options ``url``, ``state_schema``, ``busy_seconds``."""
 
@@ -92,6 +101,7 @@ class SQLiteSink(SqlSink):
     options_class = SQLiteOptions
     sink_options: SQLiteOptions
     template_folders = (TEMPLATES,)
+    templates_class = SQLiteTemplates
     #: no CREATE SCHEMA: a schema is a file, attached (attach.sql); the merge is two statements
     statements: ClassVar[Mapping[str, tuple[str, ...]]] = {
         "state_schema": (),

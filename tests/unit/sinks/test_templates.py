@@ -334,3 +334,30 @@ def test_split_table(name: str, parts: tuple[str, ...]) -> None:
 def test_split_table_refuses(name: str) -> None:
     with pytest.raises(ValueError, match="table"):
         split_table(name)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres", "redshift", "snowflake"])
+def test_every_state_write_of_the_clock_goes_through_the_timestamp_filter(dialect: str) -> None:
+    """One filter writes the load's clock, so a dialect that reads time otherwise (the
+    example SQLite sink) overrides it once instead of copying every state template."""
+
+    class AsText(Templates):
+        def timestamp(self, value: object) -> str:
+            return self.lit(value)
+
+    now = datetime(2026, 11, 28, 8, 0, 0)
+    context = {
+        "dataset": "a.b", "key": "dt=2026-11-28", "keys": ["dt=2026-11-28"], "partition_keys": ["dt=2026-11-28"],
+        "load_id": "L", "now": now, "error": "E", "rows": 1, "manifests": 1, "partitions_table": ("s", "partitions"),
+        "manifests_table": ("s", "manifests"), "schemas_table": ("s", "schemas"), "state_schema": "s",
+        "records": [], "fingerprints": [],
+    }  # fmt: skip
+    cast = Templates(dialect).render("clear_failure", **context)
+    assert "CAST('2026-11-28 08:00:00' AS TIMESTAMP)" in cast
+    text = AsText(dialect).render("clear_failure", **context)
+    assert "'2026-11-28 08:00:00'" in text and "AS TIMESTAMP" not in text
+
+
+def test_no_shipped_template_casts_the_clock_by_hand() -> None:
+    by_hand = [str(p) for p in SHIPPED.rglob("*.sql") if "now|lit" in p.read_text()]
+    assert by_hand == []  # {{ now|timestamp }}: one filter a dialect can override
